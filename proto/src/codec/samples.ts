@@ -1,0 +1,28 @@
+/** Sample shapes used by the SDK API and by backends after decoding. */
+
+export interface GpsSample {
+  /** Epoch milliseconds. */
+  t: number;
+  /** Degrees, WGS84. */
+  lat: number;
+  lon: number;
+  /** Ground speed in m/s; omitted or negative = unknown. */
+  speed?: number;
+  /** Degrees clockwise from north [0, 360); omitted = unknown. */
+  heading?: number;
+  /** Horizontal dilution of precision; omitted = unknown. */
+  hdop?: number;
+  /** Metres above the WGS84 ellipsoid. */
+  alt?: number;
+}
+
+export interface AccelSample {
+  /** Epoch milliseconds. */
+  t: number;
+  /** Acceleration in g (1 g = 9.80665 m/s²), device frame. */
+  x: number;
+  y: number;
+  z: number;
+}
+
+export const E7 = 1e7;

@@ -1,0 +1,113 @@
+// Bounds validation of a decoded DeviceBatch. Pure; returns the first problem found.
+import { fleetwire } from '../generated/fleetwire.js';
+import { CodecError } from './errors.js';
+import type { Limits } from './limits.js';
+
+type IDeviceBatch = fleetwire.v1.IDeviceBatch;
+
+const ID_RE = /^[A-Za-z0-9._:-]+$/;
+const LAT_MAX = 90e7;
+const LON_MAX = 180e7;
+const SPEED_MAX_CMS = 20_000; // 720 km/h: beyond any road vehicle, catches unit bugs
+const ACCEL_MAX_MG = 200_000; // 200 g: crash sensors saturate well below
+const ALT_MIN_DM = -50_000;
+const ALT_MAX_DM = 200_000;
+const RATE_MAX_HZ = 10_000;
+
+export function validateId(what: string, id: unknown, limits: Limits): CodecError | null {
+  if (typeof id !== 'string' || id.length === 0) return new CodecError('missing_field', `${what} is missing`);
+  if (id.length > limits.maxIdLength) return new CodecError('bad_identifier', `${what} longer than ${limits.maxIdLength} characters`);
+  if (!ID_RE.test(id)) return new CodecError('bad_identifier', `${what} has characters outside [A-Za-z0-9._:-]`);
+  return null;
+}
+
+function sameLength(track: string, n: number, cols: Record<string, readonly number[] | null | undefined>, optional: boolean): CodecError | null {
+  for (const [name, col] of Object.entries(cols)) {
+    const len = col?.length ?? 0;
+    if (len === n || (optional && len === 0)) continue;
+    return new CodecError('track_length_mismatch', `${track}.${name} has ${len} values, expected ${n}`);
+  }
+  return null;
+}
+
+function checkTimes(track: string, base: number, deltas: readonly number[], limits: Limits, nowMs: number): CodecError | null {
+  const maxT = nowMs + limits.maxFutureSkewMs;
+  let t = base;
+  for (let i = 0; i < deltas.length; i++) {
+    const d = deltas[i]!;
+    if (i > 0 && d < 0) return new CodecError('time_not_monotonic', `${track} time goes backwards at sample ${i} (${d} ms)`);
+    t += d;
+    if (t < limits.minTimeMs || t > maxT) return new CodecError('time_out_of_range', `${track} sample ${i} time ${t} outside [${limits.minTimeMs}, now+${limits.maxFutureSkewMs}ms]`);
+  }
+  return null;
+}
+
+function checkRunningRange(track: string, name: string, deltas: readonly number[], max: number, code: 'lat_out_of_range' | 'lon_out_of_range' | 'value_out_of_range'): CodecError | null {
+  let v = 0;
+  for (let i = 0; i < deltas.length; i++) {
+    v += deltas[i]!;
+    if (v > max || v < -max) return new CodecError(code, `${track}.${name} sample ${i} = ${v} outside ±${max}`);
+  }
+  return null;
+}
+
+function checkRange(track: string, name: string, col: readonly number[] | null | undefined, min: number, max: number): CodecError | null {
+  if (!col) return null;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    if (v < min || v > max) return new CodecError('value_out_of_range', `${track}.${name} sample ${i} = ${v} outside [${min}, ${max}]`);
+  }
+  return null;
+}
+
+export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: number = Date.now()): CodecError | null {
+  const idErr = validateId('device_id', b.deviceId, limits) ?? validateId('boot_id', b.bootId, limits);
+  if (idErr) return idErr;
+  const seq = Number(b.seq ?? 0);
+  if (!Number.isSafeInteger(seq) || seq < 0) return new CodecError('value_out_of_range', `seq ${String(b.seq)} is not a safe non-negative integer`);
+
+  const g = b.gps;
+  if (g) {
+    const n = g.tDeltaMs?.length ?? 0;
+    if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `gps has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
+    const e =
+      sameLength('gps', n, { lat_delta_e7: g.latDeltaE7, lon_delta_e7: g.lonDeltaE7 }, false) ??
+      sameLength('gps', n, { speed_cms: g.speedCms, heading_cdeg: g.headingCdeg, hdop_c: g.hdopC, alt_dm: g.altDm }, true) ??
+      (n > 0 ? checkTimes('gps', Number(g.baseTimeMs ?? 0), g.tDeltaMs!, limits, nowMs) : null) ??
+      checkRunningRange('gps', 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
+      checkRunningRange('gps', 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
+      checkRange('gps', 'speed_cms', g.speedCms, -1, SPEED_MAX_CMS) ??
+      checkRange('gps', 'heading_cdeg', g.headingCdeg, -1, 35_999) ??
+      checkRange('gps', 'hdop_c', g.hdopC, 0, 100_000) ??
+      checkRange('gps', 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM);
+    if (e) return e;
+  }
+
+  const a = b.accel;
+  if (a) {
+    const n = a.tDeltaMs?.length ?? 0;
+    if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `accel has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
+    if ((a.rateHz ?? 0) > RATE_MAX_HZ) return new CodecError('value_out_of_range', `accel.rate_hz ${a.rateHz} above ${RATE_MAX_HZ}`);
+    const e =
+      sameLength('accel', n, { x_delta_mg: a.xDeltaMg, y_delta_mg: a.yDeltaMg, z_delta_mg: a.zDeltaMg }, false) ??
+      (n > 0 ? checkTimes('accel', Number(a.baseTimeMs ?? 0), a.tDeltaMs!, limits, nowMs) : null) ??
+      checkRunningRange('accel', 'x', a.xDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??
+      checkRunningRange('accel', 'y', a.yDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??
+      checkRunningRange('accel', 'z', a.zDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range');
+    if (e) return e;
+  }
+
+  const events = b.events ?? [];
+  if (events.length > limits.maxEvents) return new CodecError('too_many_events', `${events.length} events, limit ${limits.maxEvents}`);
+  const maxT = nowMs + limits.maxFutureSkewMs;
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    const type = ev.type ?? 0;
+    if (!(type in fleetwire.v1.EventType) || type === 0) return new CodecError('value_out_of_range', `events[${i}].type ${String(type)} is not a known event type`);
+    const t = Number(ev.tMs ?? 0);
+    if (t < limits.minTimeMs || t > maxT) return new CodecError('time_out_of_range', `events[${i}].t_ms ${t} out of range`);
+    if (Math.abs(ev.latE7 ?? 0) > LAT_MAX) return new CodecError('lat_out_of_range', `events[${i}].lat_e7 out of range`);
+    if (Math.abs(ev.lonE7 ?? 0) > LON_MAX) return new CodecError('lon_out_of_range', `events[${i}].lon_e7 out of range`);
+  }
+  return null;
+}
