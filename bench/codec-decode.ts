@@ -1,0 +1,24 @@
+// Codec hot path (gateway validates every uplink): decode+validate of a 60 s batch
+// (1 Hz GPS + 25 Hz accel) vs a bare protobufjs decode, and its size vs the same data as JSON.
+import { decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps } from '@fleetwire/proto';
+import { rate, report } from './lib.js';
+
+const t0 = Date.now() - 120_000;
+const gps = Array.from({ length: 60 }, (_, i) => ({ t: t0 + i * 1000, lat: 52.52 + i * 1e-4, lon: 13.4 + i * 1.3e-4, speed: 13 + Math.sin(i / 5), heading: 80 + i / 10, hdop: 0.9, alt: 35 }));
+const accel = Array.from({ length: 1500 }, (_, i) => ({ t: t0 + i * 40, x: Math.round(Math.sin(i / 9) * 200) / 1000, y: Math.round(Math.cos(i / 7) * 100) / 1000, z: 1 + ((i % 5) - 2) / 1000 }));
+const bytes = encodeDeviceBatch({ deviceId: 'dev-000001', bootId: 'b1', seq: 1, sentAtMs: t0 + 60_000, gps: packGps(gps), accel: packAccel(accel, 25) });
+const json = Buffer.from(JSON.stringify({ gps, accel }));
+const samples = gps.length + accel.length;
+
+const bare = await rate(() => fleetwire.v1.DeviceBatch.decode(bytes), samples);
+const full = await rate(() => {
+  const r = decodeDeviceBatch(bytes);
+  if (!r.ok) throw r.error;
+}, samples);
+const enc = await rate(() => encodeDeviceBatch({ deviceId: 'dev-000001', bootId: 'b1', seq: 1, gps: packGps(gps), accel: packAccel(accel, 25) }), samples);
+const jsonParse = await rate(() => JSON.parse(json.toString()), samples);
+
+report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'bare protobufjs decode', baselineValue: bare });
+report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'JSON.parse same data', baselineValue: jsonParse });
+report({ bench: 'codec', metric: 'pack+encode', unit: 'samples/s', value: enc });
+report({ bench: 'codec', metric: 'bytes per 60 s batch', unit: 'bytes', value: bytes.length, baseline: 'same data as JSON', baselineValue: json.length, lowerIsBetter: true });
