@@ -1,0 +1,193 @@
+// Per-device stream processing: idempotency, trip segmentation, accumulation, event detection. Pure.
+import type { CoreConfig } from './config.js';
+import { accelHorizontalPeaks, closeEpisodes, detectInterval, episodeToEvent, type AccelPeaks } from './detect.js';
+import { emptySums, featuresFromSums } from './features.js';
+import { haversineE7, isNight } from './geo.js';
+import { tripId } from './ids.js';
+import { type CompletedTrip, type DetectedEvent, type DeviceState, type Episode, EV, type LastSample, type StepOutput } from './types.js';
+
+/** Absolute columns of one telemetry batch (what gpsColumns/accelColumns return). */
+export interface TelemetryInput {
+  deviceId: string;
+  bootId: string;
+  seq: number;
+  gps: { t: Float64Array; latE7: Int32Array; lonE7: Int32Array; speedCms: Int32Array; headingCdeg: Int32Array };
+  accel?: { t: Float64Array; xMg: Int32Array; yMg: Int32Array; zMg: Int32Array } | null;
+}
+
+export const idempotencyKey = (bootId: string, seq: number): string => `${bootId}:${seq}`;
+
+export function isDuplicate(st: DeviceState, bootId: string, seq: number): boolean {
+  return st.recent.includes(idempotencyKey(bootId, seq));
+}
+
+function remember(st: DeviceState, bootId: string, seq: number, cfg: CoreConfig): void {
+  st.recent.push(idempotencyKey(bootId, seq));
+  if (st.recent.length > cfg.recentKeys) st.recent.splice(0, st.recent.length - cfg.recentKeys);
+}
+
+class Collector {
+  trips: CompletedTrip[] = [];
+  events: DetectedEvent[] = [];
+}
+
+function countEpisode(st: DeviceState, ep: Episode, cfg: CoreConfig, out: Collector): void {
+  const trip = st.trip;
+  if (trip) {
+    if (ep.type === EV.HARSH_BRAKING) trip.sums.harsh_braking++;
+    else if (ep.type === EV.HARSH_ACCELERATION) trip.sums.harsh_acceleration++;
+    else if (ep.type === EV.HARSH_CORNERING) trip.sums.harsh_cornering++;
+    trip.events++;
+  }
+  out.events.push(episodeToEvent(st, ep, trip?.id ?? null, cfg));
+}
+
+function endTrip(st: DeviceState, cfg: CoreConfig, out: Collector): void {
+  for (const ep of closeEpisodes(st, cfg)) countEpisode(st, ep, cfg, out);
+  const trip = st.trip;
+  st.trip = null;
+  if (!trip) return;
+  const sums = { ...trip.sums, trips: 1, duration_s: (trip.lastActiveT - trip.startMs) / 1000 };
+  // Noise (GPS drift, a car moved in a car park): the trip is dropped; events already emitted stand.
+  if (sums.distance_m < cfg.minTripDistanceM) return;
+  out.trips.push({
+    tripId: trip.id,
+    deviceId: st.deviceId,
+    startMs: trip.startMs,
+    endMs: trip.lastActiveT,
+    startLatE7: trip.startLatE7,
+    startLonE7: trip.startLonE7,
+    endLatE7: trip.lastActiveLatE7,
+    endLonE7: trip.lastActiveLonE7,
+    sums,
+    features: featuresFromSums(sums),
+  });
+}
+
+function startTrip(st: DeviceState, at: LastSample): void {
+  st.trip = {
+    id: tripId(st.deviceId, at.t),
+    startMs: at.t,
+    startLatE7: at.latE7,
+    startLonE7: at.lonE7,
+    lastActiveT: at.t,
+    lastActiveLatE7: at.latE7,
+    lastActiveLonE7: at.lonE7,
+    sums: emptySums(),
+    pendingNightS: 0,
+    events: 0,
+  };
+}
+
+/** One GPS sample. */
+function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConfig, out: Collector): number {
+  const prev = st.last;
+  st.last = cur;
+  let dist = 0;
+  if (!prev) {
+    if (cur.speed > cfg.startSpeedMs) startTrip(st, cur);
+    return 0;
+  }
+  const dtMs = cur.t - prev.t;
+  if (dtMs > cfg.gapMs) {
+    if (st.trip) endTrip(st, cfg, out);
+    closeEpisodes(st, cfg);
+    if (cur.speed > cfg.startSpeedMs) startTrip(st, cur);
+    return 0;
+  }
+  const moving = cur.speed > cfg.startSpeedMs || prev.speed > cfg.startSpeedMs;
+  if (!st.trip) {
+    if (!moving) return 0;
+    startTrip(st, prev); // the trip starts at departure: the last standstill sample before motion
+  }
+  const trip = st.trip!;
+  const dt = dtMs / 1000;
+  const night = isNight(prev.t, prev.lonE7, cfg.nightStartHour, cfg.nightEndHour) ? dt : 0;
+  if (moving) {
+    const s = trip.sums;
+    dist = haversineE7(prev.latE7, prev.lonE7, cur.latE7, cur.lonE7);
+    s.distance_m += dist;
+    s.moving_s += dt;
+    s.sum_v_dt += ((prev.speed + cur.speed) / 2) * dt;
+    s.sum_v2_dt += ((prev.speed * prev.speed + cur.speed * cur.speed) / 2) * dt;
+    s.max_speed_ms = Math.max(s.max_speed_ms, prev.speed, cur.speed);
+    if (cur.speed > cfg.speedLimitMs) s.speeding_s += dt;
+    s.night_s += night + trip.pendingNightS;
+    trip.pendingNightS = 0;
+    trip.lastActiveT = cur.t;
+    trip.lastActiveLatE7 = cur.latE7;
+    trip.lastActiveLonE7 = cur.lonE7;
+  } else {
+    trip.pendingNightS += night;
+  }
+  for (const ep of detectInterval(st, prev, cur, peaks, cfg)) countEpisode(st, ep, cfg, out);
+  if (!moving && cur.t - trip.lastActiveT >= cfg.idleEndMs) endTrip(st, cfg, out);
+  return dist;
+}
+
+/**
+ * Processes one telemetry batch for its device. Returns duplicate=true (and changes nothing) when
+ * (boot, seq) was seen recently. Samples not newer than the last one seen are counted as late and skipped.
+ */
+export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: CoreConfig): StepOutput {
+  if (isDuplicate(st, input.bootId, input.seq)) return { duplicate: true, trips: [], events: [], summary: null };
+  remember(st, input.bootId, input.seq, cfg);
+  const out = new Collector();
+  const a = input.accel;
+  const peaks: AccelPeaks = a && a.t.length > 0 ? accelHorizontalPeaks(st, a.t, a.xMg, a.yMg, a.zMg, cfg) : new Map();
+  const g = input.gps;
+  let late = 0;
+  let distance = 0;
+  let maxSpeed = 0;
+  for (let i = 0; i < g.t.length; i++) {
+    const t = g.t[i]!;
+    if (st.last && t <= st.last.t) {
+      late++;
+      continue;
+    }
+    const latE7 = g.latE7[i]!;
+    const lonE7 = g.lonE7[i]!;
+    const sc = g.speedCms[i] ?? -1;
+    let speed: number;
+    if (sc >= 0) speed = sc / 100;
+    else if (st.last && t - st.last.t <= cfg.maxDerivativeDtMs) speed = haversineE7(st.last.latE7, st.last.lonE7, latE7, lonE7) / ((t - st.last.t) / 1000);
+    else speed = 0;
+    const hc = g.headingCdeg[i] ?? -1;
+    const cur: LastSample = { t, latE7, lonE7, speed, heading: hc >= 0 ? hc / 100 : -1 };
+    distance += step(st, cur, peaks, cfg, out);
+    if (speed > maxSpeed) maxSpeed = speed;
+  }
+  const n = g.t.length;
+  const at = a?.t;
+  const tStart = Math.min(n > 0 ? g.t[0]! : Infinity, at && at.length > 0 ? at[0]! : Infinity);
+  const tEnd = Math.max(n > 0 ? g.t[n - 1]! : -Infinity, at && at.length > 0 ? at[at.length - 1]! : -Infinity);
+  return {
+    duplicate: false,
+    trips: out.trips,
+    events: out.events,
+    summary: {
+      deviceId: input.deviceId,
+      bootId: input.bootId,
+      seq: input.seq,
+      tStartMs: Number.isFinite(tStart) ? tStart : 0,
+      tEndMs: Number.isFinite(tEnd) ? tEnd : 0,
+      gpsSamples: n,
+      accelSamples: at?.length ?? 0,
+      distanceM: distance,
+      maxSpeedMs: maxSpeed,
+      lateSamples: late,
+    },
+  };
+}
+
+/**
+ * Ends an open trip when the device has been silent: nothing newer than `gapMs` before `nowMs`.
+ * Used by the periodic sweep, since a device that stops sending never delivers the idle samples.
+ */
+export function flushIdle(st: DeviceState, nowMs: number, cfg: CoreConfig): StepOutput {
+  const out = new Collector();
+  if (st.trip && st.last && nowMs - st.last.t >= cfg.gapMs) endTrip(st, cfg, out);
+  return { duplicate: false, trips: out.trips, events: out.events, summary: null };
+}
+
+export const hasOpenTrip = (st: DeviceState): boolean => st.trip !== null;
