@@ -1,0 +1,159 @@
+// Aedes wiring: authenticate, ACL, and the uplink path that holds the QoS 1 PUBACK until the sink acked.
+//
+// Why authorizePublish: aedes (lib/handlers/publish.js) runs authorizePublish, then enqueuePublish, which
+// for QoS 1 writes the PUBACK and only then hands the packet to broker.publish. So the PUBACK goes out
+// exactly when we call the authorizePublish callback with no error; calling it with an error closes the
+// connection without a PUBACK (the device resends after reconnecting).
+// Uplinks are not fanned out to MQTT subscribers: they go to the sink (Kafka) only; see wrapEmitter.
+import { parseDeviceTopic } from '@fleetwire/proto';
+import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { canPublish, canSubscribe, type Principal, principalLabel } from '../../core/acl.js';
+import type { Authenticator } from '../../core/authenticate.js';
+import type { GatewayMetrics } from '../../core/metrics.js';
+import type { Transport, UplinkPipeline } from './uplink-pipeline.js';
+
+export interface FwConn {
+  fwTransport?: Transport;
+  remoteAddress?: string;
+}
+
+interface FwClient extends Client {
+  fwPrincipal?: Principal;
+  fwTail?: Promise<void>;
+  fwRawId?: string;
+}
+
+export interface BrokerDeps {
+  auth: Authenticator;
+  pipeline: UplinkPipeline;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** Optional shared emitter / persistence (mqemitter-redis, aedes-persistence-redis) for horizontal scale. */
+  mq?: unknown;
+  persistence?: unknown;
+  id?: string;
+}
+
+function isUplinkTopic(topic: string): boolean {
+  // fw/<t>/<d>/up/...
+  if (!topic.startsWith('fw/')) return false;
+  const a = topic.indexOf('/', 3);
+  const b = a < 0 ? -1 : topic.indexOf('/', a + 1);
+  return b > 0 && topic.startsWith('up/', b + 1);
+}
+
+/** Makes the emitter drop uplink packets: they are bridged to the sink, not delivered over MQTT. */
+function wrapEmitter(mq: { emit: (packet: { topic: string }, cb?: (err?: Error) => void) => unknown }): void {
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    if (isUplinkTopic(packet.topic)) {
+      if (cb) setImmediate(cb);
+      return mq;
+    }
+    return emit(packet, cb);
+  };
+}
+
+export function transportOf(client: Client): Transport {
+  return (client.conn as unknown as FwConn).fwTransport ?? 'tcp';
+}
+
+export function remoteIp(client: Client): string {
+  const c = client.conn as unknown as FwConn;
+  return c.remoteAddress ?? 'unknown';
+}
+
+export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
+  const { auth, pipeline, metrics: m, log } = deps;
+
+  const opts: AedesOptions = {
+    id: deps.id,
+    mq: deps.mq,
+    persistence: deps.persistence,
+    maxClientsIdLength: 128,
+
+    authenticate: (client, username, password, done) => {
+      const c = client as FwClient;
+      auth.authenticate(remoteIp(client), username, password).then(
+        (r) => {
+          if (!r.ok) {
+            m.authFailures.inc({ reason: r.reason });
+            log.info({ ip: remoteIp(client), username, reason: r.reason }, 'connect rejected');
+            const err = Object.assign(new Error(r.message), { returnCode: r.returnCode });
+            return done(err as never, false);
+          }
+          c.fwPrincipal = r.principal;
+          // Namespace the session id by tenant and identity: one device can never take over
+          // (or read the session of) another device's client id.
+          c.fwRawId = client.id;
+          (c as { id: string }).id = `${r.principal.tenant}/${principalLabel(r.principal)}/${client.id}`;
+          done(null, true);
+        },
+        (e: Error) => {
+          log.error({ err: e.message }, 'authenticate failed');
+          done(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as never, false);
+        },
+      );
+    },
+
+    authorizeSubscribe: (client, sub: Subscription, done) => {
+      const p = (client as FwClient).fwPrincipal;
+      if (!p || !canSubscribe(p, sub.topic)) {
+        m.aclDenials.inc({ action: 'subscribe' });
+        log.info({ client: client.id, topic: sub.topic }, 'subscribe denied');
+        return done(null, null);
+      }
+      done(null, sub);
+    },
+
+    authorizePublish: (clientIn, packet: PublishPacket, done) => {
+      const client = clientIn as FwClient | null;
+      const p = client?.fwPrincipal;
+      if (!client || !p || !canPublish(p, packet.topic)) {
+        m.aclDenials.inc({ action: 'publish' });
+        log.info({ client: client?.id, topic: packet.topic }, 'publish denied');
+        return done(new Error(`not authorized to publish to ${packet.topic}`));
+      }
+      const t = parseDeviceTopic(packet.topic);
+      if (!t || t.direction === 'down') return done(null); // partner downlink: normal MQTT delivery
+      packet.retain = false;
+      const prev = client.fwTail ?? Promise.resolve();
+      let admitted!: () => void;
+      const mine = new Promise<void>((r) => (admitted = r));
+      client.fwTail = mine;
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      prev
+        .then(() =>
+          pipeline.process(
+            { tenant: t.tenant, deviceId: t.deviceId, kind: t.kind, clientId: client.fwRawId ?? client.id, transport: transportOf(client), topic: packet.topic },
+            payload,
+            admitted,
+          ),
+        )
+        .then(
+          () => {
+            if (client.fwTail === mine) client.fwTail = undefined;
+            done(null);
+          },
+          (e: Error) => {
+            admitted();
+            log.warn({ client: client.id, topic: packet.topic, err: e.message }, 'sink failed; closing connection without PUBACK');
+            done(e);
+          },
+        );
+    },
+  };
+
+  const broker = await Aedes.createBroker(opts);
+  wrapEmitter((broker as unknown as { mq: Parameters<typeof wrapEmitter>[0] }).mq);
+
+  broker.on('client', (client) => {
+    m.connections.inc({ transport: transportOf(client) });
+    m.connectsTotal.inc({ transport: transportOf(client) });
+  });
+  broker.on('clientDisconnect', (client) => m.connections.dec({ transport: transportOf(client) }));
+  broker.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
+  broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  return broker;
+}

@@ -1,0 +1,170 @@
+// Accepted uplink -> sink, with dedupe, dead-lettering, micro-batching and a bound on in-flight messages.
+// `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
+import { fleetwire, encodeTelemetryRecord, type Limits } from '@fleetwire/proto';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../../core/metrics.js';
+import { MicroBatcher } from '../../core/micro-batcher.js';
+import { Semaphore } from '../../core/semaphore.js';
+import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/uplink.js';
+import type { DedupeStore } from '../redis/dedupe.js';
+import type { SinkRecord, TelemetrySink } from '../sink.js';
+
+export type Transport = 'tcp' | 'tls' | 'ws';
+
+const TRANSPORT: Record<Transport, fleetwire.v1.Transport> = {
+  tcp: fleetwire.v1.Transport.TRANSPORT_TCP,
+  tls: fleetwire.v1.Transport.TRANSPORT_TLS,
+  ws: fleetwire.v1.Transport.TRANSPORT_WEBSOCKET,
+};
+
+export interface UplinkContext {
+  tenant: string;
+  /** Device the topic names (for partners: any device of their tenant). */
+  deviceId: string;
+  /** Uplink kind: the topic level after "up" ("batch", "json"). */
+  kind: string;
+  clientId: string;
+  transport: Transport;
+  topic: string;
+}
+
+export interface PipelineOptions {
+  gatewayId: string;
+  lingerMs: number;
+  maxBatch: number;
+  maxBatchBytes: number;
+  maxInflight: number;
+  ackTimeoutMs: number;
+  deadLetterPayloadMax: number;
+  limits?: Partial<Limits>;
+}
+
+export type UplinkOutcome = 'accepted' | 'duplicate' | 'rejected';
+
+export class UplinkPipeline {
+  private readonly telemetry: MicroBatcher<SinkRecord>;
+  private readonly dead: MicroBatcher<SinkRecord>;
+  readonly inflight: Semaphore;
+  /** Keys being sent by this process: a resend while the original is in flight waits for its outcome. */
+  private readonly local = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly sink: TelemetrySink,
+    private readonly dedupe: DedupeStore | null,
+    private readonly m: GatewayMetrics,
+    private readonly log: Logger,
+    private readonly o: PipelineOptions,
+  ) {
+    const weight = (r: SinkRecord) => r.value.byteLength;
+    const common = { lingerMs: o.lingerMs, maxBatch: o.maxBatch, maxBatchBytes: o.maxBatchBytes, weight, ackTimeoutMs: o.ackTimeoutMs };
+    this.telemetry = new MicroBatcher({ ...common, send: (rs) => this.timed(() => sink.send(rs)) });
+    this.dead = new MicroBatcher({ ...common, send: (rs) => this.timed(() => sink.deadLetter(rs)) });
+    this.inflight = new Semaphore(o.maxInflight);
+    m.inflight.collect(() => this.inflight.inUse + this.inflight.waiting);
+  }
+
+  private async timed(fn: () => Promise<void>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await fn();
+      this.m.sinkBatches.inc();
+      this.m.sinkLatency.observe((performance.now() - t0) / 1000);
+    } catch (e) {
+      this.m.sinkErrors.inc();
+      throw e;
+    }
+  }
+
+  /**
+   * Runs one message. `admitted` is called once the message holds its place in the sink order
+   * (the caller may then start the next message of the same client). Resolves when the message may be
+   * acknowledged; rejects when the sink failed (do not acknowledge).
+   */
+  async process(ctx: UplinkContext, payload: Uint8Array, admitted: () => void): Promise<UplinkOutcome> {
+    let released = false;
+    await this.inflight.acquire();
+    const release = () => {
+      if (!released) this.inflight.release();
+      released = true;
+    };
+    try {
+      this.m.bytes.inc(undefined, payload.byteLength);
+      const now = Date.now();
+      const v = validateUplink(ctx.kind, ctx.deviceId, payload, this.o.limits, now);
+      if (!v.ok) {
+        const p = this.dead.add(this.deadLetter(ctx, v.code, v.reason, payload, now));
+        admitted();
+        await p;
+        this.m.rejects.inc({ reason: v.code });
+        this.m.messages.inc({ outcome: 'rejected' });
+        this.log.debug({ topic: ctx.topic, code: v.code, reason: v.reason }, 'uplink dead-lettered');
+        return 'rejected';
+      }
+      const key = dedupeKey(ctx.tenant, v);
+      const running = this.local.get(key);
+      if (running) {
+        admitted();
+        await running; // throws if the original failed: the resend is then not acknowledged either
+        this.m.messages.inc({ outcome: 'duplicate' });
+        return 'duplicate';
+      }
+      const claim = this.dedupe ? await this.dedupe.claim(key) : 'new';
+      if (claim === 'done') {
+        admitted();
+        this.m.messages.inc({ outcome: 'duplicate' });
+        return 'duplicate';
+      }
+      const value = encodeTelemetryRecord(
+        {
+          tenant: ctx.tenant,
+          deviceId: v.deviceId,
+          receivedAtMs: now,
+          clientId: ctx.clientId,
+          gatewayId: this.o.gatewayId,
+          transport: TRANSPORT[ctx.transport],
+          sourceFormat: v.sourceFormat,
+        },
+        v.raw,
+      );
+      const sent = this.telemetry.add({ tenant: ctx.tenant, key: v.deviceId, value });
+      this.local.set(key, sent);
+      admitted();
+      try {
+        await sent;
+      } catch (e) {
+        if (claim === 'new') await this.dedupe?.release(key);
+        throw e;
+      } finally {
+        this.local.delete(key);
+      }
+      await this.dedupe?.commit(key).catch(() => undefined);
+      this.m.messages.inc({ outcome: 'accepted' });
+      return 'accepted';
+    } finally {
+      admitted();
+      release();
+    }
+  }
+
+  private deadLetter(ctx: UplinkContext, code: GatewayReasonCode, reason: string, payload: Uint8Array, now: number): SinkRecord {
+    const truncated = payload.byteLength > this.o.deadLetterPayloadMax;
+    const value = fleetwire.v1.DeadLetter.encode({
+      reasonCode: code,
+      reason: reason.slice(0, 1000),
+      stage: 'gateway',
+      tenant: ctx.tenant,
+      deviceId: ctx.deviceId,
+      clientId: ctx.clientId,
+      source: ctx.topic,
+      receivedAtMs: now,
+      payload: truncated ? payload.subarray(0, this.o.deadLetterPayloadMax) : payload,
+      payloadTruncated: truncated,
+    }).finish();
+    return { tenant: ctx.tenant, key: ctx.deviceId, value };
+  }
+
+  /** Waits for queued messages to reach the sink. */
+  async drain(): Promise<void> {
+    await Promise.all([this.telemetry.close(), this.dead.close()]);
+  }
+}

@@ -1,0 +1,158 @@
+// Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
+// ordering holds across retries), key = device id, headers `schema` and `tenant`.
+import { KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
+import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { SinkRecord, TelemetrySink } from '../sink.js';
+
+export interface KafkaSinkOptions {
+  brokers: string[];
+  clientId?: string;
+  topics?: { telemetry?: string; deadletter?: string };
+  /** Create missing topics at start (needs admin rights). */
+  createTopics?: boolean;
+  numPartitions?: number;
+  replicationFactor?: number;
+  /** Wait between reconnect attempts while Kafka is unreachable. */
+  reconnectDelayMs?: number;
+  connectionTimeoutMs?: number;
+  logger?: Logger;
+}
+
+class SinkClosedError extends Error {
+  override readonly name = 'SinkClosedError';
+}
+
+function toMessages(records: readonly SinkRecord[], schema: string): Message[] {
+  return records.map((r) => ({
+    key: r.key,
+    value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+    headers: { schema, tenant: r.tenant },
+  }));
+}
+
+export class KafkaSink implements TelemetrySink {
+  readonly name = 'kafka';
+  readonly topics: { telemetry: string; deadletter: string };
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private connected = false;
+  private closed = false;
+  private connecting: Promise<void> | null = null;
+  private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: KafkaSinkOptions) {
+    if (o.brokers.length === 0) throw new TypeError('KafkaSink needs at least one broker');
+    this.topics = { telemetry: o.topics?.telemetry ?? KAFKA_TOPICS.telemetry, deadletter: o.topics?.deadletter ?? KAFKA_TOPICS.deadletter };
+    const log = o.logger;
+    this.kafka = new Kafka({
+      clientId: o.clientId ?? 'fleetwire-gateway',
+      brokers: o.brokers,
+      connectionTimeout: o.connectionTimeoutMs ?? 3000,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (e: LogEntry) => {
+        if (!log) return;
+        const { message, ...rest } = e.log;
+        const fn = e.level <= logLevel.ERROR ? log.error.bind(log) : log.warn.bind(log);
+        fn({ kafka: e.namespace, ...rest }, message);
+      },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Idempotent producers retry "forever" by default; bound the time of one send so a long outage
+      // surfaces as an error (the gateway then drops the clients, which resend after reconnecting).
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false;
+      if (!this.closed) this.scheduleConnect();
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.connectOnce();
+  }
+
+  private scheduleConnect(): void {
+    if (this.retryTimer || this.closed || this.connecting) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connectOnce();
+    }, this.o.reconnectDelayMs ?? 1000);
+  }
+
+  private connectOnce(): Promise<void> {
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      try {
+        if (this.o.createTopics) await this.ensureTopics();
+        await this.producer.connect();
+        this.connected = true;
+        const w = this.waiters.splice(0);
+        for (const x of w) x.resolve();
+      } catch (e) {
+        this.connected = false;
+        this.o.logger?.warn({ err: (e as Error).message }, 'kafka connect failed; retrying');
+      } finally {
+        this.connecting = null;
+      }
+      if (!this.connected) this.scheduleConnect();
+    })();
+    return this.connecting;
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [this.topics.telemetry, this.topics.deadletter].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: this.o.numPartitions ?? 6, replicationFactor: this.o.replicationFactor ?? 1 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private waitConnected(): Promise<void> {
+    if (this.closed) return Promise.reject(new SinkClosedError('kafka sink is closed'));
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private async write(topic: string, schema: string, records: readonly SinkRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.waitConnected();
+    await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema) });
+  }
+
+  send(records: readonly SinkRecord[]): Promise<void> {
+    return this.write(this.topics.telemetry, SCHEMAS.telemetry, records);
+  }
+
+  deadLetter(records: readonly SinkRecord[]): Promise<void> {
+    return this.write(this.topics.deadletter, SCHEMAS.deadletter, records);
+  }
+
+  isReady(): boolean {
+    return this.connected && !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const w = this.waiters.splice(0);
+    for (const x of w) x.reject(new SinkClosedError('kafka sink closed while waiting for a connection'));
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}

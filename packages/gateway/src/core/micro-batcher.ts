@@ -1,0 +1,150 @@
+// Linger-based micro-batching with exactly one flush in flight, so items reach the sink in the order
+// they were added. Each add() resolves when the batch holding the item is acknowledged.
+
+export interface MicroBatcherOptions<T> {
+  /** How long to wait for more items after the first one arrives. */
+  lingerMs: number;
+  /** Flush as soon as this many items are queued. */
+  maxBatch: number;
+  /** Flush as soon as the queued items weigh this much (see `weight`). */
+  maxBatchBytes?: number;
+  weight?: (item: T) => number;
+  /** Reject the items of a batch not acknowledged after this long (the send itself keeps running). 0 = never. */
+  ackTimeoutMs?: number;
+  send: (items: T[]) => Promise<void>;
+}
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class SinkTimeoutError extends Error {
+  override readonly name = 'SinkTimeoutError';
+}
+
+export class BatcherClosedError extends Error {
+  override readonly name = 'BatcherClosedError';
+}
+
+export class MicroBatcher<T> {
+  private queue: Pending<T>[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: MicroBatcherOptions<T>) {
+    if (!(o.maxBatch >= 1) || !(o.lingerMs >= 0)) throw new RangeError('MicroBatcher needs maxBatch >= 1 and lingerMs >= 0');
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  add(item: T): Promise<void> {
+    if (this.closed) return Promise.reject(new BatcherClosedError('sink is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.queuedBytes += this.o.weight?.(item) ?? 0;
+      const full = this.queue.length >= this.o.maxBatch || (this.o.maxBatchBytes !== undefined && this.queuedBytes >= this.o.maxBatchBytes);
+      if (full) this.kick(0);
+      else this.kick(this.o.lingerMs);
+    });
+  }
+
+  private kick(delay: number): void {
+    if (this.flushing) return; // the running flush picks the queue up when it finishes
+    if (delay === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.flushing = this.flushLoop();
+      return;
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (!this.flushing) this.flushing = this.flushLoop();
+      }, delay);
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.take();
+        await this.sendOne(batch);
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private take(): Pending<T>[] {
+    const n = Math.min(this.queue.length, this.o.maxBatch);
+    let batch: Pending<T>[];
+    if (this.o.maxBatchBytes !== undefined && this.o.weight) {
+      let bytes = 0;
+      let i = 0;
+      while (i < n) {
+        const w = this.o.weight(this.queue[i]!.item);
+        if (i > 0 && bytes + w > this.o.maxBatchBytes) break;
+        bytes += w;
+        i++;
+      }
+      batch = this.queue.splice(0, i);
+      this.queuedBytes -= bytes;
+    } else {
+      batch = this.queue.splice(0, n);
+      this.queuedBytes = 0;
+    }
+    if (this.queue.length === 0) this.queuedBytes = 0;
+    return batch;
+  }
+
+  private async sendOne(batch: Pending<T>[]): Promise<void> {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      for (const p of batch) (err ? p.reject(err) : p.resolve());
+    };
+    if (this.o.ackTimeoutMs) {
+      timer = setTimeout(() => settle(new SinkTimeoutError(`sink did not acknowledge within ${this.o.ackTimeoutMs} ms`)), this.o.ackTimeoutMs);
+    }
+    try {
+      await this.o.send(batch.map((p) => p.item));
+      settle(null);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      settle(err);
+      // Items queued behind a failed batch fail too: their senders resend in order after reconnecting,
+      // instead of landing in the log ahead of the failed ones.
+      const rest = this.queue.splice(0);
+      this.queuedBytes = 0;
+      for (const p of rest) p.reject(err);
+    }
+  }
+
+  /** Flushes what is queued and waits for it. Later add() calls are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (!this.flushing && this.queue.length > 0) this.flushing = this.flushLoop();
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Rejects everything still queued (not yet handed to the sink). */
+  abort(err: Error): void {
+    this.closed = true;
+    const rest = this.queue.splice(0);
+    this.queuedBytes = 0;
+    for (const p of rest) p.reject(err);
+  }
+}
