@@ -1,0 +1,349 @@
+// The device client: group-committed record() into the outbox, sealing, QoS 1 uplink with an in-flight
+// window, downlink config, retention and stats. Never throws into the host from background work.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { downlinkConfigTopic, uplinkBatchTopic } from '@fleetwire/proto';
+import { MemoryStorage } from './adapters/memory-storage.js';
+import { MqttLink } from './adapters/mqtt-link.js';
+import { SqliteStorage } from './adapters/sqlite-storage.js';
+import type { OutboxStorage } from './adapters/storage.js';
+import { type ResolvedOptions, resolveOptions } from './core/config.js';
+import { EdgeDetector } from './core/edge.js';
+import { minSpacingMs, pushAccel, pushGps, RowBuffer } from './core/samples.js';
+import { ConfigError, type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
+import { Outbox, type SealParams } from './outbox.js';
+import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
+import type { AppliedConfig, ClientEvents, ClientOptions, SampleRecord, Stats } from './types.js';
+
+interface Waiter {
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+interface FlushWaiter extends Waiter {
+  target: number;
+  timer: NodeJS.Timeout | null;
+}
+
+function makeStorage(o: ClientOptions, r: ResolvedOptions): OutboxStorage {
+  const s = o.storage as unknown as Record<string, unknown>;
+  if (typeof s.open === 'function' && typeof s.append === 'function') return o.storage as OutboxStorage;
+  if (s.memory === true) return new MemoryStorage();
+  if (typeof s.path === 'string' && s.path.length > 0) return new SqliteStorage(s.path, { durability: r.durability });
+  throw new ConfigError('storage', o.storage, 'must be { path: string }, { memory: true } or an OutboxStorage');
+}
+
+export class FleetwireClient extends EventEmitter<ClientEvents> {
+  readonly bootId = randomUUID();
+  private readonly buf = new RowBuffer();
+  private bufSamples = 0;
+  private waiters: Waiter[] = [];
+  private commitScheduled = false;
+  private readonly inflight = new Set<number>();
+  private flushWaiters: FlushWaiter[] = [];
+  private readonly outbox: Outbox;
+  private readonly link: MqttLink;
+  private readonly edge: EdgeDetector | null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private starting = true;
+  private startupErrors: FleetwireError[] = [];
+  private applied: AppliedConfig;
+  private lastT = { gps: -Infinity, accel: -Infinity };
+  private spacing = { gps: 0, accel: 0 };
+  private readonly topic: string;
+  private readonly configTopic: string;
+  private counters = { recorded: 0, stored: 0, decimated: 0, events: 0, sentBatches: 0, sentSamples: 0 };
+  private lastError: Stats['lastError'] = null;
+
+  private constructor(
+    private readonly opts: ResolvedOptions,
+    raw: ClientOptions,
+  ) {
+    super();
+    this.topic = uplinkBatchTopic(opts.tenant, opts.deviceId);
+    this.configTopic = downlinkConfigTopic(opts.tenant, opts.deviceId);
+    this.edge = opts.detection ? new EdgeDetector(opts.detection) : null;
+    this.applied = initialConfig(opts);
+    this.outbox = new Outbox(makeStorage(raw, opts), {
+      dropped: (info) => {
+        this.emit('dropped', info);
+        this.settleFlush();
+      },
+      error: (e) => this.report(e),
+    });
+    this.link = new MqttLink(
+      {
+        url: opts.url,
+        clientId: opts.clientId,
+        username: raw.credentials?.username,
+        password: raw.credentials?.password,
+        tls: raw.tls,
+        keepaliveSec: opts.keepaliveSec,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        backoff: opts.reconnect,
+        subscriptions: [this.configTopic],
+      },
+      {
+        up: () => {
+          this.emit('connected', { url: opts.url, reconnects: this.link.reconnects });
+          this.pump();
+        },
+        down: () => this.inflight.clear(),
+        message: (topic, payload) => {
+          if (topic === this.configTopic) this.onConfig(payload);
+        },
+        error: (e) => this.report(e),
+      },
+    );
+  }
+
+  /** Validates options, opens (or recovers) the outbox and starts connecting. Resolves before the first connect. */
+  static async create(options: ClientOptions): Promise<FleetwireClient> {
+    const c = new FleetwireClient(resolveOptions(options), options);
+    c.outbox.open();
+    if (c.outbox.config) {
+      const next = restoreConfig(c.applied, c.outbox.config);
+      if (next) c.setConfig(next);
+    }
+    c.timer = setInterval(() => c.tick(false), Math.min(1000, Math.floor(c.opts.batch.intervalMs / 4)));
+    c.link.start();
+    c.starting = false;
+    const early = c.startupErrors;
+    c.startupErrors = [];
+    if (early.length > 0) setImmediate(() => early.forEach((e) => c.report(e)));
+    setImmediate(() => c.tick(false));
+    return c;
+  }
+
+  /** Settings in effect (options merged with the last applied remote config). */
+  get config(): AppliedConfig {
+    return { ...this.applied };
+  }
+
+  /**
+   * Appends one sample or an array of samples. Resolves once they are durable in the outbox; all records
+   * made in the same tick share one transaction. Rejects with SampleError (nothing of the call is kept)
+   * or StorageError.
+   */
+  record(input: SampleRecord | readonly SampleRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new LinkError('client_closed', 'record() after close()'));
+    const arr: readonly SampleRecord[] = Array.isArray(input) ? input : [input as SampleRecord];
+    const buf = this.buf;
+    const start = buf.n;
+    const saved = { ...this.lastT };
+    let decimated = 0;
+    try {
+      for (let i = 0; i < arr.length; i++) {
+        const s = arr[i] as unknown as Record<string, unknown>;
+        if (typeof s !== 'object' || s === null) throw new SampleError(i, 'sample', s, 'must be an object');
+        const gps = s.kind === 'gps';
+        if (!gps && s.kind !== 'accel') throw new SampleError(i, 'kind', s.kind, "must be 'gps' or 'accel'");
+        const k = gps ? 'gps' : 'accel';
+        const row = gps ? pushGps(buf, i, s) : pushAccel(buf, i, s);
+        const t = buf.t[row]!;
+        const sp = this.spacing[k];
+        if (sp > 0 && t >= this.lastT[k] && t - this.lastT[k] < sp) {
+          buf.n--;
+          decimated++;
+        } else this.lastT[k] = t;
+      }
+    } catch (e) {
+      buf.n = start;
+      this.lastT = saved;
+      return Promise.reject(e);
+    }
+    const added = buf.n - start;
+    if (this.edge && added > 0) this.counters.events += this.edge.process(buf, start, start + added);
+    this.counters.recorded += added;
+    this.counters.decimated += decimated;
+    this.bufSamples += added;
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => this.commit());
+      }
+    });
+  }
+
+  private commit(): void {
+    this.commitScheduled = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    const samples = this.bufSamples;
+    this.bufSamples = 0;
+    const rows = this.buf.take();
+    try {
+      if (rows.n > 0) this.outbox.append(rows, Date.now());
+      this.counters.stored += samples;
+      for (const w of waiters) w.resolve();
+    } catch (e) {
+      const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+      this.report(err);
+      this.outbox.dropped.samples += rows.n;
+      this.emit('dropped', { reason: err.code === 'storage_corrupt' ? 'storage_corrupt' : 'storage_full', batches: 0, samples: rows.n });
+      for (const w of waiters) w.reject(err);
+    }
+    this.tick(false);
+  }
+
+  private sealParams(): SealParams {
+    return {
+      maxBytes: this.applied.batchMaxBytes,
+      maxSamples: this.opts.batch.maxSamples,
+      intervalMs: this.applied.batchIntervalMs,
+      meta: { deviceId: this.opts.deviceId, bootId: this.bootId, agent: this.opts.agent, accelRateHz: this.applied.accelRateHz },
+    };
+  }
+
+  /** Retention, sealing and publishing. Storage failures are reported, never thrown. */
+  private tick(force: boolean): void {
+    if (this.closed) return;
+    const now = Date.now();
+    try {
+      this.outbox.enforce(now, this.opts.retention.maxBytes, this.opts.retention.maxAgeMs);
+      const p = this.sealParams();
+      if (force || this.outbox.sealDue(now, p)) this.outbox.seal(now, p, force);
+    } catch (e) {
+      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+    }
+    this.pump();
+    this.settleFlush();
+  }
+
+  private pump(): void {
+    if (this.closed || !this.link.connected) return;
+    for (const b of this.outbox.batches) {
+      if (this.inflight.size >= this.opts.inFlight) break;
+      if (this.inflight.has(b.seq)) continue;
+      const bytes = this.outbox.readBatch(b.seq);
+      if (!bytes) continue;
+      const seq = b.seq;
+      if (!this.link.publish(this.topic, bytes, (err) => this.onAck(seq, err))) break;
+      this.inflight.add(seq);
+    }
+  }
+
+  private onAck(seq: number, err?: Error): void {
+    this.inflight.delete(seq);
+    if (err) {
+      this.report(new LinkError('publish_failed', `publish of batch ${seq} failed: ${err.message}`, { cause: err }));
+      return;
+    }
+    const info = this.outbox.ack(seq);
+    if (info) {
+      this.counters.sentBatches++;
+      this.counters.sentSamples += info.samples;
+      this.emit('sent', { seq, bootId: info.bootId, samples: info.samples, bytes: info.bytes });
+    }
+    this.pump();
+    this.settleFlush();
+  }
+
+  private onConfig(payload: Uint8Array): void {
+    const r = applyRemoteConfig(this.applied, payload);
+    if (!r.ok) return this.report(r.error);
+    if (!r.config) return;
+    try {
+      this.outbox.storage.saveConfig(payload);
+    } catch (e) {
+      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String(e)));
+    }
+    this.setConfig(r.config);
+    this.emit('config', { ...r.config });
+    this.tick(false);
+  }
+
+  private setConfig(c: AppliedConfig): void {
+    this.applied = c;
+    this.spacing = { gps: minSpacingMs(c.gpsRateHz), accel: minSpacingMs(c.accelRateHz) };
+    this.edge?.setThresholds(c.harshBrakingMg, c.harshAccelerationMg, c.harshCorneringMg, c.speedLimitCms);
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.tick(false), Math.min(1000, Math.floor(c.batchIntervalMs / 4)));
+    }
+  }
+
+  private report(e: FleetwireError): void {
+    this.lastError = { code: e.code, message: e.message, at: Date.now() };
+    if (this.starting) this.startupErrors.push(e);
+    else if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+
+  private settleFlush(): void {
+    if (this.flushWaiters.length === 0) return;
+    const oldest = this.outbox.batches[0]?.seq ?? Infinity;
+    this.flushWaiters = this.flushWaiters.filter((w) => {
+      if (oldest <= w.target) return true;
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve();
+      return false;
+    });
+  }
+
+  /**
+   * Commits pending records, seals everything pending into batches and resolves when all of them are
+   * acknowledged by the broker. Rejects with LinkError('flush_timeout') after `timeoutMs` (default: none).
+   */
+  async flush(opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.closed) throw new LinkError('client_closed', 'flush() after close()');
+    if (this.commitScheduled) this.commit();
+    this.tick(true);
+    const target = this.outbox.nextSeq - 1;
+    await new Promise<void>((resolve, reject) => {
+      const w: FlushWaiter = { target, resolve, reject, timer: null };
+      if (opts.timeoutMs !== undefined) {
+        w.timer = setTimeout(() => {
+          this.flushWaiters = this.flushWaiters.filter((x) => x !== w);
+          reject(new LinkError('flush_timeout', `flush: batches up to seq ${target} not acknowledged within ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
+      }
+      this.flushWaiters.push(w);
+      this.settleFlush();
+    });
+  }
+
+  /** Commits pending records, disconnects and closes the outbox. Unsent data stays for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.commitScheduled) this.commit();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const w of this.flushWaiters) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(new LinkError('client_closed', 'client closed before flush completed'));
+    }
+    this.flushWaiters = [];
+    await this.link.stop();
+    this.outbox.storage.close();
+  }
+
+  stats(): Stats {
+    const c = this.counters;
+    return {
+      recorded: c.recorded,
+      stored: c.stored,
+      pendingSamples: this.outbox.pendingRows,
+      sealedBatches: this.outbox.batches.length,
+      inFlight: this.inflight.size,
+      sent: { batches: c.sentBatches, samples: c.sentSamples },
+      dropped: { ...this.outbox.dropped },
+      decimated: c.decimated,
+      events: c.events,
+      reconnects: this.link.reconnects,
+      connected: this.link.connected,
+      bootId: this.bootId,
+      nextSeq: this.outbox.nextSeq,
+      outboxBytes: this.outbox.bytes,
+      appliedConfigVersion: this.applied.version,
+      lastError: this.lastError ? { ...this.lastError } : null,
+    };
+  }
+}
+
+/** Creates a client. Throws ConfigError for bad options and StorageError when the outbox cannot be opened. */
+export function createClient(options: ClientOptions): Promise<FleetwireClient> {
+  return FleetwireClient.create(options);
+}

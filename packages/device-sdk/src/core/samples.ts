@@ -1,0 +1,126 @@
+// Validation and quantisation of recorded samples into compact columns (one Float64 time + 7 Int32 a row).
+// Units match the wire: lat/lon 1e-7 deg, speed cm/s, heading cdeg, hdop x100, alt dm, accel milli-g.
+import { SampleError } from '../errors.js';
+
+export const KIND_GPS = 1;
+export const KIND_ACCEL = 2;
+export const KIND_EVENT = 3;
+/** Int32 values per row: kind + 6 payload values. */
+export const ROW_INTS = 7;
+/** Bytes one row takes in a packed chunk. */
+export const ROW_BYTES = 8 + ROW_INTS * 4;
+
+const MIN_T = Date.UTC(2000, 0, 1);
+const MAX_T = Date.UTC(2200, 0, 1);
+const SPEED_MAX = 200; // m/s, as the gateway's bound (20000 cm/s)
+const ACCEL_MAX_G = 200;
+
+/** Growable column store for rows appended in the current group-commit tick. */
+export class RowBuffer {
+  t: Float64Array;
+  v: Int32Array;
+  n = 0;
+  constructor(capacity = 1024) {
+    this.t = new Float64Array(capacity);
+    this.v = new Int32Array(capacity * ROW_INTS);
+  }
+
+  ensure(extra: number): void {
+    const need = this.n + extra;
+    if (need <= this.t.length) return;
+    let cap = this.t.length * 2;
+    while (cap < need) cap *= 2;
+    const t = new Float64Array(cap);
+    t.set(this.t.subarray(0, this.n));
+    const v = new Int32Array(cap * ROW_INTS);
+    v.set(this.v.subarray(0, this.n * ROW_INTS));
+    this.t = t;
+    this.v = v;
+  }
+
+  push(t: number, kind: number, a: number, b: number, c: number, d: number, e: number, f: number): void {
+    this.ensure(1);
+    const i = this.n++;
+    this.t[i] = t;
+    const o = i * ROW_INTS;
+    const v = this.v;
+    v[o] = kind;
+    v[o + 1] = a;
+    v[o + 2] = b;
+    v[o + 3] = c;
+    v[o + 4] = d;
+    v[o + 5] = e;
+    v[o + 6] = f;
+  }
+
+  /** Copies rows [0, n) out and empties the buffer. */
+  take(): { n: number; t: Float64Array; v: Int32Array } {
+    const out = { n: this.n, t: this.t.slice(0, this.n), v: this.v.slice(0, this.n * ROW_INTS) };
+    this.n = 0;
+    return out;
+  }
+}
+
+function bad(i: number, field: string, v: unknown, why: string): never {
+  throw new SampleError(i, field, v, why);
+}
+
+function finite(i: number, field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(i, field, v, 'must be a finite number');
+  return v;
+}
+
+function optional(i: number, field: string, v: unknown, min: number, max: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const x = finite(i, field, v);
+  if (x < min || x > max) bad(i, field, v, `must be in [${min}, ${max}]`);
+  return x;
+}
+
+export function checkTime(i: number, t: unknown): number {
+  const x = finite(i, 't', t);
+  if (x < MIN_T || x > MAX_T) bad(i, 't', t, 'must be epoch milliseconds between 2000 and 2200');
+  return Math.round(x);
+}
+
+/** Validates and appends one GPS fix. Returns the row index. */
+export function pushGps(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const lat = finite(i, 'lat', s.lat);
+  if (lat < -90 || lat > 90) bad(i, 'lat', lat, 'must be in [-90, 90] degrees');
+  const lon = finite(i, 'lon', s.lon);
+  if (lon < -180 || lon > 180) bad(i, 'lon', lon, 'must be in [-180, 180] degrees');
+  const speed = optional(i, 'speed', s.speed, -Infinity, SPEED_MAX);
+  const heading = optional(i, 'heading', s.heading, -Infinity, 360);
+  const hdop = optional(i, 'hdop', s.hdop, 0, 1000);
+  const alt = optional(i, 'alt', s.alt, -5000, 20_000);
+  buf.push(
+    t,
+    KIND_GPS,
+    Math.round(lat * 1e7),
+    Math.round(lon * 1e7),
+    speed === undefined || speed < 0 ? -1 : Math.round(speed * 100),
+    heading === undefined || heading < 0 ? -1 : Math.round(heading * 100) % 36000,
+    hdop === undefined ? 0 : Math.round(hdop * 100),
+    alt === undefined ? 0 : Math.round(alt * 10),
+  );
+  return buf.n - 1;
+}
+
+/** Validates and appends one accelerometer sample (g -> milli-g). Returns the row index. */
+export function pushAccel(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const x = finite(i, 'x', s.x);
+  const y = finite(i, 'y', s.y);
+  const z = finite(i, 'z', s.z);
+  if (Math.abs(x) > ACCEL_MAX_G) bad(i, 'x', x, `must be within ±${ACCEL_MAX_G} g`);
+  if (Math.abs(y) > ACCEL_MAX_G) bad(i, 'y', y, `must be within ±${ACCEL_MAX_G} g`);
+  if (Math.abs(z) > ACCEL_MAX_G) bad(i, 'z', z, `must be within ±${ACCEL_MAX_G} g`);
+  buf.push(t, KIND_ACCEL, Math.round(x * 1000), Math.round(y * 1000), Math.round(z * 1000), 0, 0, 0);
+  return buf.n - 1;
+}
+
+/** Minimum spacing in ms that keeps at most `hz` samples a second (0 = keep all). 5% slack for jitter. */
+export function minSpacingMs(hz: number): number {
+  return hz > 0 ? (1000 / hz) * 0.95 : 0;
+}

@@ -1,0 +1,11 @@
+export { createClient, FleetwireClient } from './client.js';
+export { ConfigError, LinkError, SampleError, StorageError } from './errors.js';
+export type { FleetwireError, LinkErrorCode, StorageErrorCode } from './errors.js';
+export type * from './types.js';
+export type { OutboxStorage, OutboxSnapshot, NewChunk, SealRecord } from './adapters/storage.js';
+export { MemoryStorage } from './adapters/memory-storage.js';
+export { SqliteStorage, type SqliteStorageOptions } from './adapters/sqlite-storage.js';
+export type { PendingChunk } from './core/batch.js';
+export type { BatchInfo } from './core/retention.js';
+export { backoffDelay } from './core/backoff.js';
+export { HarshDetector, TripDetector, type EdgeEventRow } from './core/detection.js';

@@ -1,0 +1,171 @@
+// Public option, stats and event types of the device SDK.
+import type { AccelSample, GpsSample } from '@fleetwire/proto';
+import type { OutboxStorage } from './adapters/storage.js';
+import type { FleetwireError } from './errors.js';
+
+export type { AccelSample, GpsSample };
+
+/** A GPS fix: speed in m/s, heading in degrees, hdop unitless, alt in metres. */
+export type GpsRecord = GpsSample & { kind: 'gps' };
+/** An accelerometer sample in g (device frame: x forward, y left, z up when mounted aligned). */
+export type AccelRecord = AccelSample & { kind: 'accel' };
+export type SampleRecord = GpsRecord | AccelRecord;
+
+/**
+ * `'fsync-per-batch'`: SQLite synchronous=FULL, every group commit is fsynced (survives power loss).
+ * `'normal'`: synchronous=NORMAL in WAL mode, survives a process kill but the last commits may be lost on
+ * power loss or an OS crash. Faster on slow flash.
+ */
+export type Durability = 'fsync-per-batch' | 'normal';
+
+/** Where the outbox lives: a SQLite file (better-sqlite3), memory (tests, no durability), or your own adapter. */
+export type StorageOption = { path: string } | { memory: true } | OutboxStorage;
+
+export interface BatchOptions {
+  /** Seal a batch at least this often while samples are pending. 1000..60000, default 5000. */
+  intervalMs?: number;
+  /** Largest encoded DeviceBatch. 1024..512 KiB, default 64 KiB. */
+  maxBytes?: number;
+  /** Most samples (gps + accel + events) per batch. 1..20000, default 10000. */
+  maxSamples?: number;
+}
+
+export interface RetentionOptions {
+  /** Outbox quota in bytes (sealed batch bytes + pending sample bytes). >= 64 KiB, default 256 MiB. */
+  maxBytes?: number;
+  /** Sealed batches and pending chunks older than this (by storage time) are dropped. Default 7 days. */
+  maxAgeMs?: number;
+}
+
+export interface DetectionOptions {
+  /** Thresholds in milli-g on the gravity-free signal. Defaults 350 / 300 / 400. */
+  harshBrakingMg?: number;
+  harshAccelerationMg?: number;
+  harshCorneringMg?: number;
+  /** The threshold must be exceeded this long to count. Default 200 ms. */
+  minDurationMs?: number;
+  /** Time constant of the low-pass gravity estimate. Default 2000 ms. */
+  gravityTimeConstantMs?: number;
+  /** A trip starts after speed >= tripStartSpeed (m/s) for tripStartHoldMs. Defaults 3 m/s, 5000 ms. */
+  tripStartSpeed?: number;
+  tripStartHoldMs?: number;
+  /** A trip ends after speed < tripStopSpeed (m/s) for tripStopHoldMs. Defaults 1 m/s, 180000 ms. */
+  tripStopSpeed?: number;
+  tripStopHoldMs?: number;
+  /** Speeding events above this speed in m/s held for speedingHoldMs (default 5000). 0 = off (default). */
+  speedLimit?: number;
+  speedingHoldMs?: number;
+}
+
+export interface TlsOptions {
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Default true. Set false only for tests. */
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface ReconnectOptions {
+  /** First retry delay. Default 500 ms. */
+  initialDelayMs?: number;
+  /** Cap of the exponential delay. Default 30000 ms. */
+  maxDelayMs?: number;
+  /** Growth factor per failed attempt. Default 2. */
+  multiplier?: number;
+  /** Fraction of the delay randomised away (0..1). Default 0.5. */
+  jitter?: number;
+}
+
+export interface SampleRateOptions {
+  /** Keep at most this many GPS fixes per second (decimation); 0 = keep all (default). */
+  gpsHz?: number;
+  /** Keep at most this many accelerometer samples per second; 0 = keep all. Also sent as AccelTrack.rate_hz. */
+  accelHz?: number;
+}
+
+export interface ClientOptions {
+  /** [A-Za-z0-9._:-]{1,128} */
+  deviceId: string;
+  /** [A-Za-z0-9._:-]{1,128} */
+  tenant: string;
+  /** mqtt://, mqtts://, ws:// or wss:// */
+  url: string;
+  credentials?: { username: string; password: string };
+  storage: StorageOption;
+  batch?: BatchOptions;
+  retention?: RetentionOptions;
+  /** Default 'fsync-per-batch'. Only for the built-in SQLite storage. */
+  durability?: Durability;
+  /** Edge detection of harsh events and trips; off unless given (true = defaults). */
+  detection?: boolean | DetectionOptions;
+  tls?: TlsOptions;
+  reconnect?: ReconnectOptions;
+  /** Batches published and not yet acknowledged at once. 1..256, default 8. */
+  inFlight?: number;
+  sampleRates?: SampleRateOptions;
+  /** MQTT client id, default deviceId. */
+  clientId?: string;
+  /** Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** MQTT keepalive in seconds, default 30. */
+  keepaliveSec?: number;
+  /** Free text put into DeviceBatch.agent. */
+  agent?: string;
+}
+
+export interface Stats {
+  /** Samples accepted by record() in this process (after decimation). */
+  recorded: number;
+  /** Samples durably appended to the outbox in this process. */
+  stored: number;
+  /** Samples (and detected events) in the outbox not yet sealed into a batch. */
+  pendingSamples: number;
+  /** Sealed batches not yet acknowledged (includes in-flight ones). */
+  sealedBatches: number;
+  inFlight: number;
+  /** Acknowledged (PUBACK) batches and the samples in them. */
+  sent: { batches: number; samples: number };
+  /** Dropped by retention or storage failures, oldest first. */
+  dropped: { batches: number; samples: number };
+  /** Samples skipped by sample-rate decimation. */
+  decimated: number;
+  /** Detected edge events appended to the outbox. */
+  events: number;
+  reconnects: number;
+  connected: boolean;
+  bootId: string;
+  /** seq the next sealed batch will get. */
+  nextSeq: number;
+  /** Logical outbox size used for the quota. */
+  outboxBytes: number;
+  appliedConfigVersion: number;
+  lastError: { code: string; message: string; at: number } | null;
+}
+
+export interface SentInfo { seq: number; bootId: string; samples: number; bytes: number }
+export type DropReason = 'quota' | 'max_age' | 'storage_full' | 'storage_corrupt';
+export interface DroppedInfo { reason: DropReason; batches: number; samples: number }
+export interface ConnectedInfo { url: string; reconnects: number }
+
+/** Settings in effect after applying a remote DeviceConfig. */
+export interface AppliedConfig {
+  version: number;
+  issuedAtMs: number;
+  batchIntervalMs: number;
+  batchMaxBytes: number;
+  gpsRateHz: number;
+  accelRateHz: number;
+  harshBrakingMg: number;
+  harshAccelerationMg: number;
+  harshCorneringMg: number;
+  speedLimitCms: number;
+}
+
+export interface ClientEvents {
+  connected: [ConnectedInfo];
+  sent: [SentInfo];
+  dropped: [DroppedInfo];
+  config: [AppliedConfig];
+  error: [FleetwireError];
+}
