@@ -1,0 +1,202 @@
+// Gateway configuration: defaults, env (FW_*) and CLI flags, validated with errors naming the bad value.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KAFKA_TOPICS } from '@fleetwire/proto';
+
+export interface GatewayConfig {
+  gatewayId: string;
+  host: string;
+  /** MQTT/TCP port; 0 = ephemeral, null = disabled. */
+  mqttPort: number | null;
+  /** MQTT/TLS port; used only when tlsCertFile and tlsKeyFile are set. */
+  tlsPort: number | null;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  tlsCaFile: string | null;
+  /** HTTP port for MQTT over WebSocket (wsPath), /healthz, /readyz, /metrics. null = disabled. */
+  httpPort: number | null;
+  wsPath: string;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  topics: { telemetry: string; deadletter: string };
+  kafkaCreateTopics: boolean;
+  kafkaPartitions: number;
+  redisUrl: string | null;
+  /** Share sessions/subscriptions and downlink fan-out between gateway instances through Redis. */
+  cluster: boolean;
+  databaseUrl: string | null;
+  registrySchema: string;
+  tokenSecrets: string[];
+  lingerMs: number;
+  maxBatch: number;
+  maxBatchBytes: number;
+  maxInflight: number;
+  ackTimeoutMs: number;
+  dedupeTtlSec: number;
+  authBurst: number;
+  authRefillPerSec: number;
+  maxPayloadBytes: number;
+  deadLetterPayloadMax: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function defaultConfig(): GatewayConfig {
+  return {
+    gatewayId: `${hostname()}-${process.pid}`,
+    host: '0.0.0.0',
+    mqttPort: 1883,
+    tlsPort: 8883,
+    tlsCertFile: null,
+    tlsKeyFile: null,
+    tlsCaFile: null,
+    httpPort: 8080,
+    wsPath: '/mqtt',
+    kafkaBrokers: [],
+    kafkaClientId: 'fleetwire-gateway',
+    topics: { telemetry: KAFKA_TOPICS.telemetry, deadletter: KAFKA_TOPICS.deadletter },
+    kafkaCreateTopics: true,
+    kafkaPartitions: 6,
+    redisUrl: null,
+    cluster: false,
+    databaseUrl: null,
+    registrySchema: 'public',
+    tokenSecrets: [],
+    lingerMs: 5,
+    maxBatch: 500,
+    maxBatchBytes: 4 * 1024 * 1024,
+    maxInflight: 10_000,
+    ackTimeoutMs: 30_000,
+    dedupeTtlSec: 3600,
+    authBurst: 10,
+    authRefillPerSec: 1,
+    maxPayloadBytes: 512 * 1024,
+    deadLetterPayloadMax: 4096,
+    drainTimeoutMs: 10_000,
+    logLevel: 'info',
+  };
+}
+
+type Key = keyof GatewayConfig;
+type Kind = 'int' | 'port' | 'str' | 'bool' | 'list' | 'num';
+
+/** env var, CLI flag and kind for each option. */
+export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind: Kind; help: string }> = [
+  { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id' },
+  { key: 'host', env: 'FW_GATEWAY_HOST', flag: 'host', kind: 'str', help: 'bind address' },
+  { key: 'mqttPort', env: 'FW_GATEWAY_MQTT_PORT', flag: 'mqtt-port', kind: 'port', help: 'MQTT/TCP port ("off" disables)' },
+  { key: 'tlsPort', env: 'FW_GATEWAY_TLS_PORT', flag: 'tls-port', kind: 'port', help: 'MQTT/TLS port (needs cert and key)' },
+  { key: 'tlsCertFile', env: 'FW_GATEWAY_TLS_CERT', flag: 'tls-cert', kind: 'str', help: 'PEM certificate file' },
+  { key: 'tlsKeyFile', env: 'FW_GATEWAY_TLS_KEY', flag: 'tls-key', kind: 'str', help: 'PEM private key file' },
+  { key: 'tlsCaFile', env: 'FW_GATEWAY_TLS_CA', flag: 'tls-ca', kind: 'str', help: 'PEM CA bundle (optional)' },
+  { key: 'httpPort', env: 'FW_GATEWAY_HTTP_PORT', flag: 'http-port', kind: 'port', help: 'HTTP port: WebSocket MQTT, /healthz, /readyz, /metrics' },
+  { key: 'wsPath', env: 'FW_GATEWAY_WS_PATH', flag: 'ws-path', kind: 'str', help: 'WebSocket path' },
+  { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'list', help: 'comma-separated host:port list' },
+  { key: 'kafkaClientId', env: 'FW_KAFKA_CLIENT_ID', flag: 'kafka-client-id', kind: 'str', help: 'Kafka client id' },
+  { key: 'kafkaCreateTopics', env: 'FW_KAFKA_CREATE_TOPICS', flag: 'kafka-create-topics', kind: 'bool', help: 'create missing topics at start' },
+  { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', flag: 'kafka-partitions', kind: 'int', help: 'partitions for created topics' },
+  { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
+  { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
+  { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
+  { key: 'registrySchema', env: 'FW_GATEWAY_REGISTRY_SCHEMA', flag: 'registry-schema', kind: 'str', help: 'Postgres schema of the registry tables' },
+  { key: 'tokenSecrets', env: 'FW_GATEWAY_TOKEN_SECRET', flag: 'token-secret', kind: 'list', help: 'HMAC secret(s) for device tokens; comma-separated to rotate' },
+  { key: 'lingerMs', env: 'FW_GATEWAY_LINGER_MS', flag: 'linger-ms', kind: 'int', help: 'micro-batch linger' },
+  { key: 'maxBatch', env: 'FW_GATEWAY_MAX_BATCH', flag: 'max-batch', kind: 'int', help: 'messages per Kafka request' },
+  { key: 'maxBatchBytes', env: 'FW_GATEWAY_MAX_BATCH_BYTES', flag: 'max-batch-bytes', kind: 'int', help: 'bytes per Kafka request' },
+  { key: 'maxInflight', env: 'FW_GATEWAY_MAX_INFLIGHT', flag: 'max-inflight', kind: 'int', help: 'uplinks waiting for Kafka before sockets stop being read' },
+  { key: 'ackTimeoutMs', env: 'FW_GATEWAY_ACK_TIMEOUT_MS', flag: 'ack-timeout-ms', kind: 'int', help: 'drop the client when Kafka has not acked after this long' },
+  { key: 'dedupeTtlSec', env: 'FW_GATEWAY_DEDUPE_TTL_SEC', flag: 'dedupe-ttl-sec', kind: 'int', help: 'dedupe window (0 disables)' },
+  { key: 'authBurst', env: 'FW_GATEWAY_AUTH_BURST', flag: 'auth-burst', kind: 'int', help: 'failed CONNECTs per IP before blocking' },
+  { key: 'authRefillPerSec', env: 'FW_GATEWAY_AUTH_REFILL_PER_SEC', flag: 'auth-refill-per-sec', kind: 'num', help: 'failed-attempt tokens refilled per second' },
+  { key: 'maxPayloadBytes', env: 'FW_GATEWAY_MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', kind: 'int', help: 'largest accepted uplink' },
+  { key: 'drainTimeoutMs', env: 'FW_GATEWAY_DRAIN_TIMEOUT_MS', flag: 'drain-timeout-ms', kind: 'int', help: 'graceful shutdown wait for in-flight messages' },
+  { key: 'logLevel', env: 'FW_LOG_LEVEL', flag: 'log-level', kind: 'str', help: 'pino level' },
+];
+
+function parse(kind: Kind, raw: string, name: string): unknown {
+  const bad = (why: string) => new ConfigError(`${name}=${JSON.stringify(raw)}: ${why}`);
+  switch (kind) {
+    case 'str':
+      return raw;
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw bad('expected true/false');
+    case 'list': {
+      const xs = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      if (xs.length === 0) throw bad('expected a non-empty comma-separated list');
+      return xs;
+    }
+    case 'port':
+      if (/^(off|none|disabled)$/i.test(raw)) return null;
+    // falls through
+    case 'int': {
+      if (!/^\d+$/.test(raw)) throw bad('expected a non-negative integer');
+      const n = Number(raw);
+      if (kind === 'port' && n > 65535) throw bad('port must be 0..65535');
+      return n;
+    }
+    case 'num': {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < 0) throw bad('expected a non-negative number');
+      return n;
+    }
+  }
+}
+
+/** Reads env and `--flag value` / `--flag=value` arguments over the defaults. Unknown flags are errors. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): GatewayConfig {
+  const cfg = defaultConfig() as unknown as Record<string, unknown>;
+  for (const o of OPTIONS) {
+    const v = env[o.env];
+    if (v !== undefined && v !== '') cfg[o.key] = parse(o.kind, v, o.env);
+  }
+  const tPrev = env.FW_GATEWAY_TOKEN_SECRET_PREVIOUS;
+  if (tPrev) (cfg.tokenSecrets as string[]).push(...(parse('list', tPrev, 'FW_GATEWAY_TOKEN_SECRET_PREVIOUS') as string[]));
+  if (env.FW_GATEWAY_TOPIC_TELEMETRY) (cfg.topics as GatewayConfig['topics']).telemetry = env.FW_GATEWAY_TOPIC_TELEMETRY;
+  if (env.FW_GATEWAY_TOPIC_DEADLETTER) (cfg.topics as GatewayConfig['topics']).deadletter = env.FW_GATEWAY_TOPIC_DEADLETTER;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(a)}`);
+    const eq = a.indexOf('=');
+    const flag = a.slice(2, eq < 0 ? undefined : eq);
+    const o = OPTIONS.find((x) => x.flag === flag);
+    if (!o) throw new ConfigError(`unknown flag --${flag}`);
+    let v: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
+    if (v === undefined) {
+      if (o.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) v = 'true';
+      else v = argv[++i];
+    }
+    if (v === undefined) throw new ConfigError(`--${flag} needs a value`);
+    cfg[o.key] = parse(o.kind, v, `--${flag}`);
+  }
+  return validateConfig(cfg as unknown as GatewayConfig);
+}
+
+/** Checks cross-field rules; throws ConfigError naming the offending option. */
+export function validateConfig(c: GatewayConfig): GatewayConfig {
+  const need = (ok: boolean, msg: string) => {
+    if (!ok) throw new ConfigError(msg);
+  };
+  for (const b of c.kafkaBrokers) need(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(b), `FW_KAFKA_BROKERS: ${JSON.stringify(b)} is not host:port`);
+  if (c.redisUrl) need(/^rediss?:\/\//.test(c.redisUrl), `FW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port`);
+  if (c.databaseUrl) need(/^postgres(ql)?:\/\//.test(c.databaseUrl), `FW_DATABASE_URL: expected a postgres:// URL`);
+  need(!c.cluster || !!c.redisUrl, 'FW_GATEWAY_CLUSTER=true needs FW_REDIS_URL');
+  need(/^[a-z_][a-z0-9_]{0,62}$/.test(c.registrySchema), `FW_GATEWAY_REGISTRY_SCHEMA=${JSON.stringify(c.registrySchema)}: expected a lowercase SQL identifier`);
+  for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
+  need((c.tlsCertFile === null) === (c.tlsKeyFile === null), 'FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY must be set together');
+  for (const [name, f] of [['FW_GATEWAY_TLS_CERT', c.tlsCertFile], ['FW_GATEWAY_TLS_KEY', c.tlsKeyFile], ['FW_GATEWAY_TLS_CA', c.tlsCaFile]] as const) {
+    if (f) need(existsSync(f), `${name}=${JSON.stringify(f)}: file does not exist`);
+  }
+  need(c.wsPath.startsWith('/'), `FW_GATEWAY_WS_PATH=${JSON.stringify(c.wsPath)}: must start with /`);
+  need(c.maxBatch >= 1, 'FW_GATEWAY_MAX_BATCH must be >= 1');
+  need(c.maxInflight >= 1, 'FW_GATEWAY_MAX_INFLIGHT must be >= 1');
+  need(c.authBurst >= 1 && c.authRefillPerSec > 0, 'FW_GATEWAY_AUTH_BURST must be >= 1 and FW_GATEWAY_AUTH_REFILL_PER_SEC > 0');
+  need(c.maxPayloadBytes >= 64, 'FW_GATEWAY_MAX_PAYLOAD_BYTES must be >= 64');
+  need(c.topics.telemetry.length > 0 && c.topics.deadletter.length > 0, 'Kafka topic names must not be empty');
+  return c;
+}

@@ -1,0 +1,160 @@
+// startGateway: wires config -> sink, dedupe, registry, broker, listeners. Returns ports, metrics, close().
+import type { Aedes } from 'aedes';
+import { pino, type Logger } from 'pino';
+import { Authenticator, type CredentialRegistry } from './core/authenticate.js';
+import { gatewayMetrics, type GatewayMetrics } from './core/metrics.js';
+import { FailureRateLimiter } from './core/rate-limit.js';
+import { createBroker } from './adapters/broker/broker.js';
+import { UplinkPipeline } from './adapters/broker/uplink-pipeline.js';
+import { KafkaSink } from './adapters/kafka/kafka-sink.js';
+import { startHttpWs, type HttpWsServer } from './adapters/listeners/http-ws.js';
+import { startTcp, startTls, type SocketServer } from './adapters/listeners/tcp.js';
+import { PgRegistry } from './adapters/pg/registry.js';
+import { type DedupeStore, MemoryDedupe, RedisDedupe } from './adapters/redis/dedupe.js';
+import type { TelemetrySink } from './adapters/sink.js';
+import { ConfigError, defaultConfig, type GatewayConfig, validateConfig } from './config.js';
+
+export interface StartOptions extends Partial<GatewayConfig> {
+  /** Use this sink instead of Kafka (embedded log, tests). Required when kafkaBrokers is empty. */
+  sink?: TelemetrySink;
+  /** Extra credential source checked when the password is not a token (instead of Postgres). */
+  registry?: CredentialRegistry;
+  logger?: Logger;
+}
+
+export interface Gateway {
+  ports: { mqtt: number | null; tls: number | null; http: number | null };
+  metrics: GatewayMetrics;
+  broker: Aedes;
+  sink: TelemetrySink;
+  /** Connected to the sink (and the registry, when configured). */
+  isReady(): boolean;
+  /** Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. */
+  close(): Promise<void>;
+}
+
+export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
+  const { sink: givenSink, registry: givenRegistry, logger, ...partial } = opts;
+  const cfg = validateConfig({ ...defaultConfig(), ...partial, topics: { ...defaultConfig().topics, ...partial.topics } });
+  const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'fw-gateway', gw: cfg.gatewayId } });
+  if (!givenSink && cfg.kafkaBrokers.length === 0) throw new ConfigError('FW_KAFKA_BROKERS is required (or pass a sink to startGateway)');
+  if (cfg.tokenSecrets.length === 0 && !cfg.databaseUrl && !givenRegistry) {
+    throw new ConfigError('no way to authenticate devices: set FW_GATEWAY_TOKEN_SECRET and/or FW_DATABASE_URL');
+  }
+
+  const metrics = gatewayMetrics();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((e: Error) => log.warn({ err: e.message }, 'cleanup failed'));
+  };
+
+  try {
+    const sink: TelemetrySink =
+      givenSink ??
+      new KafkaSink({
+        brokers: cfg.kafkaBrokers,
+        clientId: cfg.kafkaClientId,
+        topics: cfg.topics,
+        createTopics: cfg.kafkaCreateTopics,
+        numPartitions: cfg.kafkaPartitions,
+        logger: log.child({ part: 'kafka' }),
+      });
+    cleanups.push(() => sink.close());
+    await sink.start();
+    metrics.sinkReady.collect(() => (sink.isReady() ? 1 : 0));
+
+    let dedupe: DedupeStore | null = null;
+    if (cfg.dedupeTtlSec > 0) {
+      dedupe = cfg.redisUrl ? new RedisDedupe({ url: cfg.redisUrl, ttlMs: cfg.dedupeTtlSec * 1000, logger: log }) : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
+      cleanups.push(() => dedupe!.close());
+    }
+
+    let registry: CredentialRegistry | null = givenRegistry ?? null;
+    let pgRegistry: PgRegistry | null = null;
+    if (!registry && cfg.databaseUrl) {
+      pgRegistry = new PgRegistry({ databaseUrl: cfg.databaseUrl, schema: cfg.registrySchema });
+      cleanups.push(() => pgRegistry!.close());
+      await pgRegistry.start();
+      registry = pgRegistry;
+    }
+
+    const auth = new Authenticator({
+      tokenSecrets: cfg.tokenSecrets,
+      registry,
+      rateLimiter: new FailureRateLimiter({ burst: cfg.authBurst, refillPerSec: cfg.authRefillPerSec }),
+    });
+    const pipeline = new UplinkPipeline(sink, dedupe, metrics, log, {
+      gatewayId: cfg.gatewayId,
+      lingerMs: cfg.lingerMs,
+      maxBatch: cfg.maxBatch,
+      maxBatchBytes: cfg.maxBatchBytes,
+      maxInflight: cfg.maxInflight,
+      ackTimeoutMs: cfg.ackTimeoutMs,
+      deadLetterPayloadMax: cfg.deadLetterPayloadMax,
+      limits: { maxPayloadBytes: cfg.maxPayloadBytes },
+    });
+    cleanups.push(() => pipeline.drain());
+
+    let mq: unknown;
+    let persistence: unknown;
+    if (cfg.cluster && cfg.redisUrl) {
+      const [{ default: mqRedis }, { default: RedisPersistence }, { Redis }] = await Promise.all([
+        import('mqemitter-redis'),
+        import('aedes-persistence-redis/asyncPersistence.js'),
+        import('ioredis'),
+      ]);
+      mq = mqRedis({ connectionString: cfg.redisUrl });
+      persistence = new RedisPersistence({ conn: new Redis(cfg.redisUrl) });
+    }
+    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId });
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          broker.close(() => r());
+        }),
+    );
+    if (persistence) cleanups.push(() => (persistence as { destroy(): Promise<void> }).destroy());
+
+    const sockets: SocketServer[] = [];
+    let http: HttpWsServer | null = null;
+    const ports: Gateway['ports'] = { mqtt: null, tls: null, http: null };
+    if (cfg.mqttPort !== null) {
+      const s = await startTcp(broker, cfg.host, cfg.mqttPort);
+      sockets.push(s);
+      ports.mqtt = s.port;
+    }
+    if (cfg.tlsPort !== null && cfg.tlsCertFile && cfg.tlsKeyFile) {
+      const s = await startTls(broker, cfg.host, cfg.tlsPort, { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined });
+      sockets.push(s);
+      ports.tls = s.port;
+    }
+    let closing = false;
+    const isReady = () => sink.isReady() && !closing;
+    if (cfg.httpPort !== null) {
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024 });
+      ports.http = http.port;
+    }
+    log.info({ ports, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+
+    let closed: Promise<void> | null = null;
+    const close = () => {
+      if (closed) return closed;
+      closing = true;
+      closed = (async () => {
+        const socketsClosed = sockets.map((s) => s.close()); // stops accepting; resolves when connections end
+        http?.stopAccepting();
+        const deadline = Date.now() + cfg.drainTimeoutMs;
+        while (pipeline.inflight.inUse + pipeline.inflight.waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await cleanup(); // broker (clients), pipeline flush, registry, dedupe, sink in reverse start order
+        http?.closeAll();
+        await Promise.all(socketsClosed);
+        log.info('gateway closed');
+      })();
+      return closed;
+    };
+    return { ports, metrics, broker, sink, isReady, close };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
