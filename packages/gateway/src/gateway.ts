@@ -93,7 +93,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       deadLetterPayloadMax: cfg.deadLetterPayloadMax,
       limits: { maxPayloadBytes: cfg.maxPayloadBytes },
     });
-    cleanups.push(() => pipeline.drain());
+    cleanups.push(() => pipeline.drain(cfg.drainTimeoutMs));
 
     let mq: unknown;
     let persistence: unknown;

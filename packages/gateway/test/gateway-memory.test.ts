@@ -140,3 +140,31 @@ describe('auth and shutdown', () => {
     d.client.end(true);
   });
 });
+
+describe('bounded in-flight', () => {
+  it('never has more than maxInflight uplinks waiting for the sink', async () => {
+    let pendingRecords = 0;
+    let maxPending = 0;
+    const s = new MemorySink({
+      gate: async (kind, recs) => {
+        if (kind !== 'telemetry') return;
+        pendingRecords += recs.length;
+        maxPending = Math.max(maxPending, pendingRecords);
+        await sleep(30);
+        pendingRecords -= recs.length;
+      },
+    });
+    const g = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, sink: s, tokenSecrets: [SECRET], logger: pino(quiet), maxInflight: 3, lingerMs: 1 });
+    const url = `mqtt://127.0.0.1:${g.ports.mqtt}`;
+    const devs = await Promise.all([0, 1, 2, 3, 4].map((i) => connectDevice(url, 'acme', `inf-${i}`)));
+    let peak = 0;
+    const probe = setInterval(() => (peak = Math.max(peak, g.metrics.inflight.get())), 2);
+    await Promise.all(devs.flatMap((d) => [0, 1, 2, 3].map((k) => d.client.publishAsync(uplinkBatchTopic('acme', d.deviceId), Buffer.from(batchBytes(d.deviceId, k)), { qos: 1 }))));
+    clearInterval(probe);
+    expect(s.telemetry.length).toBe(20);
+    expect(maxPending).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(0);
+    await Promise.all(devs.map((d) => d.client.endAsync()));
+    await g.close();
+  });
+});

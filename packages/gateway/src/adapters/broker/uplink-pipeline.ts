@@ -163,8 +163,18 @@ export class UplinkPipeline {
     return { tenant: ctx.tenant, key: ctx.deviceId, value };
   }
 
-  /** Waits for queued messages to reach the sink. */
-  async drain(): Promise<void> {
-    await Promise.all([this.telemetry.close(), this.dead.close()]);
+  /** Waits (at most `timeoutMs`) for queued messages to reach the sink; later ones are refused. */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = Promise.all([this.telemetry.close(), this.dead.close()]).then(() => true);
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    const ok = await Promise.race([flushed, timedOut]);
+    clearTimeout(timer);
+    if (!ok) {
+      const err = new Error('gateway shutting down');
+      this.telemetry.abort(err);
+      this.dead.abort(err);
+      this.log.warn('sink did not drain before shutdown; unacknowledged messages were not PUBACKed');
+    }
   }
 }

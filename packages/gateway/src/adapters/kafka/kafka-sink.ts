@@ -55,7 +55,8 @@ export class KafkaSink implements TelemetrySink {
       logCreator: () => (e: LogEntry) => {
         if (!log) return;
         const { message, ...rest } = e.log;
-        const fn = e.level <= logLevel.ERROR ? log.error.bind(log) : log.warn.bind(log);
+        // Connection errors repeat on every retry while Kafka is down: keep them at debug.
+        const fn = e.namespace === 'Connection' ? log.debug.bind(log) : e.level <= logLevel.ERROR ? log.error.bind(log) : log.warn.bind(log);
         fn({ kafka: e.namespace, ...rest }, message);
       },
     });
