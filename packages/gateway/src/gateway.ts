@@ -1,4 +1,5 @@
 // startGateway: wires config -> sink, dedupe, registry, broker, listeners. Returns ports, metrics, close().
+import { Readable } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import { Authenticator, type CredentialRegistry } from './core/authenticate.js';
@@ -13,6 +14,20 @@ import { PgRegistry } from './adapters/pg/registry.js';
 import { type DedupeStore, MemoryDedupe, RedisDedupe } from './adapters/redis/dedupe.js';
 import type { TelemetrySink } from './adapters/sink.js';
 import { ConfigError, defaultConfig, type GatewayConfig, validateConfig } from './config.js';
+
+/**
+ * aedes 1.2 pipes persistence.createRetainedStreamCombi(); aedes-persistence-redis 11.2 returns an async
+ * generator from it (no .pipe), which throws on the first SUBSCRIBE. Wrap it in a Readable.
+ */
+function adaptRetainedStream<P>(p: P): P {
+  const q = p as unknown as { createRetainedStreamCombi(patterns: string[]): unknown };
+  const orig = q.createRetainedStreamCombi.bind(q);
+  q.createRetainedStreamCombi = (patterns: string[]) => {
+    const s = orig(patterns) as { pipe?: unknown };
+    return typeof s.pipe === 'function' ? s : Readable.from(s as AsyncIterable<unknown>);
+  };
+  return p;
+}
 
 export interface StartOptions extends Partial<GatewayConfig> {
   /** Use this sink instead of Kafka (embedded log, tests). Required when kafkaBrokers is empty. */
@@ -103,8 +118,21 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
         import('aedes-persistence-redis/asyncPersistence.js'),
         import('ioredis'),
       ]);
-      mq = mqRedis({ connectionString: cfg.redisUrl });
-      persistence = new RedisPersistence({ conn: new Redis(cfg.redisUrl) });
+      // Our own connections, ready before aedes subscribes: subscribing while ioredis still runs its
+      // ready check (INFO) throws "Connection in subscriber mode" as an uncaught exception.
+      const conn = () => new Redis(cfg.redisUrl!, { enableReadyCheck: false, maxRetriesPerRequest: null });
+      const subConn = conn();
+      const pubConn = conn();
+      cleanups.push(() => {
+        subConn.disconnect();
+        pubConn.disconnect();
+      });
+      await Promise.all([subConn, pubConn].map((c) => new Promise<void>((resolve, reject) => {
+        c.once('ready', () => resolve());
+        c.once('error', (e: Error) => reject(new Error(`FW_REDIS_URL: cannot connect for cluster mode: ${e.message}`)));
+      })));
+      mq = mqRedis({ subConn, pubConn });
+      persistence = adaptRetainedStream(new RedisPersistence({ conn: new Redis(cfg.redisUrl) }));
     }
     const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId });
     cleanups.push(
