@@ -102,6 +102,7 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
   static async create(options: ClientOptions): Promise<FleetwireClient> {
     const c = new FleetwireClient(resolveOptions(options), options);
     c.outbox.open();
+    c.setConfig(c.applied);
     if (c.outbox.config) {
       const next = restoreConfig(c.applied, c.outbox.config);
       if (next) c.setConfig(next);
