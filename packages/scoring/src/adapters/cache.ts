@@ -1,0 +1,50 @@
+// Latest scores live in a key-value cache with pub/sub: Redis in production, MemoryCache in the demo.
+import { EventEmitter } from 'node:events';
+
+export type CacheOp =
+  | { op: 'set'; key: string; value: string }
+  | { op: 'hset'; key: string; fields: Record<string, string> }
+  | { op: 'publish'; channel: string; message: string };
+
+export interface Cache {
+  /** Applies the operations in order, in one round trip where the backend allows it. */
+  apply(ops: CacheOp[]): Promise<void>;
+  get(key: string): Promise<string | null>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export const scoreKey = (driverId: string, prefix = 'fw:'): string => `${prefix}score:${driverId}`;
+export const featuresKey = (driverId: string, prefix = 'fw:'): string => `${prefix}features:${driverId}`;
+export const SCORES_CHANNEL = 'fw:scores';
+
+/** In-process cache with the same semantics; subscribe() delivers published messages. */
+export class MemoryCache implements Cache {
+  private readonly kv = new Map<string, string>();
+  private readonly hashes = new Map<string, Record<string, string>>();
+  private readonly bus = new EventEmitter();
+
+  async apply(ops: CacheOp[]): Promise<void> {
+    for (const o of ops) {
+      if (o.op === 'set') this.kv.set(o.key, o.value);
+      else if (o.op === 'hset') this.hashes.set(o.key, { ...(this.hashes.get(o.key) ?? {}), ...o.fields });
+      else this.bus.emit(o.channel, o.message);
+    }
+  }
+  async get(key: string): Promise<string | null> {
+    return this.kv.get(key) ?? null;
+  }
+  async hgetall(key: string): Promise<Record<string, string>> {
+    return { ...(this.hashes.get(key) ?? {}) };
+  }
+  subscribe(channel: string, fn: (message: string) => void): () => void {
+    this.bus.on(channel, fn);
+    return () => this.bus.off(channel, fn);
+  }
+  get size(): number {
+    return this.kv.size;
+  }
+  async close(): Promise<void> {
+    this.bus.removeAllListeners();
+  }
+}

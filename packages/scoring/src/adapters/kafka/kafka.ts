@@ -1,0 +1,99 @@
+import { type Consumer, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
+import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId?: string;
+}
+
+export function createKafka(o: KafkaOptions): Kafka {
+  return new Kafka({ brokers: o.brokers, clientId: o.clientId ?? 'fw-scoring', logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+}
+
+export interface KafkaSourceOptions {
+  topic: string;
+  groupId: string;
+  /** Start from the earliest offset when the group has none (default true). */
+  fromBeginning?: boolean;
+  maxBytesPerPartition?: number;
+  sessionTimeout?: number;
+}
+
+/** kafkajs consumer group, autoCommit off: offsets are resolved and committed only after the handler. */
+export class KafkaSource implements RecordSource {
+  readonly consumer: Consumer;
+  private running = false;
+  private readonly lags = new Map<string, number>();
+
+  constructor(
+    kafka: Kafka,
+    readonly opts: KafkaSourceOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeout ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 2 * 1024 * 1024,
+      retry: { retries: 10 },
+    });
+  }
+
+  /** Lag per "topic/partition" as of the last batch seen. */
+  lag(): Map<string, number> {
+    return this.lags;
+  }
+
+  async start(handler: (batch: SourceBatch, ctl: BatchControl) => Promise<void>): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning ?? true });
+    this.running = true;
+    const topic = this.opts.topic;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (p: EachBatchPayload) => {
+        const { batch } = p;
+        if (batch.messages.length === 0) return;
+        const ctl: BatchControl = {
+          isRunning: () => this.running && p.isRunning() && !p.isStale(),
+          heartbeat: () => p.heartbeat(),
+          pause: () => this.consumer.pause([{ topic }]),
+          resume: () => this.consumer.resume([{ topic }]),
+        };
+        await handler({ topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark }, ctl);
+        const last = batch.messages[batch.messages.length - 1]!;
+        p.resolveOffset(last.offset);
+        await p.commitOffsetsIfNecessary();
+        this.lags.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}
+
+/** Idempotent producer, acks=all. */
+export class KafkaPublisher implements Publisher {
+  private connected: Promise<void> | null = null;
+  readonly producer: Producer;
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  }
+  async send(topic: string, messages: OutMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers })),
+    });
+  }
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+  }
+}

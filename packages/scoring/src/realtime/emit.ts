@@ -1,0 +1,137 @@
+// Turns committed outputs (the outbox payload) into Redis operations and Kafka messages.
+import { fleetwire, KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
+import { FEATURES } from '../core/features.js';
+import { type CacheOp, featuresKey, SCORES_CHANNEL, scoreKey } from '../adapters/cache.js';
+import type { OutMessage } from '../adapters/source.js';
+import type { DetectedEvent, Severity } from '../core/types.js';
+
+const v1 = fleetwire.v1;
+
+export interface TripOut {
+  tripId: string;
+  tenant: string;
+  deviceId: string;
+  driverId: string;
+  startMs: number;
+  endMs: number;
+  distanceM: number;
+  maxSpeedKmh: number;
+  meanSpeedKmh: number;
+  harshBraking: number;
+  harshAcceleration: number;
+  harshCornering: number;
+  speedingS: number;
+  nightFraction: number;
+  startLatE7: number;
+  startLonE7: number;
+  endLatE7: number;
+  endLonE7: number;
+}
+
+export interface ScoreOut {
+  scoreId: string;
+  tenant: string;
+  driverId: string;
+  deviceId: string;
+  tripId: string;
+  scope: 'trip' | 'period';
+  risk: number;
+  score: number;
+  modelVersion: string;
+  features: number[];
+  computedAtMs: number;
+  periodStartMs: number;
+  periodEndMs: number;
+}
+
+export interface AlertOut {
+  tenant: string;
+  driverId: string;
+  event: DetectedEvent;
+}
+
+/** Everything one committed transaction must announce. JSON: it is stored in the outbox. */
+export interface Emission {
+  trips: TripOut[];
+  scores: ScoreOut[];
+  alerts: AlertOut[];
+}
+
+export const emptyEmission = (): Emission => ({ trips: [], scores: [], alerts: [] });
+export const isEmptyEmission = (e: Emission): boolean => e.trips.length + e.scores.length + e.alerts.length === 0;
+
+export interface EmitTopics {
+  trips: string;
+  scores: string;
+  alerts: string;
+  deadletter: string;
+}
+export const DEFAULT_EMIT_TOPICS: EmitTopics = { trips: KAFKA_TOPICS.trips, scores: KAFKA_TOPICS.scores, alerts: KAFKA_TOPICS.alerts, deadletter: KAFKA_TOPICS.deadletter };
+
+const headers = (schema: string, tenant: string): Record<string, string> => ({ schema, tenant });
+
+export function cacheOps(e: Emission, prefix = 'fw:'): CacheOp[] {
+  const ops: CacheOp[] = [];
+  for (const s of e.scores) {
+    const latest = JSON.stringify({
+      driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
+      modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+    });
+    ops.push({ op: 'set', key: scoreKey(s.driverId, prefix), value: latest });
+    const fields: Record<string, string> = { model_version: s.modelVersion, scope: s.scope, computed_at_ms: String(s.computedAtMs) };
+    FEATURES.forEach((f, i) => (fields[f] = String(s.features[i] ?? 0)));
+    ops.push({ op: 'hset', key: featuresKey(s.driverId, prefix), fields });
+    ops.push({ op: 'publish', channel: `${prefix}scores` === 'fw:scores' ? SCORES_CHANNEL : `${prefix}scores`, message: latest });
+  }
+  return ops;
+}
+
+const SCOPE = { trip: v1.ScoreScope.SCORE_SCOPE_TRIP, period: v1.ScoreScope.SCORE_SCOPE_PERIOD };
+
+export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOPICS): { topic: string; messages: OutMessage[] }[] {
+  const trips: OutMessage[] = e.trips.map((t) => ({
+    key: t.deviceId,
+    headers: headers(SCHEMAS.trips, t.tenant),
+    value: v1.TripCompleted.encode({
+      tripId: t.tripId, tenant: t.tenant, deviceId: t.deviceId, driverId: t.driverId, startMs: t.startMs, endMs: t.endMs,
+      distanceM: t.distanceM, maxSpeedKmh: t.maxSpeedKmh, meanSpeedKmh: t.meanSpeedKmh, harshBraking: t.harshBraking,
+      harshAcceleration: t.harshAcceleration, harshCornering: t.harshCornering, speedingS: Math.round(t.speedingS),
+      nightFraction: t.nightFraction, startLatE7: t.startLatE7, startLonE7: t.startLonE7, endLatE7: t.endLatE7, endLonE7: t.endLonE7,
+    }).finish(),
+  }));
+  const scores: OutMessage[] = e.scores.map((s) => ({
+    key: s.driverId,
+    headers: headers(SCHEMAS.scores, s.tenant),
+    value: v1.RiskScoreCalculated.encode({
+      tenant: s.tenant, driverId: s.driverId, deviceId: s.deviceId, tripId: s.tripId, scope: SCOPE[s.scope], risk: s.risk, score: s.score,
+      modelVersion: s.modelVersion, features: s.features, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+    }).finish(),
+  }));
+  const alerts: OutMessage[] = e.alerts.map((a) => ({
+    key: a.event.deviceId,
+    headers: headers(SCHEMAS.alerts, a.tenant),
+    value: v1.SafetyAlert.encode({
+      tenant: a.tenant, deviceId: a.event.deviceId, driverId: a.driverId, tripId: a.event.tripId ?? '',
+      event: { type: a.event.type, tMs: a.event.tMs, durationMs: a.event.durationMs, peak: a.event.peak, latE7: a.event.latE7, lonE7: a.event.lonE7, speedCms: a.event.speedCms },
+      severity: a.event.severity satisfies Severity, detectedByBackend: true,
+    }).finish(),
+  }));
+  return [
+    { topic: topics.trips, messages: trips },
+    { topic: topics.scores, messages: scores },
+    { topic: topics.alerts, messages: alerts },
+  ].filter((x) => x.messages.length > 0);
+}
+
+export function deadLetter(o: { reasonCode: string; reason: string; source: string; deviceId: string; tenant?: string; payload: Uint8Array | null; maxBytes?: number }): OutMessage {
+  const max = o.maxBytes ?? 64 * 1024;
+  const p = o.payload ?? new Uint8Array(0);
+  return {
+    key: o.deviceId || 'unknown',
+    headers: headers(SCHEMAS.deadletter, o.tenant ?? ''),
+    value: v1.DeadLetter.encode({
+      reasonCode: o.reasonCode, reason: o.reason, stage: 'scoring-rt', tenant: o.tenant ?? '', deviceId: o.deviceId, source: o.source,
+      receivedAtMs: Date.now(), payload: p.subarray(0, max), payloadTruncated: p.length > max,
+    }).finish(),
+  };
+}
