@@ -214,6 +214,14 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
   }
 
   private pump(): void {
+    try {
+      this.pumpUnsafe();
+    } catch (e) {
+      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+    }
+  }
+
+  private pumpUnsafe(): void {
     if (this.closed || !this.link.connected) return;
     for (const b of this.outbox.batches) {
       if (this.inflight.size >= this.opts.inFlight) break;
@@ -232,7 +240,12 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
       this.report(new LinkError('publish_failed', `publish of batch ${seq} failed: ${err.message}`, { cause: err }));
       return;
     }
-    const info = this.outbox.ack(seq);
+    let info = null;
+    try {
+      info = this.outbox.ack(seq);
+    } catch (e) {
+      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+    }
     if (info) {
       this.counters.sentBatches++;
       this.counters.sentSamples += info.samples;
