@@ -1,1 +1,21 @@
+// @fleetwire/scoring public API.
 export * from './core/index.js';
+export type { Db, Queryable } from './adapters/db.js';
+export { isTransientDbError } from './adapters/db.js';
+export { createPgDb, PgDb, type PgDbOptions } from './adapters/pg/db.js';
+export { createPgliteDb, PgliteDb } from './adapters/pglite/db.js';
+export { migrate, readMigrations, MigrationError, type Migration, type MigrateResult } from './adapters/pg/migrate.js';
+export { PartitionManager, PARTITIONED, type PartitionInfo } from './adapters/pg/partitions.js';
+export { type Cache, type CacheOp, MemoryCache, scoreKey, featuresKey, SCORES_CHANNEL } from './adapters/cache.js';
+export { RedisCache, createRedisCache } from './adapters/redis/cache.js';
+export type { RecordSource, SourceBatch, SourceMessage, BatchControl, Publisher, OutMessage } from './adapters/source.js';
+export { MemoryPublisher } from './adapters/source.js';
+export { MemoryLog, MemoryLogSource } from './adapters/memory-log.js';
+export { createKafka, KafkaSource, KafkaPublisher, type KafkaSourceOptions } from './adapters/kafka/kafka.js';
+export { loadModel, checkFeatures, defaultModelsDir, ModelError, type RiskModel, type ModelCard, type LoadModelOptions } from './adapters/onnx/model.js';
+export { startRealtimeScorer, RealtimeProcessor, type RealtimeScorer, type RealtimeScorerOptions } from './realtime/scorer.js';
+export { type Emission, type TripOut, type ScoreOut, type AlertOut, type EmitTopics, DEFAULT_EMIT_TOPICS } from './realtime/emit.js';
+export { runBatchScore, periodSums, parseDuration, type BatchScoreOptions, type BatchScoreSummary } from './batch/batch.js';
+export { ScoringMetrics, Histogram } from './ops/metrics.js';
+export { startOpsServer, type OpsServerOptions } from './ops/http.js';
+export { readEnv, type ScoringEnv } from './config.js';

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// fleetwire-scoring migrate | run | batch | partitions — see README.
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { readEnv } from './config.js';
+import { createRedisCache } from './adapters/redis/cache.js';
+import { createKafka, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { loadModel } from './adapters/onnx/model.js';
+import { migrate } from './adapters/pg/migrate.js';
+import { createPgDb } from './adapters/pg/db.js';
+import { PartitionManager } from './adapters/pg/partitions.js';
+import { parseDuration, runBatchScore } from './batch/batch.js';
+import { startOpsServer } from './ops/http.js';
+import { startRealtimeScorer } from './realtime/scorer.js';
+
+const USAGE = `usage: fleetwire-scoring <command> [options]
+  migrate                                  apply pending SQL migrations
+  run                                      real-time scorer (consumer group, /healthz /readyz /metrics)
+  batch (--all | --drivers a,b) [--period 30d] [--until ISO] [--chunk 20000]
+  partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
+env: FW_DATABASE_URL (required), FW_KAFKA_BROKERS (run), FW_REDIS_URL, FW_DB_SCHEMA, FW_MODEL_VERSION, FW_SCORING_PORT ...`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const env = readEnv(process.env, { kafka: cmd === 'run' });
+  const log = pino({ level: env.logLevel, base: { svc: 'fw-scoring' } });
+  const db = await createPgDb(env.databaseUrl, { schema: env.dbSchema });
+  try {
+    if (cmd === 'migrate') {
+      const r = await migrate(db);
+      log.info({ applied: r.applied, current: r.current }, 'migrations done');
+      return 0;
+    }
+    if (cmd === 'partitions') {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ahead: { type: 'string' }, 'retention-months': { type: 'string' }, export: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+      const pm = new PartitionManager(db);
+      const sub = positionals[0] ?? 'list';
+      if (sub === 'ensure') log.info({ created: await pm.createAhead(Date.now(), Number(values.ahead ?? 2)) }, 'partitions ensured');
+      else if (sub === 'retire') {
+        const months = Number(values['retention-months']);
+        if (!Number.isInteger(months) || months < 1) throw new Error('--retention-months must be an integer >= 1');
+        const r = await pm.retire({ nowMs: Date.now(), retentionMonths: months, exportDir: values.export, dryRun: values['dry-run'] });
+        log.info({ retired: r.retired.map((p) => p.name), exported: r.exported, dryRun: !!values['dry-run'] }, 'partitions retired');
+      } else if (sub === 'list') for (const p of await pm.list()) console.log(`${p.table}\t${p.name}\t${new Date(p.fromMs).toISOString()}\t${new Date(p.toMs).toISOString()}`);
+      else throw new Error(`unknown partitions subcommand "${sub}"`);
+      return 0;
+    }
+    if (cmd === 'batch') {
+      const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean' }, drivers: { type: 'string' }, period: { type: 'string' }, until: { type: 'string' }, chunk: { type: 'string' } } });
+      if (!values.all && !values.drivers) throw new Error('batch needs --all or --drivers a,b');
+      const until = values.until ? Date.parse(values.until) : Date.now();
+      if (!Number.isFinite(until)) throw new Error(`--until "${values.until}" is not a date`);
+      const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
+      const cache = env.redisUrl ? createRedisCache(env.redisUrl) : undefined;
+      try {
+        const s = await runBatchScore({
+          db, model, cache, periodMs: parseDuration(values.period ?? '30d'), untilMs: until,
+          drivers: values.drivers ? values.drivers.split(',').map((d) => d.trim()).filter(Boolean) : undefined,
+          chunkSize: values.chunk ? Number(values.chunk) : undefined,
+          onProgress: (p) => log.info(p, 'batch progress'),
+        });
+        log.info(s, 'batch scoring done');
+        console.log(JSON.stringify(s));
+      } finally {
+        await cache?.close();
+        await model.close();
+      }
+      return 0;
+    }
+    if (cmd === 'run') {
+      await migrate(db);
+      const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
+      const cache = env.redisUrl ? createRedisCache(env.redisUrl) : new (await import('./adapters/cache.js')).MemoryCache();
+      const kafka = createKafka({ brokers: env.kafkaBrokers });
+      const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId });
+      const publisher = new KafkaPublisher(kafka);
+      const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, core: env.core, topics: env.topics, logger: log, sweepIntervalMs: env.sweepIntervalMs });
+      const ops = await startOpsServer({
+        port: env.opsPort,
+        host: process.env.FW_SCORING_HOST ?? '127.0.0.1',
+        ready: () => scorer.ready(),
+        metrics: () => {
+          for (const [k, v] of source.lag()) {
+            const [topic, partition] = k.split('/');
+            scorer.metrics.lag.set(v, { topic: topic!, partition: partition! });
+          }
+          return scorer.metrics.render();
+        },
+      });
+      log.info({ port: ops.port, group: env.groupId, topic: env.topic, model: model.version }, 'real-time scorer running');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log.info('shutting down: finishing the current batch, closing consumer');
+      await scorer.stop();
+      await publisher.close();
+      await ops.close();
+      await cache.close();
+      await model.close();
+      return 0;
+    }
+    console.error(USAGE);
+    return 2;
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`fleetwire-scoring: ${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`);
+    process.exit(1);
+  },
+);
