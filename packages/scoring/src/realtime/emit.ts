@@ -1,7 +1,7 @@
 // Turns committed outputs (the outbox payload) into Redis operations and Kafka messages.
 import { fleetwire, KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
 import { FEATURES } from '../core/features.js';
-import { type CacheOp, featuresKey, SCORES_CHANNEL, scoreKey } from '../adapters/cache.js';
+import { type CacheOp, featuresKey, scoreKey } from '../adapters/cache.js';
 import type { OutMessage } from '../adapters/source.js';
 import type { DetectedEvent, Severity } from '../core/types.js';
 
@@ -81,7 +81,7 @@ export function cacheOps(e: Emission, prefix = 'fw:'): CacheOp[] {
     const fields: Record<string, string> = { model_version: s.modelVersion, scope: s.scope, computed_at_ms: String(s.computedAtMs) };
     FEATURES.forEach((f, i) => (fields[f] = String(s.features[i] ?? 0)));
     ops.push({ op: 'hset', key: featuresKey(s.driverId, prefix), fields });
-    ops.push({ op: 'publish', channel: `${prefix}scores` === 'fw:scores' ? SCORES_CHANNEL : `${prefix}scores`, message: latest });
+    ops.push({ op: 'publish', channel: `${prefix}scores`, message: latest });
   }
   return ops;
 }
