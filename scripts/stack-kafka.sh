@@ -35,7 +35,9 @@ kafka_fetch_jars() {
 </project>
 POM
     rm -rf "$libs.tmp"
-    if ! mvn -B -q -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
+    local repo=()
+    [ -n "${FW_STACK_M2_REPO:-}" ] && repo=("-Dmaven.repo.local=$FW_STACK_M2_REPO")
+    if ! mvn -B -q "${repo[@]}" -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
         -DincludeScope=runtime -DoutputDirectory="$libs.tmp" >"$KAFKA_HOME/mvn.log" 2>&1; then
       die_with_log kafka "$KAFKA_HOME/mvn.log" "mvn dependency:copy-dependencies for kafka_2.13:$KAFKA_VERSION failed"
     fi
@@ -134,7 +136,9 @@ exec java -Xmx512m -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.head
   -Dlog4j.configuration=file:$KAFKA_STATE/log4j.properties -Dkafka.logs.dir=$KAFKA_STATE/logs \\
   -cp '$KAFKA_HOME/libs/*' kafka.Kafka $KAFKA_STATE/server.properties
 RUN
-  (cd "$KAFKA_STATE" && setsid bash "$KAFKA_STATE/run.sh" </dev/null >>"$KAFKA_LOG" 2>&1 &)
+  # All three std streams are redirected for the whole subshell: nothing keeps the caller's
+  # stdout/stderr pipe open (a caller piping `stack up` into another command must not hang).
+  (cd "$KAFKA_STATE" && exec setsid bash "$KAFKA_STATE/run.sh") </dev/null >>"$KAFKA_LOG" 2>&1 &
   wait_until 10 test -s "$KAFKA_PID" || die_with_log kafka "$KAFKA_LOG" "launcher did not start"
 }
 
