@@ -19,7 +19,7 @@ export interface KafkaSourceOptions {
   sessionTimeout?: number;
 }
 
-/** kafkajs consumer group, autoCommit off: offsets are resolved and committed only after the handler. */
+/** kafkajs consumer group, autoCommit off: offsets are resolved and committed (explicitly) only after the handler resolved. */
 export class KafkaSource implements RecordSource {
   readonly consumer: Consumer;
   private running = false;
@@ -64,7 +64,8 @@ export class KafkaSource implements RecordSource {
         await handler({ topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: batch.highWatermark }, ctl);
         const last = batch.messages[batch.messages.length - 1]!;
         p.resolveOffset(last.offset);
-        await p.commitOffsetsIfNecessary();
+        // With autoCommit off, commitOffsetsIfNecessary() is a no-op in kafkajs: commit explicitly.
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
         this.lags.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       },
     });
