@@ -14,6 +14,8 @@ import mqtt from 'mqtt';
 const env = stackEnv();
 const topics = { telemetry: uniq('fwtest.gw.tel.'), deadletter: uniq('fwtest.gw.dl.') };
 const schema = uniq('gwtest_');
+// Unique per run: the Redis dedupe window outlives a run, and (tenant, device, boot, seq) repeats otherwise.
+const TENANT = uniq('acme');
 const CLIENTS = Number(process.env.FW_GW_TEST_CLIENTS ?? 100);
 const PER_CLIENT = Number(process.env.FW_GW_TEST_BATCHES ?? 100);
 let gw: Gateway;
@@ -60,7 +62,7 @@ describe('gateway -> Kafka', () => {
 
   it(`delivers ${CLIENTS}x${PER_CLIENT} batches exactly as sent, in per-device order`, async () => {
     const t0 = Date.now();
-    const devices = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connectDevice(tcp, 'acme', `int-dev-${i}`)));
+    const devices = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => connectDevice(tcp, TENANT, `int-dev-${i}`)));
     await Promise.all(
       devices.map(async (d) => {
         const list: Uint8Array[] = [];
@@ -71,7 +73,7 @@ describe('gateway -> Kafka', () => {
           for (let k = s; k < Math.min(PER_CLIENT, s + 20); k++) {
             const b = batchBytes(d.deviceId, k);
             list.push(b);
-            win.push(d.client.publishAsync(uplinkBatchTopic('acme', d.deviceId), Buffer.from(b), { qos: 1 }));
+            win.push(d.client.publishAsync(uplinkBatchTopic(TENANT, d.deviceId), Buffer.from(b), { qos: 1 }));
           }
           await Promise.all(win);
         }
@@ -85,7 +87,7 @@ describe('gateway -> Kafka', () => {
     expect(got.length).toBe(total);
     const byDevice = new Map<string, Buffer[]>();
     for (const m of got) {
-      expect(m.headers).toEqual({ schema: SCHEMAS.telemetry, tenant: 'acme' });
+      expect(m.headers).toEqual({ schema: SCHEMAS.telemetry, tenant: TENANT });
       const rec = decodeTelemetryRecord(m.value);
       expect(rec.ok).toBe(true);
       if (!rec.ok) continue;
@@ -107,8 +109,8 @@ describe('gateway -> Kafka', () => {
   });
 
   it('dead-letters 1000 fuzzed payloads while a normal client keeps working', async () => {
-    const fuzzer = await connectDevice(tcp, 'acme', 'int-fuzz');
-    const good = await connectDevice(tcp, 'acme', 'int-good');
+    const fuzzer = await connectDevice(tcp, TENANT, 'int-fuzz');
+    const good = await connectDevice(tcp, TENANT, 'int-good');
     const payloads = fc.sample(
       fc.oneof(
         fc.uint8Array({ minLength: 1, maxLength: 512 }),
@@ -121,12 +123,12 @@ describe('gateway -> Kafka', () => {
     const fuzzing = (async () => {
       for (let i = 0; i < payloads.length; i += 50) {
         await Promise.all(
-          payloads.slice(i, i + 50).map((p, j) => fuzzer.client.publishAsync((i + j) % 2 ? uplinkJsonTopic('acme', 'int-fuzz') : uplinkBatchTopic('acme', 'int-fuzz'), Buffer.from(p), { qos: 1 })),
+          payloads.slice(i, i + 50).map((p, j) => fuzzer.client.publishAsync((i + j) % 2 ? uplinkJsonTopic(TENANT, 'int-fuzz') : uplinkBatchTopic(TENANT, 'int-fuzz'), Buffer.from(p), { qos: 1 })),
         );
       }
     })();
     const goodSends = (async () => {
-      for (let s = 0; s < 50; s++) await good.client.publishAsync(uplinkBatchTopic('acme', 'int-good'), Buffer.from(batchBytes('int-good', s, 'boot-good')), { qos: 1 });
+      for (let s = 0; s < 50; s++) await good.client.publishAsync(uplinkBatchTopic(TENANT, 'int-good'), Buffer.from(batchBytes('int-good', s, 'boot-good')), { qos: 1 });
     })();
     await Promise.all([fuzzing, goodSends]);
     expect(fuzzer.client.connected).toBe(true);
@@ -156,8 +158,8 @@ describe('gateway -> Kafka', () => {
   });
 
   it('accepts MQTT over WebSocket like TCP', async () => {
-    const d = await connectDevice(`ws://127.0.0.1:${gw.ports.http}/mqtt`, 'acme', 'int-ws');
-    for (let s = 0; s < 20; s++) await d.client.publishAsync(uplinkBatchTopic('acme', 'int-ws'), Buffer.from(batchBytes('int-ws', s)), { qos: 1 });
+    const d = await connectDevice(`ws://127.0.0.1:${gw.ports.http}/mqtt`, TENANT, 'int-ws');
+    for (let s = 0; s < 20; s++) await d.client.publishAsync(uplinkBatchTopic(TENANT, 'int-ws'), Buffer.from(batchBytes('int-ws', s)), { qos: 1 });
     await d.client.endAsync();
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 70);
     const ws = all.filter((m) => m.key === 'int-ws').map((m) => decodeTelemetryRecord(m.value));
@@ -167,22 +169,22 @@ describe('gateway -> Kafka', () => {
 
   it('authenticates registry devices and partners from Postgres, refusing wrong or disabled ones', async () => {
     await pool.query(`INSERT INTO ${schema}.gateway_devices (tenant, device_id, secret_hash, enabled) VALUES ($1,$2,$3,true), ($1,$4,$5,false)`, [
-      'acme',
+      TENANT,
       'reg-ok',
       await hashSecret('reg-secret-1'),
       'reg-off',
       await hashSecret('reg-secret-2'),
     ]);
-    await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1,$2,$3)`, ['acme', 'fleetco', await hashSecret('partner-pw')]);
+    await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1,$2,$3)`, [TENANT, 'fleetco', await hashSecret('partner-pw')]);
     const ok = await mqtt.connectAsync(tcp, { username: 'reg-ok', password: 'reg-secret-1', clientId: 'reg-ok', reconnectPeriod: 0 });
-    await ok.publishAsync(uplinkBatchTopic('acme', 'reg-ok'), Buffer.from(batchBytes('reg-ok', 1)), { qos: 1 });
+    await ok.publishAsync(uplinkBatchTopic(TENANT, 'reg-ok'), Buffer.from(batchBytes('reg-ok', 1)), { qos: 1 });
     await ok.endAsync();
     expect((await connectRefused(tcp, { username: 'reg-ok', password: 'wrong' })).code).toBe(4);
     expect((await connectRefused(tcp, { username: 'reg-off', password: 'reg-secret-2' })).code).toBe(4);
     const partner = await mqtt.connectAsync(tcp, { username: 'partner:fleetco', password: 'partner-pw', reconnectPeriod: 0 });
     const now = Date.now();
     const json = { boot_id: 'p1', seq: 1, sent_at: now, gps: [{ t: now - 1000, lat: 52.5, lon: 13.4, speed: 8 }] };
-    await partner.publishAsync(uplinkJsonTopic('acme', 'partner-truck'), Buffer.from(JSON.stringify(json)), { qos: 1 });
+    await partner.publishAsync(uplinkJsonTopic(TENANT, 'partner-truck'), Buffer.from(JSON.stringify(json)), { qos: 1 });
     await partner.endAsync();
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 72);
     const p = all.find((m) => m.key === 'partner-truck');

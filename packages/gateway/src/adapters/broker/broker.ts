@@ -123,13 +123,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       const mine = new Promise<void>((r) => (admitted = r));
       client.fwTail = mine;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      prev
-        .then(() =>
-          pipeline.process(
-            { tenant: t.tenant, deviceId: t.deviceId, kind: t.kind, clientId: client.fwRawId ?? client.id, transport: transportOf(client), topic: packet.topic },
-            payload,
-            admitted,
-          ),
+      pipeline
+        .process(
+          { tenant: t.tenant, deviceId: t.deviceId, kind: t.kind, clientId: client.fwRawId ?? client.id, transport: transportOf(client), topic: packet.topic },
+          payload,
+          prev,
+          admitted,
         )
         .then(
           () => {

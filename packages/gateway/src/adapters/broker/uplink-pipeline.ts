@@ -76,22 +76,19 @@ export class UplinkPipeline {
   }
 
   /**
-   * Runs one message. `admitted` is called once the message holds its place in the sink order
-   * (the caller may then start the next message of the same client). Resolves when the message may be
-   * acknowledged; rejects when the sink failed (do not acknowledge).
+   * Runs one message. Validation and the dedupe lookup start at once (so a client's messages overlap
+   * their Redis round trips); the message then waits for `turn` (the previous message of the same
+   * client being admitted) before it takes its place in the sink order, and calls `admitted`.
+   * Resolves when the message may be acknowledged; rejects when the sink failed (do not acknowledge).
    */
-  async process(ctx: UplinkContext, payload: Uint8Array, admitted: () => void): Promise<UplinkOutcome> {
-    let released = false;
-    await this.inflight.acquire();
-    const release = () => {
-      if (!released) this.inflight.release();
-      released = true;
-    };
+  async process(ctx: UplinkContext, payload: Uint8Array, turn: Promise<void>, admitted: () => void): Promise<UplinkOutcome> {
+    await this.inflight.acquire(); // FIFO: a client's earlier message always gets its slot first
     try {
       this.m.bytes.inc(undefined, payload.byteLength);
       const now = Date.now();
       const v = validateUplink(ctx.kind, ctx.deviceId, payload, this.o.limits, now);
       if (!v.ok) {
+        await turn;
         const p = this.dead.add(this.deadLetter(ctx, v.code, v.reason, payload, now));
         admitted();
         await p;
@@ -101,6 +98,8 @@ export class UplinkPipeline {
         return 'rejected';
       }
       const key = dedupeKey(ctx.tenant, v);
+      const claim = this.dedupe ? await this.dedupe.claim(key) : 'new';
+      await turn;
       const running = this.local.get(key);
       if (running) {
         admitted();
@@ -108,7 +107,6 @@ export class UplinkPipeline {
         this.m.messages.inc({ outcome: 'duplicate' });
         return 'duplicate';
       }
-      const claim = this.dedupe ? await this.dedupe.claim(key) : 'new';
       if (claim === 'done') {
         admitted();
         this.m.messages.inc({ outcome: 'duplicate' });
@@ -137,12 +135,13 @@ export class UplinkPipeline {
       } finally {
         this.local.delete(key);
       }
-      await this.dedupe?.commit(key).catch(() => undefined);
+      // Not awaited: the PUBACK need not wait for the dedupe marker.
+      this.dedupe?.commit(key).catch(() => undefined);
       this.m.messages.inc({ outcome: 'accepted' });
       return 'accepted';
     } finally {
       admitted();
-      release();
+      this.inflight.release();
     }
   }
 

@@ -1,0 +1,112 @@
+// Gateway throughput: QoS 1 msgs/s and publish->PUBACK latency (p50/p99) through the fleetwire gateway
+// (auth + validation + dedupe + PUBACK after the sink ack) against a bare Aedes broker (no auth, no
+// validation, PUBACK straight away) measured in the same run with the same clients and payloads.
+// Sink: Kafka when FW_KAFKA_BROKERS is set (unique topic per run), else the in-memory sink.
+// Knobs: FW_BENCH_GW_CLIENTS (20), FW_BENCH_GW_MESSAGES (1000 per client), FW_BENCH_GW_WINDOW (16 in flight per client).
+import net from 'node:net';
+import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
+import { percentile, report } from './lib.js';
+
+const load = (m: string): Promise<any> => import(m);
+
+const CLIENTS = Number(process.env.FW_BENCH_GW_CLIENTS ?? 20);
+const PER_CLIENT = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
+const WINDOW = Number(process.env.FW_BENCH_GW_WINDOW ?? 16);
+const SECRET = 'bench-secret-0123456789abcdef';
+const TENANT = 'bench';
+
+function payload(deviceId: string, seq: number): Buffer {
+  const now = Date.now();
+  const gps = Array.from({ length: 10 }, (_, i) => ({ t: now - 10_000 + i * 1000, lat: 48.1 + i * 1e-5, lon: 11.5 + i * 1e-5, speed: 12 }));
+  const accel = Array.from({ length: 50 }, (_, i) => ({ t: now - 1000 + i * 20, x: 0.01 * (i % 7), y: -0.02, z: 1 }));
+  return Buffer.from(encodeDeviceBatch({ deviceId, bootId: 'bench-boot', seq, sentAtMs: now, gps: packGps(gps), accel: packAccel(accel, 50) }));
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+interface Result {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+/** CLIENTS connections, each keeping WINDOW QoS 1 publishes in flight until PER_CLIENT are acked. */
+async function drive(url: string, creds: (deviceId: string) => { username?: string; password?: string }): Promise<Result> {
+  const mqtt = (await load('mqtt')).default;
+  const ids = Array.from({ length: CLIENTS }, (_, i) => `bench-dev-${i}-${Date.now().toString(36)}`);
+  const clients = await Promise.all(ids.map((id) => mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0, ...creds(id) })));
+  const payloads = ids.map((id) => Array.from({ length: PER_CLIENT }, (_, s) => payload(id, s)));
+  const lat: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c: any, ci: number) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < PER_CLIENT) {
+          const s = next++;
+          const ts = performance.now();
+          await c.publishAsync(`fw/${TENANT}/${ids[ci]}/up/batch`, payloads[ci]![s]!, { qos: 1 });
+          lat.push(performance.now() - ts);
+        }
+      };
+      await Promise.all(Array.from({ length: WINDOW }, worker));
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c: any) => c.endAsync()));
+  lat.sort((a, b) => a - b);
+  return { rate: (CLIENTS * PER_CLIENT) / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+async function bareAedes(): Promise<Result> {
+  const { Aedes } = await load('aedes');
+  const broker = await Aedes.createBroker();
+  const port = await freePort();
+  const server = net.createServer((s) => broker.handle(s));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  try {
+    return await drive(`mqtt://127.0.0.1:${port}`, () => ({}));
+  } finally {
+    await new Promise<void>((r) => broker.close(() => r()));
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+async function gateway(): Promise<{ r: Result; sinkName: string }> {
+  const gw = await load('@fleetwire/gateway');
+  const pino = (await load('pino')).pino;
+  const brokers = process.env.FW_KAFKA_BROKERS;
+  const suffix = `${Date.now().toString(36)}`;
+  const g = await gw.startGateway({
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: null,
+    tlsPort: null,
+    tokenSecrets: [SECRET],
+    logger: pino({ level: 'warn' }),
+    ...(brokers
+      ? { kafkaBrokers: brokers.split(','), topics: { telemetry: `fwbench.gw.${suffix}.tel`, deadletter: `fwbench.gw.${suffix}.dl` }, kafkaPartitions: 6, redisUrl: process.env.FW_REDIS_URL ?? null }
+      : { sink: new gw.MemorySink() }),
+  });
+  try {
+    const t0 = Date.now();
+    while (!g.isReady() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const r = await drive(`mqtt://127.0.0.1:${g.ports.mqtt}`, (id) => ({ username: id, password: gw.mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }) }));
+    return { r, sinkName: g.sink.name };
+  } finally {
+    await g.close();
+  }
+}
+
+const base = await bareAedes();
+const { r, sinkName } = await gateway();
+const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${payload('x', 1).length} B DeviceBatch, sink=${sinkName}`;
+report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note });
+report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p50', unit: 'ms', value: r.p50, baseline: 'bare Aedes', baselineValue: base.p50, lowerIsBetter: true, note });
+report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p99', unit: 'ms', value: r.p99, baseline: 'bare Aedes', baselineValue: base.p99, lowerIsBetter: true, note });
