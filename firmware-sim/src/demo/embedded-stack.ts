@@ -1,0 +1,160 @@
+// The backend half of `npm start`: gateway + log + real-time scorer + database + cache in one process.
+// Embedded by default (an in-process log in place of Kafka, PGlite in place of Postgres, an in-memory
+// cache in place of Redis); with FW_KAFKA_BROKERS and FW_DATABASE_URL set, the same wiring uses the
+// real servers (and Redis when FW_REDIS_URL is set).
+import { randomBytes } from 'node:crypto';
+import { KAFKA_TOPICS } from '@fleetwire/proto';
+import { startGateway, type Gateway, type SinkRecord, type TelemetrySink } from '@fleetwire/gateway';
+import {
+  createKafka,
+  createPgDb,
+  createPgliteDb,
+  createRedisCache,
+  KafkaPublisher,
+  KafkaSource,
+  loadModel,
+  MemoryCache,
+  MemoryLog,
+  migrate,
+  startRealtimeScorer,
+  type Cache,
+  type Db,
+  type Publisher,
+  type RealtimeScorer,
+  type RecordSource,
+  type RiskModel,
+} from '@fleetwire/scoring';
+import pino from 'pino';
+
+/** TelemetrySink over the embedded log: the same contract as the Kafka bridge (ack = appended). */
+export class LogSink implements TelemetrySink {
+  readonly name = 'embedded-log';
+  private open = true;
+  constructor(
+    private readonly log: MemoryLog,
+    private readonly topics = { telemetry: KAFKA_TOPICS.telemetry, deadletter: KAFKA_TOPICS.deadletter },
+  ) {}
+  async start(): Promise<void> {}
+  private put(topic: string, records: readonly SinkRecord[]): Promise<void> {
+    if (!this.open) return Promise.reject(new Error('embedded log is closed'));
+    for (const r of records) this.log.append(topic, r.key, r.value);
+    return Promise.resolve();
+  }
+  send(records: readonly SinkRecord[]): Promise<void> {
+    return this.put(this.topics.telemetry, records);
+  }
+  deadLetter(records: readonly SinkRecord[]): Promise<void> {
+    return this.put(this.topics.deadletter, records);
+  }
+  isReady(): boolean {
+    return this.open;
+  }
+  async close(): Promise<void> {
+    this.open = false;
+  }
+}
+
+export interface EmbeddedStackOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Trip ends after this much idle time (the demo shortens it to see trips close quickly). */
+  idleEndMs?: number;
+  logLevel?: string;
+}
+
+export interface EmbeddedStack {
+  mode: 'embedded' | 'servers';
+  gateway: Gateway;
+  mqttUrl: string;
+  tokenSecret: string;
+  db: Db;
+  cache: Cache;
+  scorer: RealtimeScorer;
+  model: RiskModel;
+  /** The embedded log (null with real Kafka). */
+  log: MemoryLog | null;
+  /** Closes every trip still open (end of the demo) and waits for the scorer to catch up. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
+  const env = o.env ?? process.env;
+  const brokers = (env.FW_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = brokers.length > 0 && !!env.FW_DATABASE_URL;
+  const logger = pino({ level: o.logLevel ?? env.FW_LOG_LEVEL ?? 'warn' });
+  const tokenSecret = env.FW_GATEWAY_TOKEN_SECRET ?? randomBytes(24).toString('base64url');
+
+  let log: MemoryLog | null = null;
+  let source: RecordSource;
+  let publisher: Publisher & { close?: () => Promise<void> };
+  let sink: TelemetrySink | undefined;
+  let db: Db;
+  let cache: Cache;
+  if (servers) {
+    const kafka = createKafka({ brokers, clientId: 'fw-demo' });
+    source = new KafkaSource(kafka, { topic: KAFKA_TOPICS.telemetry, groupId: env.FW_SCORING_GROUP ?? 'fw-scoring-rt' });
+    publisher = new KafkaPublisher(kafka);
+    db = await createPgDb(env.FW_DATABASE_URL!, { schema: env.FW_DB_SCHEMA ?? 'public' });
+    cache = env.FW_REDIS_URL ? createRedisCache(env.FW_REDIS_URL) : new MemoryCache();
+  } else {
+    log = new MemoryLog();
+    source = log.source(KAFKA_TOPICS.telemetry, { maxBatch: 200 });
+    publisher = log;
+    sink = new LogSink(log);
+    db = await createPgliteDb();
+    cache = new MemoryCache();
+  }
+  await migrate(db);
+  const model = await loadModel(env.FW_MODEL_VERSION ?? '1.0.0');
+  const scorer = await startRealtimeScorer({
+    source,
+    publisher,
+    db,
+    cache,
+    model,
+    logger,
+    core: o.idleEndMs ? { idleEndMs: o.idleEndMs } : {},
+    sweepIntervalMs: 0,
+  });
+  const gateway = await startGateway({
+    sink,
+    kafkaBrokers: servers ? brokers : [],
+    redisUrl: servers ? (env.FW_REDIS_URL ?? null) : null,
+    databaseUrl: null,
+    tokenSecrets: [tokenSecret],
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: 0,
+    logLevel: o.logLevel ?? 'warn',
+  });
+  const mqttUrl = `mqtt://127.0.0.1:${gateway.ports.mqtt}`;
+
+  const drained = async () => {
+    if (log) await (source as ReturnType<MemoryLog['source']>).drained(60_000);
+    else await new Promise((r) => setTimeout(r, 3000));
+  };
+  return {
+    mode: servers ? 'servers' : 'embedded',
+    gateway,
+    mqttUrl,
+    tokenSecret,
+    db,
+    cache,
+    scorer,
+    model,
+    log,
+    async settle() {
+      await drained();
+      // Far in the future: every open trip counts as idle and is closed and scored.
+      await scorer.sweep(Date.now() + 365 * 86_400_000);
+    },
+    async close() {
+      await gateway.close();
+      await scorer.stop();
+      await publisher.close?.();
+      await cache.close();
+      await model.close();
+      await db.close();
+    },
+  };
+}
