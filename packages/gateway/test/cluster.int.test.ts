@@ -54,4 +54,19 @@ describe('two gateways sharing Redis', () => {
     expect(seen).toBe(0);
     await Promise.all([dev.client.endAsync(), partner.client.endAsync()]);
   });
+
+  it('dedupes a resend through the other instance via Redis (one Kafka record, both PUBACKed)', async () => {
+    const tenant = uniq('t');
+    const bytes = Buffer.from(batchBytes('cl-dup', 77, uniq('boot')));
+    const d1 = await connectDevice(`mqtt://127.0.0.1:${a.ports.mqtt}`, tenant, 'cl-dup');
+    await d1.client.publishAsync(uplinkBatchTopic(tenant, 'cl-dup'), bytes, { qos: 1 });
+    await d1.client.endAsync();
+    await new Promise((r) => setTimeout(r, 100)); // the 'done' marker is written just after the PUBACK
+    const d2 = await connectDevice(`mqtt://127.0.0.1:${b.ports.mqtt}`, tenant, 'cl-dup');
+    await d2.client.publishAsync(uplinkBatchTopic(tenant, 'cl-dup'), bytes, { qos: 1 });
+    await d2.client.endAsync();
+    expect(b.metrics.messages.get({ outcome: 'duplicate' })).toBe(1);
+    const recs = await consume(env.brokers, topics.telemetry, 3, 30_000);
+    expect(recs.filter((r) => r.key === 'cl-dup').length).toBe(1);
+  });
 });

@@ -1,7 +1,7 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
 import { KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
-import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
 
@@ -63,6 +63,8 @@ export class KafkaSink implements TelemetrySink {
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // Java-compatible murmur2 on the key (device id): same partition as any other client would pick.
+      createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
       // Idempotent producers retry "forever" by default; bound the time of one send so a long outage
       // surfaces as an error (the gateway then drops the clients, which resend after reconnecting).
