@@ -52,7 +52,7 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     const latest = JSON.parse((await cache.get('fw:score:dev-a'))!);
     expect(latest.score).toBeCloseTo(trips[0]!.score, 6);
     expect(published).toHaveLength(2);
-    expect((await cache.hgetall('fw:features:dev-b')).harsh_braking_per_100km).toBe('0');
+    expect(JSON.parse((await cache.hget('fw:features', 'dev-b'))!).harsh_braking_per_100km).toBe(0);
     expect((await db.query('SELECT 1 FROM outbox')).rows).toHaveLength(0);
 
     // Replay everything (offsets lost): nothing new anywhere.

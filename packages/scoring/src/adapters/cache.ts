@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 
 export type CacheOp =
   | { op: 'set'; key: string; value: string }
+  | { op: 'mset'; pairs: [string, string][] }
   | { op: 'hset'; key: string; fields: Record<string, string> }
   | { op: 'publish'; channel: string; message: string };
 
@@ -10,12 +11,14 @@ export interface Cache {
   /** Applies the operations in order, in one round trip where the backend allows it. */
   apply(ops: CacheOp[]): Promise<void>;
   get(key: string): Promise<string | null>;
+  hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
 export const scoreKey = (driverId: string, prefix = 'fw:'): string => `${prefix}score:${driverId}`;
-export const featuresKey = (driverId: string, prefix = 'fw:'): string => `${prefix}features:${driverId}`;
+/** One hash for all drivers: field = driver id, value = JSON of the latest feature vector by name. */
+export const featuresKey = (prefix = 'fw:'): string => `${prefix}features`;
 export const SCORES_CHANNEL = 'fw:scores';
 
 /** In-process cache with the same semantics; subscribe() delivers published messages. */
@@ -27,12 +30,16 @@ export class MemoryCache implements Cache {
   async apply(ops: CacheOp[]): Promise<void> {
     for (const o of ops) {
       if (o.op === 'set') this.kv.set(o.key, o.value);
+      else if (o.op === 'mset') for (const [k, v] of o.pairs) this.kv.set(k, v);
       else if (o.op === 'hset') this.hashes.set(o.key, { ...(this.hashes.get(o.key) ?? {}), ...o.fields });
       else this.bus.emit(o.channel, o.message);
     }
   }
   async get(key: string): Promise<string | null> {
     return this.kv.get(key) ?? null;
+  }
+  async hget(key: string, field: string): Promise<string | null> {
+    return this.hashes.get(key)?.[field] ?? null;
   }
   async hgetall(key: string): Promise<Record<string, string>> {
     return { ...(this.hashes.get(key) ?? {}) };

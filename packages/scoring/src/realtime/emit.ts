@@ -70,19 +70,30 @@ export const DEFAULT_EMIT_TOPICS: EmitTopics = { trips: KAFKA_TOPICS.trips, scor
 
 const headers = (schema: string, tenant: string): Record<string, string> => ({ schema, tenant });
 
-export function cacheOps(e: Emission, prefix = 'fw:'): CacheOp[] {
-  const ops: CacheOp[] = [];
-  for (const s of e.scores) {
-    const latest = JSON.stringify({
+/**
+ * Redis refresh for scores: latest score per driver (fw:score:<driver>, JSON), the features hash
+ * (fw:features, field = driver, JSON of features by name) and a message on fw:scores.
+ * Real-time: one message per score. grouped (batch): one MSET, one HSET and one message per 1000 scores
+ * ({"scope":"period","scores":[...]}), which is what makes 100k drivers cheap.
+ */
+export function cacheOps(e: Emission, prefix = 'fw:', grouped = false): CacheOp[] {
+  if (e.scores.length === 0) return [];
+  const latest = e.scores.map((s) =>
+    JSON.stringify({
       driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
       modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
-    });
-    ops.push({ op: 'set', key: scoreKey(s.driverId, prefix), value: latest });
-    const fields: Record<string, string> = { model_version: s.modelVersion, scope: s.scope, computed_at_ms: String(s.computedAtMs) };
-    FEATURES.forEach((f, i) => (fields[f] = String(s.features[i] ?? 0)));
-    ops.push({ op: 'hset', key: featuresKey(s.driverId, prefix), fields });
-    ops.push({ op: 'publish', channel: `${prefix}scores`, message: latest });
+    }),
+  );
+  const feats: Record<string, string> = {};
+  for (const s of e.scores) {
+    const f: Record<string, number | string> = { model_version: s.modelVersion };
+    FEATURES.forEach((n, i) => (f[n] = s.features[i] ?? 0));
+    feats[s.driverId] = JSON.stringify(f);
   }
+  const channel = `${prefix}scores`;
+  const ops: CacheOp[] = [{ op: 'mset', pairs: e.scores.map((s, i) => [scoreKey(s.driverId, prefix), latest[i]!]) }, { op: 'hset', key: featuresKey(prefix), fields: feats }];
+  if (!grouped) for (const m of latest) ops.push({ op: 'publish', channel, message: m });
+  else for (let i = 0; i < latest.length; i += 1000) ops.push({ op: 'publish', channel, message: `{"scope":"period","scores":[${latest.slice(i, i + 1000).join(',')}]}` });
   return ops;
 }
 

@@ -24,7 +24,7 @@ export interface RealtimeScorerOptions {
   model: RiskModel;
   core?: Partial<CoreConfig>;
   topics?: Partial<EmitTopics>;
-  /** Redis key prefix, default "fw:" (keys fw:score:<driver>, fw:features:<driver>, channel fw:scores). */
+  /** Redis key prefix, default "fw:" (keys fw:score:<driver>, fw:features (hash, field = driver), channel fw:scores). */
   cachePrefix?: string;
   logger?: pino.Logger;
   metrics?: ScoringMetrics;

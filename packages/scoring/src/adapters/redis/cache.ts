@@ -10,6 +10,9 @@ export class RedisCache implements Cache {
     const p = this.redis.pipeline();
     for (const o of ops) {
       if (o.op === 'set') p.set(o.key, o.value);
+      else if (o.op === 'mset') {
+        if (o.pairs.length > 0) p.mset(...o.pairs.flat());
+      }
       else if (o.op === 'hset') p.hset(o.key, o.fields);
       else p.publish(o.channel, o.message);
     }
@@ -19,6 +22,9 @@ export class RedisCache implements Cache {
   }
   async get(key: string): Promise<string | null> {
     return this.redis.get(key);
+  }
+  async hget(key: string, field: string): Promise<string | null> {
+    return this.redis.hget(key, field);
   }
   async hgetall(key: string): Promise<Record<string, string>> {
     return this.redis.hgetall(key);
