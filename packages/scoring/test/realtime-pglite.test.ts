@@ -1,6 +1,6 @@
 import { fleetwire } from '@fleetwire/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commutePhases, simulateDrive } from '../src/core/index.js';
+import { commutePhases, newDeviceState, processTelemetry, resolveCoreConfig, simulateDrive } from '../src/core/index.js';
 import { MemoryCache } from '../src/adapters/cache.js';
 import { MemoryLog } from '../src/adapters/memory-log.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
@@ -66,5 +66,49 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     expect(await count('risk_scores')).toBe(2);
     expect(log.read('fw.scores.v1')).toHaveLength(2);
     expect(again.metrics.duplicates.get()).toBeGreaterThan(10);
+  });
+
+  it('a restart mid-trip resumes from the persisted device state: same trip as an uninterrupted run', async () => {
+    const log = new MemoryLog();
+    const cache = new MemoryCache();
+    const batches = simulateDrive({ deviceId: 'dev-r', startMs: T0 + 3_600_000, phases: commutePhases({ harsh: true }) });
+    const half = Math.floor(batches.length / 2);
+    for (const b of batches.slice(0, half)) log.append('fw.telemetry.v1', 'dev-r', telemetryBytes(b));
+    const s1 = log.source('fw.telemetry.v1', { maxBatch: 3 });
+    const a = await startRealtimeScorer({ source: s1, publisher: log, db, cache, model, sweepIntervalMs: 0 });
+    expect(await s1.drained()).toBe(true);
+    await a.stop(); // process gone: its memory is lost, only Postgres and the committed offset remain
+    const open = (await db.query<{ trip_open: boolean }>(`SELECT trip_open FROM device_state WHERE device_id = 'dev-r'`)).rows[0]!;
+    expect(open.trip_open).toBe(true);
+    for (const b of batches.slice(half)) log.append('fw.telemetry.v1', 'dev-r', telemetryBytes(b));
+    const s2 = log.source('fw.telemetry.v1', { maxBatch: 5, startOffset: s1.committed });
+    const b2 = await startRealtimeScorer({ source: s2, publisher: log, db, cache, model, sweepIntervalMs: 0 });
+    expect(await s2.drained()).toBe(true);
+    await b2.stop();
+    const st = newDeviceState('dev-r');
+    const ref = batches.flatMap((b) => processTelemetry(st, b, resolveCoreConfig()).trips);
+    const got = (await db.query<{ trip_id: string; distance_m: number; harsh_braking: number; features: number[] }>(
+      `SELECT trip_id, distance_m, harsh_braking, features FROM trips WHERE device_id = 'dev-r'`)).rows;
+    expect(got).toHaveLength(1);
+    expect(got[0]!.trip_id).toBe(ref[0]!.tripId);
+    expect(got[0]!.distance_m).toBeCloseTo(ref[0]!.sums.distance_m, 6);
+    expect(got[0]!.features).toEqual(ref[0]!.features);
+  });
+
+  it('the sweep closes the open trip of a device that went silent', async () => {
+    const log = new MemoryLog();
+    const cache = new MemoryCache();
+    const batches = simulateDrive({ deviceId: 'dev-q', startMs: T0 + 7_200_000, phases: commutePhases({ idleEndS: 30 }) });
+    for (const b of batches) log.append('fw.telemetry.v1', 'dev-q', telemetryBytes(b));
+    const src = log.source('fw.telemetry.v1');
+    const s = await startRealtimeScorer({ source: src, publisher: log, db, cache, model, sweepIntervalMs: 0 });
+    expect(await src.drained()).toBe(true);
+    const lastT = batches.at(-1)!.gps.t.at(-1)!;
+    expect(await s.sweep(lastT + 60_000)).toBe(0); // not silent long enough (gapMs = 10 min)
+    expect(await s.sweep(lastT + 11 * 60_000)).toBe(1);
+    expect(await s.sweep(lastT + 12 * 60_000)).toBe(0);
+    await s.stop();
+    expect((await db.query(`SELECT 1 FROM trips WHERE device_id = 'dev-q'`)).rows).toHaveLength(1);
+    expect(JSON.parse((await cache.get('fw:score:dev-q'))!).scope).toBe('trip');
   });
 });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { readEnv } from '../src/config.js';
+import { ConfigError } from '../src/core/config.js';
+import { parseDuration } from '../src/batch/batch.js';
+import { ScoringMetrics } from '../src/ops/metrics.js';
+import { startOpsServer } from '../src/ops/http.js';
+import { isTransientDbError } from '../src/adapters/db.js';
+
+describe('config', () => {
+  const base = { FW_DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+  it('reads env with defaults', () => {
+    const e = readEnv({ ...base, FW_KAFKA_BROKERS: '127.0.0.1:9092,127.0.0.1:9093', FW_SCORING_SPEED_LIMIT_KMH: '90' });
+    expect(e.kafkaBrokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+    expect(e.groupId).toBe('fw-scoring-rt');
+    expect(e.topic).toBe('fw.telemetry.v1');
+    expect(e.core.speedLimitMs).toBeCloseTo(25, 9);
+  });
+  it('names the bad value', () => {
+    expect(() => readEnv({ FW_DATABASE_URL: 'mysql://x' })).toThrow(/FW_DATABASE_URL="mysql:\/\/x"/);
+    expect(() => readEnv({ ...base, FW_KAFKA_BROKERS: 'nohost' })).toThrow(/"nohost" must be host:port/);
+    expect(() => readEnv({ ...base }, { kafka: true })).toThrow(ConfigError);
+    expect(() => readEnv({ ...base, FW_SCORING_IDLE_END_MIN: 'soon' })).toThrow(/FW_SCORING_IDLE_END_MIN=soon/);
+    expect(() => readEnv({ ...base, FW_DB_SCHEMA: 'Robert; DROP' })).toThrow(/FW_DB_SCHEMA/);
+  });
+  it('parses durations', () => {
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
+    expect(parseDuration('90m')).toBe(5_400_000);
+    expect(() => parseDuration('a month')).toThrow(/30d/);
+  });
+  it('classifies transient database errors', () => {
+    expect(isTransientDbError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isTransientDbError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isTransientDbError(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false);
+  });
+});
+
+describe('ops endpoints', () => {
+  it('serve health, readiness and Prometheus metrics', async () => {
+    const m = new ScoringMetrics();
+    m.noteRecords(5);
+    m.inference.observe(0.003);
+    m.lag.set(7, { topic: 't', partition: '0' });
+    let ready = false;
+    const s = await startOpsServer({ port: 0, ready: () => ready, metrics: () => m.render() });
+    try {
+      const get = (p: string) => fetch(`http://127.0.0.1:${s.port}${p}`);
+      expect((await get('/healthz')).status).toBe(200);
+      expect((await get('/readyz')).status).toBe(503);
+      ready = true;
+      expect((await get('/readyz')).status).toBe(200);
+      const text = await (await get('/metrics')).text();
+      expect(text).toContain('fw_scoring_records_total 5');
+      expect(text).toContain('fw_scoring_consumer_lag{topic="t",partition="0"} 7');
+      expect(text).toContain('fw_scoring_inference_seconds_bucket{le="0.005"} 1');
+      expect((await get('/nope')).status).toBe(404);
+    } finally {
+      await s.close();
+    }
+  });
+});
