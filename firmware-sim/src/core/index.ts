@@ -12,3 +12,4 @@ export * from './gpx.js';
 export * from './csv.js';
 export * from './replay.js';
 export * from './clock.js';
+export * from './fleet-plan.js';

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/** fleetwire-sim command line: run | export | demo | help. */
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CliError, parseCli, USAGE, type DemoArgs, type ExportArgs, type RunArgs } from './cli-args.js';
+import { runFleet, type Credentials, type FleetOptions } from './runner.js';
+import { formatSummary, progressLine, type FleetProgress, type FleetSummary } from './summary.js';
+import { loadRecording } from './load-recording.js';
+import { exportDrive } from './export.js';
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCli(argv, process.env);
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'export':
+      return doExport(args);
+    case 'run':
+      return doRun(args);
+    case 'demo':
+      return doDemo(args);
+  }
+}
+
+async function doExport(a: ExportArgs): Promise<number> {
+  const text = exportDrive(a);
+  if (a.out) await writeFile(a.out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+async function doRun(a: RunArgs): Promise<number> {
+  const replay = a.replay ? await loadRecording(a.replay) : undefined;
+  let credentialsFor: ((id: string) => Credentials) | undefined;
+  if (a.tokenSecret) {
+    const { mintDeviceToken } = await import('@fleetwire/gateway');
+    const secret = a.tokenSecret;
+    credentialsFor = (id) => ({ username: id, password: mintDeviceToken({ tenant: a.tenant, deviceId: id, secret, ttlSec: a.tokenTtlSec }) });
+  } else if (a.password !== undefined) {
+    const tpl = a.password;
+    credentialsFor = (id) => ({ username: id, password: tpl.replaceAll('{id}', id) });
+  }
+  const tls: NonNullable<FleetOptions['client']>['tls'] = {};
+  if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new CliError(`cannot read --ca ${a.ca}: ${e.message}`)));
+  if (a.insecure) tls.rejectUnauthorized = false;
+  const summary = await withProgress(a.durationMs, a.json, (onProgress, signal) =>
+    runFleet({
+      devices: a.devices,
+      speedup: a.speedup,
+      durationMs: a.durationMs,
+      gatewayUrl: a.gateway,
+      tenant: a.tenant,
+      dataDir: a.dataDir,
+      credentialsFor,
+      replay,
+      churn: a.churn,
+      offlineMs: a.offlineMs,
+      seed: a.seed,
+      deviceIdPrefix: a.prefix,
+      profileMix: a.profiles,
+      accelRateHz: a.accelHz,
+      gpsRateHz: a.gpsHz,
+      city: a.centre ? { centre: a.centre } : undefined,
+      drainTimeoutMs: a.drainTimeoutMs,
+      client: Object.keys(tls).length > 0 ? { tls } : undefined,
+      onProgress,
+      signal,
+    }),
+  );
+  if (a.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else process.stdout.write(formatSummary(summary) + '\n');
+  return summary.complete ? 0 : 2;
+}
+
+/** Embedded gateway (in-memory sink instead of Kafka) + a small fleet against it. */
+async function doDemo(a: DemoArgs): Promise<number> {
+  const { startGateway, MemorySink, mintDeviceToken } = await import('@fleetwire/gateway');
+  const secret = randomBytes(24).toString('hex');
+  const sink = new MemorySink();
+  let records = 0;
+  sink.onRecord((kind) => {
+    if (kind === 'telemetry') records++;
+  });
+  const gw = await startGateway({ host: '127.0.0.1', mqttPort: 0, tlsPort: null, httpPort: null, tokenSecrets: [secret], sink, logLevel: 'warn' });
+  const dataDir = a.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'fleetwire-demo-')));
+  try {
+    process.stderr.write(`demo: gateway on mqtt://127.0.0.1:${gw.ports.mqtt}, ${a.devices} devices, data in ${dataDir}\n`);
+    const summary = await withProgress(a.durationMs, false, (onProgress, signal) =>
+      runFleet({
+        devices: a.devices,
+        speedup: a.speedup,
+        durationMs: a.durationMs,
+        gatewayUrl: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
+        tenant: 'demo',
+        dataDir,
+        credentialsFor: (id) => ({ username: id, password: mintDeviceToken({ tenant: 'demo', deviceId: id, secret, ttlSec: 86_400 }) }),
+        onProgress,
+        signal,
+      }),
+    );
+    process.stdout.write(formatSummary(summary) + '\n');
+    process.stdout.write(`  gateway   ${records} telemetry records accepted, ${sink.deadLetters.length} dead letters\n`);
+    return summary.complete ? 0 : 2;
+  } finally {
+    await gw.close();
+    if (!a.dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function withProgress(totalMs: number, quiet: boolean, run: (onProgress: (p: FleetProgress) => void, signal: AbortSignal) => Promise<FleetSummary>): Promise<FleetSummary> {
+  const ac = new AbortController();
+  const onSig = () => {
+    process.stderr.write('\nstopping (again to force)...\n');
+    ac.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  const tty = process.stderr.isTTY && !quiet;
+  let lastLog = 0;
+  const onProgress = (p: FleetProgress) => {
+    if (quiet) return;
+    const line = progressLine(p, totalMs);
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (p.elapsedMs - lastLog >= 10_000) {
+      lastLog = p.elapsedMs;
+      process.stderr.write(line + '\n');
+    }
+  };
+  try {
+    return await run(onProgress, ac.signal);
+  } finally {
+    if (tty) process.stderr.write('\n');
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    const usage = e instanceof CliError;
+    process.stderr.write(`fleetwire-sim: ${e.message}\n${usage ? 'run "fleetwire-sim help" for usage\n' : ''}`);
+    process.exitCode = usage ? 64 : 1;
+  },
+);
