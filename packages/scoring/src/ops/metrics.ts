@@ -46,6 +46,9 @@ export class Histogram {
   get count(): number {
     return this.n;
   }
+  get total(): number {
+    return this.sum;
+  }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
