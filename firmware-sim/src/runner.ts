@@ -4,6 +4,7 @@
  * offline windows through a loopback network shaper; progress callbacks and a summary from every
  * client's stats().
  */
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient, type ClientOptions, type FleetwireClient, type Stats } from '@fleetwire/device-sdk';
@@ -94,6 +95,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
 
   const shaper = churn > 0 || offlineMs > 0 ? new NetworkShaper(url.hostname, Number(url.port) || DEFAULT_PORTS[url.protocol]!) : null;
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false }));
