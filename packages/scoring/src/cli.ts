@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readEnv } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
-import { createKafka, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
 import { loadModel } from './adapters/onnx/model.js';
 import { migrate } from './adapters/pg/migrate.js';
 import { createPgDb } from './adapters/pg/db.js';
@@ -76,6 +76,10 @@ async function main(argv: string[]): Promise<number> {
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
       const cache = env.redisUrl ? createRedisCache(env.redisUrl) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
+      if (process.env.FW_SCORING_CREATE_TOPICS !== '0') {
+        const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));
+        if (created.length > 0) log.info({ created }, 'created missing Kafka topics');
+      }
       const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId });
       const publisher = new KafkaPublisher(kafka);
       const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, core: env.core, topics: env.topics, logger: log, sweepIntervalMs: env.sweepIntervalMs });
@@ -98,17 +102,21 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', stop);
       });
       log.info('shutting down: finishing the current batch, closing consumer');
+      const t0 = Date.now();
+      await ops.close();
       await scorer.stop();
       await publisher.close();
-      await ops.close();
       await cache.close();
       await model.close();
+      log.info({ ms: Date.now() - t0 }, 'stopped');
       return 0;
     }
     console.error(USAGE);
     return 2;
   } finally {
+    const t = Date.now();
     await db.close();
+    if (cmd === 'run') log.info({ ms: Date.now() - t }, 'database pool closed');
   }
 }
 

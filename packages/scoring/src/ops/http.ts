@@ -35,6 +35,10 @@ export async function startOpsServer(o: OpsServerOptions): Promise<{ server: Ser
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -34,6 +34,8 @@ export class KafkaSource implements RecordSource {
       sessionTimeout: opts.sessionTimeout ?? 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 2 * 1024 * 1024,
+      // Short fetch wait: a shutdown (leave group) waits for the in-flight fetch.
+      maxWaitTimeInMs: 1000,
       retry: { retries: 10 },
     });
   }
@@ -96,5 +98,19 @@ export class KafkaPublisher implements Publisher {
   }
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
+  }
+}
+
+/** Creates the topics that do not exist yet (brokers may have auto-creation off). Returns those created. */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+    if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
+    return missing;
+  } finally {
+    await admin.disconnect();
   }
 }
