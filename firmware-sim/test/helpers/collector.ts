@@ -1,0 +1,32 @@
+// Counts every uplinked sample by device, once per (device, boot, seq), from decoded DeviceBatches.
+import { accelColumns, gpsColumns, type DeviceBatch } from '@fleetwire/proto';
+
+export class BatchCollector {
+  readonly seen = new Set<string>();
+  readonly gps = new Map<string, number>();
+  readonly accel = new Map<string, number>();
+  /** Per device, sample times of the GPS track in arrival order (to check nothing is out of place). */
+  readonly gpsTimes = new Map<string, number[]>();
+  duplicates = 0;
+  decodeErrors: string[] = [];
+
+  add(batch: DeviceBatch): void {
+    const key = `${batch.deviceId}/${batch.bootId}/${batch.seq}`;
+    if (this.seen.has(key)) {
+      this.duplicates++;
+      return;
+    }
+    this.seen.add(key);
+    const g = gpsColumns(batch.gps);
+    const a = accelColumns(batch.accel);
+    this.gps.set(batch.deviceId, (this.gps.get(batch.deviceId) ?? 0) + g.t.length);
+    this.accel.set(batch.deviceId, (this.accel.get(batch.deviceId) ?? 0) + a.t.length);
+    const times = this.gpsTimes.get(batch.deviceId) ?? [];
+    for (const t of g.t) times.push(Number(t));
+    this.gpsTimes.set(batch.deviceId, times);
+  }
+
+  total(deviceId: string): number {
+    return (this.gps.get(deviceId) ?? 0) + (this.accel.get(deviceId) ?? 0);
+  }
+}
