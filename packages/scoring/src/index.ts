@@ -9,7 +9,7 @@ export { PartitionManager, PARTITIONED, type PartitionInfo } from './adapters/pg
 export { type Cache, type CacheOp, MemoryCache, scoreKey, featuresKey, SCORES_CHANNEL } from './adapters/cache.js';
 export { RedisCache, createRedisCache } from './adapters/redis/cache.js';
 export type { RecordSource, SourceBatch, SourceMessage, BatchControl, Publisher, OutMessage } from './adapters/source.js';
-export { MemoryPublisher } from './adapters/source.js';
+export { MemoryPublisher, NullPublisher } from './adapters/source.js';
 export { MemoryLog, MemoryLogSource } from './adapters/memory-log.js';
 export { createKafka, ensureTopics, KafkaSource, KafkaPublisher, type KafkaSourceOptions } from './adapters/kafka/kafka.js';
 export { loadModel, checkFeatures, defaultModelsDir, ModelError, type RiskModel, type ModelCard, type LoadModelOptions } from './adapters/onnx/model.js';

@@ -40,6 +40,10 @@ describe('Postgres down', () => {
     model = await loadModel('1.0.0');
   });
   afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, ...Object.values(out)] }).catch(() => {});
+    await admin.disconnect();
     await model?.close();
     await db?.close().catch(() => {});
     pg?.destroy();

@@ -84,6 +84,12 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
   afterAll(async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
     await model?.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, ...Object.values(topics)] }).catch(() => {});
+    await admin.disconnect();
+    const keys = await cache.redis.keys(`${prefix}*`);
+    if (keys.length > 0) await cache.redis.del(...keys);
     await sub?.quit();
     await cache?.close();
     await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => {});

@@ -58,3 +58,11 @@ export class MemoryPublisher implements Publisher {
     return this.topics.get(topic) ?? [];
   }
 }
+
+/** Discards everything: for wiring without an output log (outputs still reach Postgres and the cache). */
+export class NullPublisher implements Publisher {
+  sent = 0;
+  async send(_topic: string, messages: OutMessage[]): Promise<void> {
+    this.sent += messages.length;
+  }
+}

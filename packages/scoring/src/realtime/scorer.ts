@@ -11,14 +11,15 @@ import { type Db, isTransientDbError } from '../adapters/db.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import { PartitionManager } from '../adapters/pg/partitions.js';
 import { deleteOutbox, keyString, loadStatesForUpdate, pendingOutbox, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
-import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../adapters/source.js';
+import { type BatchControl, NullPublisher, type OutMessage, type Publisher, type RecordSource, type SourceBatch } from '../adapters/source.js';
 import { ScoringMetrics } from '../ops/metrics.js';
 import { Collected, scoreCollected } from './collect.js';
 import { cacheOps, DEFAULT_EMIT_TOPICS, deadLetter, type EmitTopics, type Emission, kafkaMessages } from './emit.js';
 
 export interface RealtimeScorerOptions {
   source: RecordSource;
-  publisher: Publisher;
+  /** Where trips/scores/alerts/dead letters go; default: discarded (NullPublisher). */
+  publisher?: Publisher;
   db: Db;
   cache: Cache;
   model: RiskModel;
@@ -53,6 +54,7 @@ export class RealtimeProcessor {
   readonly log: pino.Logger;
   readonly topics: EmitTopics;
   readonly partitions: PartitionManager;
+  readonly publisher: Publisher;
   dbUp = true;
   private outboxDirty = true;
   private lock: Promise<unknown> = Promise.resolve();
@@ -63,6 +65,7 @@ export class RealtimeProcessor {
     this.log = o.logger ?? pino({ level: 'silent' });
     this.topics = { ...DEFAULT_EMIT_TOPICS, ...o.topics };
     this.partitions = new PartitionManager(o.db);
+    this.publisher = o.publisher ?? new NullPublisher();
   }
 
   /** Serializes batch handling and sweeps in this process. */
@@ -152,7 +155,7 @@ export class RealtimeProcessor {
     this.metrics.events.inc(res.events);
     for (const _ of res.failed) this.metrics.deadLetters.inc(1, { reason: 'processing_failed' });
     dead.push(...res.failed);
-    if (dead.length > 0) await this.o.publisher.send(this.topics.deadletter, dead);
+    if (dead.length > 0) await this.publisher.send(this.topics.deadletter, dead);
     if (res.outboxId && res.emission) await this.publish(res.outboxId, res.emission);
     if (batch.highWatermark !== undefined) {
       const last = batch.messages[batch.messages.length - 1]!;
@@ -164,7 +167,7 @@ export class RealtimeProcessor {
   private async publish(id: string, e: Emission): Promise<void> {
     try {
       await this.o.cache.apply(cacheOps(e, this.o.cachePrefix));
-      for (const { topic, messages } of kafkaMessages(e, this.topics)) await this.o.publisher.send(topic, messages);
+      for (const { topic, messages } of kafkaMessages(e, this.topics)) await this.publisher.send(topic, messages);
     } catch (err) {
       this.outboxDirty = true;
       this.metrics.publishFailures.inc();
