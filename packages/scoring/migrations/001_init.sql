@@ -25,7 +25,7 @@ CREATE TABLE device_state (
   last_t_ms   bigint,
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX device_state_open_idx ON device_state (last_t_ms) WHERE trip_open;
+CREATE INDEX device_state_open_idx ON device_state (updated_at) WHERE trip_open;
 
 -- Idempotency keys (device_id, boot_id, seq) of every telemetry batch processed.
 CREATE TABLE processed_batches (

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
         const months = Number(values['retention-months']);
         if (!Number.isInteger(months) || months < 1) throw new Error('--retention-months must be an integer >= 1');
         const r = await pm.retire({ nowMs: Date.now(), retentionMonths: months, exportDir: values.export, dryRun: values['dry-run'] });
-        log.info({ retired: r.retired.map((p) => p.name), exported: r.exported, dryRun: !!values['dry-run'] }, 'partitions retired');
+        log.info({ retired: r.retired.map((p) => p.name), exported: r.exported, keysPruned: r.keysPruned, dryRun: !!values['dry-run'] }, 'partitions retired');
       } else if (sub === 'list') for (const p of await pm.list()) console.log(`${p.table}\t${p.name}\t${new Date(p.fromMs).toISOString()}\t${new Date(p.toMs).toISOString()}`);
       else throw new Error(`unknown partitions subcommand "${sub}"`);
       return 0;

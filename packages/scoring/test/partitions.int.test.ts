@@ -40,8 +40,10 @@ describe('partition manager on Postgres', () => {
     const dry = await pm.retire({ nowMs: now, retentionMonths: 3, dryRun: true });
     expect(dry.retired).toHaveLength(4);
     expect((await pm.list()).length).toBe(16);
+    await db.query(`INSERT INTO processed_batches (device_id, boot_id, seq, processed_at) VALUES ('d', 'b', 1, '2026-09-05+00'), ('d', 'b', 2, '2027-01-05+00')`);
     const dir = mkdtempSync(join(tmpdir(), 'fw-retire-'));
     const res = await pm.retire({ nowMs: now, retentionMonths: 3, exportDir: dir });
+    expect(res.keysPruned).toBe(1);
     expect(res.exported).toHaveLength(4);
     expect(readFileSync(join(dir, 'safety_events_p202609.csv'), 'utf8')).toContain('harsh_braking');
     expect((await pm.list()).length).toBe(12);

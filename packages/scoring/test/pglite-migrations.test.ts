@@ -10,7 +10,7 @@ describe('migrations and partitions on PGlite (embedded Postgres)', () => {
   let db: PgliteDb;
   beforeAll(async () => {
     db = await createPgliteDb();
-  });
+  }, 60_000);
   afterAll(async () => db?.close());
 
   it('applies every migration once; a second run applies nothing', async () => {

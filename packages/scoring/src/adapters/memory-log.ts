@@ -94,7 +94,7 @@ export class MemoryLogSource implements RecordSource {
   }
 
   /** Resolves when everything appended so far has been handled and committed (or after ms). */
-  async drained(ms = 10_000): Promise<boolean> {
+  async drained(ms = 30_000): Promise<boolean> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       if (this.committed >= this.log.read(this.topic).length) return true;

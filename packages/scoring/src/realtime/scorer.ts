@@ -41,7 +41,7 @@ export interface RealtimeScorer {
   readonly metrics: ScoringMetrics;
   /** Started, database reachable, nothing stuck. */
   ready(): boolean;
-  /** Closes trips of devices silent for gapMs; returns trips closed. */
+  /** Closes open trips of devices from which nothing has arrived for gapMs (wall clock); returns trips closed. */
   sweep(nowMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
@@ -230,8 +230,10 @@ export class RealtimeProcessor {
       const cutoff = nowMs - this.cfg.gapMs;
       const res = await this.o.db.transaction(async (tx) => {
         const { rows } = await tx.query<{ device_id: string; state: DeviceState | string; tenant: string | null; driver_id: string | null }>(
+          // Silence is judged on arrival time (updated_at), not data time: replaying or backfilling old data
+          // keeps updated_at fresh, so a trip is never closed under a device that is still delivering.
           `SELECT s.device_id, s.state, d.tenant, d.driver_id FROM device_state s LEFT JOIN devices d USING (device_id)
-            WHERE s.trip_open AND s.last_t_ms <= $1 ORDER BY s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
+            WHERE s.trip_open AND s.updated_at <= to_timestamp($1 / 1000.0) ORDER BY s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
           [cutoff],
         );
         const c = new Collected();

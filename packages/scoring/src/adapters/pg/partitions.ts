@@ -98,18 +98,27 @@ export class PartitionManager {
    * Retires partitions whose whole month ends at or before the start of the month `retentionMonths`
    * before now. With exportDir, each partition is first written to <exportDir>/<name>.csv.
    */
-  async retire(opts: { nowMs: number; retentionMonths: number; exportDir?: string; dryRun?: boolean }): Promise<{ retired: PartitionInfo[]; exported: string[] }> {
+  async retire(opts: { nowMs: number; retentionMonths: number; exportDir?: string; dryRun?: boolean; keepKeys?: boolean }): Promise<{ retired: PartitionInfo[]; exported: string[]; keysPruned: number }> {
     const cutoff = monthStart(monthOf(opts.nowMs) - opts.retentionMonths);
     const old = (await this.list()).filter((p) => p.toMs <= cutoff);
     const exported: string[] = [];
-    if (opts.dryRun) return { retired: old, exported };
+    if (opts.dryRun) return { retired: old, exported, keysPruned: 0 };
+    // Idempotency keys older than the retention go too (a replay that old is out of scope).
+    let keysPruned = 0;
+    if (!opts.keepKeys) {
+      const r = await this.db.query<{ n: number }>(
+        'WITH d AS (DELETE FROM processed_batches WHERE processed_at < to_timestamp($1 / 1000.0) RETURNING 1) SELECT count(*)::int AS n FROM d',
+        [cutoff],
+      );
+      keysPruned = Number(r.rows[0]?.n ?? 0);
+    }
     for (const p of old) {
       if (opts.exportDir) exported.push(await this.exportCsv(p, opts.exportDir));
       await this.db.exec(`ALTER TABLE ${p.table} DETACH PARTITION ${p.name}`);
       await this.db.exec(`DROP TABLE ${p.name}`);
       this.known.delete(monthOf(p.fromMs));
     }
-    return { retired: old, exported };
+    return { retired: old, exported, keysPruned };
   }
 
   private async exportCsv(p: PartitionInfo, dir: string): Promise<string> {

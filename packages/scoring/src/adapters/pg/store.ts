@@ -131,8 +131,8 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
     const st = w.states;
     await tx.query(
       `INSERT INTO device_state (device_id, state, trip_open, last_t_ms, updated_at)
-       SELECT d, s::jsonb, o, l, now() FROM unnest($1::text[], $2::text[], $3::bool[], $4::bigint[]) AS x(d, s, o, l)
-       ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = now()`,
+       SELECT d, s::jsonb, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::bool[], $4::bigint[]) AS x(d, s, o, l)
+       ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = clock_timestamp()`,
       [st.map((s) => s.deviceId), st.map((s) => JSON.stringify(s)), st.map((s) => s.trip !== null), st.map((s) => (s.last ? s.last.t : null))],
     );
   }
