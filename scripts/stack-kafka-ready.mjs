@@ -18,7 +18,20 @@ try {
   const cluster = await admin.describeCluster();
   if (cluster.brokers.length === 0) throw new Error('metadata lists no broker');
   if (cluster.controller === null || cluster.controller === undefined) throw new Error('no active controller yet');
-  console.log(`kafka ok: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`);
+  // Warm-up: finding a group coordinator creates __consumer_offsets, so the first test's consumer
+  // does not meet "coordinator is loading" on a fresh broker.
+  const groups = await admin.describeGroups(['fw-stack-warmup']);
+  if (groups.groups.length !== 1) throw new Error('group coordinator did not answer');
+  // Warm-up: the first producer id block comes from the controller; an idempotent producer's
+  // connect (InitProducerId) waits for it here instead of in the first test.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  await producer.connect();
+  await producer.disconnect();
+  console.log(`kafka ok: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), group coordinator up`);
   await admin.disconnect();
   process.exit(0);
 } catch (err) {
