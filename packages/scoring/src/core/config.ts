@@ -44,7 +44,7 @@ export const DEFAULT_CORE_CONFIG: Readonly<CoreConfig> = Object.freeze({
   nightStartHour: 22,
   nightEndHour: 5,
   gravityTauMs: 4_000,
-  recentKeys: 256,
+  recentKeys: 64,
 });
 
 export class ConfigError extends Error {
