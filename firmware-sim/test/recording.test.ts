@@ -120,8 +120,8 @@ describe('sample files and loadRecording', () => {
 
   it('names the file and the reason for unusable files', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-sim-rec-'));
-    await expect(loadRecording(path.join(dir, 'drive.kml'))).rejects.toThrow(/\.gpx or \.csv/);
-    await expect(loadRecording(path.join(dir, 'missing.gpx'))).rejects.toThrow(/missing\.gpx: cannot read file/);
+    await expect(loadRecording(path.join(dir, 'drive.kml'))).rejects.toMatchObject({ code: 'unknown_format', message: expect.stringMatching(/\.gpx or \.csv/) });
+    await expect(loadRecording(path.join(dir, 'missing.gpx'))).rejects.toMatchObject({ code: 'unreadable', message: expect.stringMatching(/missing\.gpx: cannot read file/) });
     writeFileSync(path.join(dir, 'bad.csv'), 't,lat,lon,speed,heading\n1,2\n');
     await expect(loadRecording(path.join(dir, 'bad.csv'))).rejects.toThrow(/bad\.csv: line 2: expected 5 fields, found 2 \[column_count\]/);
   });

@@ -12,6 +12,8 @@ export interface RecordedTrack {
 
 export type RecordingErrorCode =
   | 'empty'
+  | 'unreadable'
+  | 'unknown_format'
   | 'too_large'
   | 'not_gpx'
   | 'bad_header'

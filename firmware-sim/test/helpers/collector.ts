@@ -1,5 +1,5 @@
 // Counts every uplinked sample by device, once per (device, boot, seq), from decoded DeviceBatches.
-import { accelColumns, gpsColumns, type DeviceBatch } from '@fleetwire/proto';
+import { accelColumns, gpsColumns, type IDeviceBatch } from '@fleetwire/proto';
 
 export class BatchCollector {
   readonly seen = new Set<string>();
@@ -10,8 +10,9 @@ export class BatchCollector {
   duplicates = 0;
   decodeErrors: string[] = [];
 
-  add(batch: DeviceBatch): void {
-    const key = `${batch.deviceId}/${batch.bootId}/${batch.seq}`;
+  add(batch: IDeviceBatch): void {
+    const deviceId = String(batch.deviceId ?? '');
+    const key = `${deviceId}/${batch.bootId}/${batch.seq}`;
     if (this.seen.has(key)) {
       this.duplicates++;
       return;
@@ -19,11 +20,11 @@ export class BatchCollector {
     this.seen.add(key);
     const g = gpsColumns(batch.gps);
     const a = accelColumns(batch.accel);
-    this.gps.set(batch.deviceId, (this.gps.get(batch.deviceId) ?? 0) + g.t.length);
-    this.accel.set(batch.deviceId, (this.accel.get(batch.deviceId) ?? 0) + a.t.length);
-    const times = this.gpsTimes.get(batch.deviceId) ?? [];
+    this.gps.set(deviceId, (this.gps.get(deviceId) ?? 0) + g.t.length);
+    this.accel.set(deviceId, (this.accel.get(deviceId) ?? 0) + a.t.length);
+    const times = this.gpsTimes.get(deviceId) ?? [];
     for (const t of g.t) times.push(Number(t));
-    this.gpsTimes.set(batch.deviceId, times);
+    this.gpsTimes.set(deviceId, times);
   }
 
   total(deviceId: string): number {
