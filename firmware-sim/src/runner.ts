@@ -71,6 +71,8 @@ interface Device {
   errors: Map<string, number>;
   truth: Map<string, number>;
   done: boolean;
+  /** Virtual time this device's drive has reached. */
+  reachedMs: number;
   final?: Stats;
 }
 
@@ -98,7 +100,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false }));
+  const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false, reachedMs: startMs }));
   const timers: NodeJS.Timeout[] = [];
   const rng = new Rng(`net:${seed}`);
 
@@ -118,8 +120,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       t.pendingSamples += s.pendingSamples;
       t.reconnects += s.reconnects;
     }
-    const virtualNow = Math.min(clock.now(), startMs + o.durationMs);
-    return { ...t, devices: devices.length, connected, finished: devices.filter((d) => d.done).length, elapsedMs: time.now() - startReal, simulatedMs: Number.isFinite(o.speedup) ? virtualNow - startMs : NaN };
+    // Mean simulated time the devices have actually reached (lags the clock when the host is saturated).
+    const reached = devices.reduce((a, d) => a + (d.done ? o.durationMs : d.reachedMs - startMs), 0) / devices.length;
+    return { ...t, devices: devices.length, connected, finished: devices.filter((d) => d.done).length, elapsedMs: time.now() - startReal, simulatedMs: reached };
   };
   if (o.onProgress) {
     const every = o.progressIntervalMs ?? 1000;
@@ -179,6 +182,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     client.on('error', (e) => d.errors.set(e.code, (d.errors.get(e.code) ?? 0) + 1));
     try {
       for await (const chunk of warp(source(d.plan), clock, stop.signal)) {
+        d.reachedMs = chunk.toMs;
         for (const e of chunk.events) d.truth.set(e.type, (d.truth.get(e.type) ?? 0) + 1);
         if (chunk.samples.length === 0) continue;
         for (const s of chunk.samples) d.generated[s.kind]++;

@@ -18,7 +18,7 @@ export interface FleetProgress extends Totals {
   connected: number;
   finished: number;
   elapsedMs: number;
-  /** Simulated time reached (NaN when unpaced). */
+  /** Mean simulated time the devices' drives have reached. */
   simulatedMs: number;
 }
 
