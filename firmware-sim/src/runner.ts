@@ -71,6 +71,8 @@ interface Device {
   errors: Map<string, number>;
   truth: Map<string, number>;
   done: boolean;
+  /** Drive finished (now draining). Offline windows only apply before this. */
+  drained: boolean;
   /** Virtual time this device's drive has reached. */
   reachedMs: number;
   final?: Stats;
@@ -100,7 +102,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false, reachedMs: startMs }));
+  const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false, drained: false, reachedMs: startMs }));
   const timers: NodeJS.Timeout[] = [];
   const rng = new Rng(`net:${seed}`);
 
@@ -140,7 +142,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       );
     }
     const ramp = o.rampUpMs ?? Math.min(5000, 5 * devices.length);
-    await Promise.all(devices.map((d) => runDevice(d, ramp > 0 ? (d.plan.index / devices.length) * ramp : 0)));
+    // A device that cannot even start (bad options, unusable data dir) stops the whole run.
+    const runs = devices.map((d) =>
+      runDevice(d, ramp > 0 ? (d.plan.index / devices.length) * ramp : 0).catch((e: unknown) => {
+        stop.abort();
+        throw e;
+      }),
+    );
+    const results = await Promise.allSettled(runs);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     for (const t of timers) clearInterval(t);
     o.signal?.removeEventListener('abort', onAbort);
@@ -194,6 +205,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
           d.errors.set(code, (d.errors.get(code) ?? 0) + 1);
         }
       }
+      d.drained = true;
       if (shaper) shaper.setOffline(id, false);
       if (!stop.signal.aborted) {
         await client.flush({ timeoutMs: o.drainTimeoutMs ?? 60_000 }).catch((e: { code?: string }) => {
@@ -215,7 +227,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     const w = d.plan.offline;
     if (!w || !shaper) return;
     const elapsed = time.now() - startReal;
-    timers.push(setTimeout(() => !d.done && shaper.setOffline(d.plan.deviceId, true), Math.max(0, w.startMs - elapsed)));
+    timers.push(setTimeout(() => !d.drained && shaper.setOffline(d.plan.deviceId, true), Math.max(0, w.startMs - elapsed)));
     timers.push(setTimeout(() => shaper.setOffline(d.plan.deviceId, false), Math.max(0, w.endMs - elapsed)));
   }
 

@@ -133,5 +133,7 @@ describe('runFleet against an MQTT broker', () => {
     await expect(runFleet({ devices: 0, speedup: 1, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir })).rejects.toThrow(/devices/);
     await expect(runFleet({ devices: 1, speedup: 0, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir })).rejects.toThrow(/speedup/);
     await expect(runFleet({ devices: 1, speedup: 1, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir, churn: -1 })).rejects.toThrow(/churn/);
+    // The SDK refuses the tenant: the run stops and reports the SDK's ConfigError.
+    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a/b', dataDir })).rejects.toMatchObject({ code: 'config_invalid' });
   });
 });
