@@ -52,6 +52,9 @@ export interface DemoArgs {
   speedup: number;
   durationMs: number;
   dataDir?: string;
+  /** HTML report path (default fleetwire-report.html). */
+  report: string;
+  seed: string;
 }
 
 export type CliArgs = RunArgs | ExportArgs | DemoArgs | { command: 'help' };
@@ -202,8 +205,16 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     return { command: 'export', format, profile, durationMs: duration(flags, 'duration', 300_000), seed: flags.get('seed') ?? 'export', accelHz: int(flags, 'accel-hz', 10, 10, 50), withAccel, out: flags.get('out'), centre: centre(flags) };
   }
   if (command === 'demo') {
-    take(flags, ['devices', 'speedup', 'duration', 'data-dir']);
-    return { command: 'demo', devices: int(flags, 'devices', 20, 1, 2000), speedup: speedup(flags, 120), durationMs: duration(flags, 'duration', 1_800_000), dataDir: flags.get('data-dir') };
+    take(flags, ['devices', 'speedup', 'duration', 'data-dir', 'report', 'seed']);
+    return {
+      command: 'demo',
+      devices: int(flags, 'devices', 12, 1, 2000),
+      speedup: speedup(flags, 240),
+      durationMs: duration(flags, 'duration', 2_400_000),
+      dataDir: flags.get('data-dir'),
+      report: flags.get('report') ?? 'fleetwire-report.html',
+      seed: flags.get('seed') ?? 'fleetwire-demo',
+    };
   }
   throw new CliError(`unknown command "${command}" (run, export, demo, help)`);
 }
@@ -226,6 +237,8 @@ export const USAGE = `fleetwire-sim — simulated fleet of fleetwire devices
     --centre lat,lon, --prefix sim-, --drain-timeout 60s, --ca FILE, --insecure, --json
   fleetwire-sim export [--format gpx|csv] [--profile P] [--duration 5m] [--seed S] [--accel] [--out FILE]
                                  write one synthetic drive as GPX or CSV
-  fleetwire-sim demo [--devices 20] [--speedup 120] [--duration 30m]
-                                 embedded gateway (in-memory sink) + a small fleet, then a summary
+  fleetwire-sim demo [--devices 12] [--speedup 240] [--duration 40m] [--report FILE] [--seed S]
+                                 the whole path on one machine (npm start): fleet -> gateway -> embedded
+                                 log -> real-time scorer -> PGlite (or real servers when FW_* are set);
+                                 live table, then an HTML report
 `;

@@ -75,39 +75,11 @@ async function doRun(a: RunArgs): Promise<number> {
   return summary.complete ? 0 : 2;
 }
 
-/** Embedded gateway (in-memory sink instead of Kafka) + a small fleet against it. */
+/** The whole path on one machine (npm start): see src/demo/run-demo.ts. */
 async function doDemo(a: DemoArgs): Promise<number> {
-  const { startGateway, MemorySink, mintDeviceToken } = await import('@fleetwire/gateway');
-  const secret = randomBytes(24).toString('hex');
-  const sink = new MemorySink();
-  let records = 0;
-  sink.onRecord((kind) => {
-    if (kind === 'telemetry') records++;
-  });
-  const gw = await startGateway({ host: '127.0.0.1', mqttPort: 0, tlsPort: null, httpPort: null, tokenSecrets: [secret], sink, logLevel: 'warn' });
-  const dataDir = a.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'fleetwire-demo-')));
-  try {
-    process.stderr.write(`demo: gateway on mqtt://127.0.0.1:${gw.ports.mqtt}, ${a.devices} devices, data in ${dataDir}\n`);
-    const summary = await withProgress(a.durationMs, false, (onProgress, signal) =>
-      runFleet({
-        devices: a.devices,
-        speedup: a.speedup,
-        durationMs: a.durationMs,
-        gatewayUrl: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
-        tenant: 'demo',
-        dataDir,
-        credentialsFor: (id) => ({ username: id, password: mintDeviceToken({ tenant: 'demo', deviceId: id, secret, ttlSec: 86_400 }) }),
-        onProgress,
-        signal,
-      }),
-    );
-    process.stdout.write(formatSummary(summary) + '\n');
-    process.stdout.write(`  gateway   ${records} telemetry records accepted, ${sink.deadLetters.length} dead letters\n`);
-    return summary.complete ? 0 : 2;
-  } finally {
-    await gw.close();
-    if (!a.dataDir) await rm(dataDir, { recursive: true, force: true });
-  }
+  const { runDemo } = await import('./demo/run-demo.js');
+  const trips = await runDemo({ devices: a.devices, speedup: a.speedup, durationMs: a.durationMs, reportPath: a.report, seed: a.seed, dataDir: a.dataDir });
+  return trips > 0 ? 0 : 2;
 }
 
 async function withProgress(totalMs: number, quiet: boolean, run: (onProgress: (p: FleetProgress) => void, signal: AbortSignal) => Promise<FleetSummary>): Promise<FleetSummary> {

@@ -56,5 +56,9 @@ describe('fleetwire-sim flags', () => {
     expect(parseCli(['run', '--help'])).toEqual({ command: 'help' });
     expect(parseCli(['export', '--format', 'csv', '--accel', '--duration', '1m'])).toMatchObject({ command: 'export', format: 'csv', withAccel: true, durationMs: 60_000 });
     expect(parseCli(['demo', '--devices', '5'])).toMatchObject({ command: 'demo', devices: 5 });
+    expect(parseCli(['demo'])).toMatchObject({ command: 'demo', devices: 12, speedup: 240, durationMs: 2_400_000, report: 'fleetwire-report.html' });
+    expect(parseCli(['demo', '--report', '/tmp/r.html', '--seed', 's1'])).toMatchObject({ report: '/tmp/r.html', seed: 's1' });
+    expect(() => parseCli(['demo', '--devices', '0'])).toThrow(/--devices/);
+    expect(() => parseCli(['demo', '--colour', 'red'])).toThrow(/unknown flag --colour/);
   });
 });

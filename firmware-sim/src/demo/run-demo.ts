@@ -1,54 +1,35 @@
-#!/usr/bin/env node
-// `npm start`: the whole fleetwire path on one machine with zero servers — simulated devices using
+// `npm start` (fleetwire-sim demo): the whole fleetwire path on one machine with zero servers — simulated devices using
 // the real SDK -> real MQTT sockets -> gateway -> embedded log -> real-time scorer -> PGlite + an
 // in-memory cache. With FW_KAFKA_BROKERS and FW_DATABASE_URL (and FW_REDIS_URL) set, the same
 // command uses the real servers. Shows a live table and writes an HTML report at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { runFleet } from '../runner.js';
-import { parseDuration } from '../core/clock.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { renderReport } from './report.js';
 import { driverSummary, eventCounts, renderTable, scoreValues, tripPoints } from './summary.js';
 
-const USAGE = `usage: npm start -- [--devices 12] [--duration 40m] [--speedup 240] [--report fleetwire-report.html] [--seed S]
-  Simulated drive time per device is --duration; it runs --speedup times faster than real time.`;
-
-function positiveInt(name: string, v: string | undefined, def: number, max: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer in [1, ${max}], got "${v}"`);
-  return n;
+export interface DemoOptions {
+  devices: number;
+  speedup: number;
+  /** Simulated driving per device, ms. */
+  durationMs: number;
+  reportPath: string;
+  seed: string;
+  dataDir?: string;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      devices: { type: 'string' },
-      duration: { type: 'string' },
-      speedup: { type: 'string' },
-      report: { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const devices = positiveInt('devices', values.devices, 12, 2000);
-  const durationMs = parseDuration(values.duration ?? '40m');
-  const speedup = positiveInt('speedup', values.speedup, 240, 100_000);
-  const reportPath = resolve(values.report ?? 'fleetwire-report.html');
-
+/** Runs the demo; resolves with the number of trips scored. */
+export async function runDemo(o: DemoOptions): Promise<number> {
+  const { devices, speedup, durationMs } = o;
+  const reportPath = resolve(o.reportPath);
   const tty = process.stdout.isTTY;
-  console.log(`fleetwire demo: ${devices} devices, ${values.duration ?? '40m'} of driving each at ${speedup}x`);
+  console.log(`fleetwire demo: ${devices} devices, ${(durationMs / 60_000).toFixed(0)} min of driving each at ${speedup}x`);
   const stack = await startEmbeddedStack({ idleEndMs: 3 * 60_000 });
   console.log(`backend: ${stack.mode === 'embedded' ? 'embedded (log + PGlite + in-memory cache)' : 'real Kafka/Postgres/Redis from FW_*'}; gateway ${stack.mqttUrl}`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'fw-demo-'));
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'fw-demo-'));
   const tenant = 'demo';
   let progressLine = '';
   let refreshing = false;
@@ -74,7 +55,7 @@ async function main(): Promise<void> {
       gatewayUrl: stack.mqttUrl,
       tenant,
       dataDir,
-      seed: values.seed ?? 'fleetwire-demo',
+      seed: o.seed,
       credentialsFor: (deviceId) => ({ username: deviceId, password: mintDeviceToken({ tenant, deviceId, secret: stack.tokenSecret, ttlSec: 86_400 }) }),
       client: { batch: { intervalMs: 5000 } },
       onProgress: (p) => {
@@ -97,17 +78,11 @@ async function main(): Promise<void> {
     ];
     writeFileSync(reportPath, renderReport({ title: 'fleetwire demo report', generatedAt: new Date().toISOString(), mode: stack.mode, facts, drivers, trips, events, scores }));
     console.log(`\nreport written to ${reportPath}`);
+    return trips.length;
   } finally {
     clearInterval(timer);
     await stack.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(`fleetwire demo: ${e.message}`);
-    process.exit(1);
-  },
-);
