@@ -104,9 +104,41 @@ async function gateway(): Promise<{ r: Result; sinkName: string }> {
   }
 }
 
+/** Baseline: the same messages produced straight to Kafka with kafkajs (idempotent, acks=all, 16 per send). */
+async function rawKafka(): Promise<number | undefined> {
+  const brokers = process.env.FW_KAFKA_BROKERS;
+  if (!brokers) return undefined;
+  const { Kafka, logLevel } = await load('kafkajs');
+  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'fw-bench-raw', logLevel: logLevel.NOTHING });
+  const topic = `fwbench.raw.${Date.now().toString(36)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        const id = `raw-${c}`;
+        for (let i = 0; i < PER_CLIENT; i += WINDOW) {
+          const messages = Array.from({ length: Math.min(WINDOW, PER_CLIENT - i) }, (_, k) => ({ key: id, value: payload(id, i + k + 1) }));
+          await producer.send({ topic, acks: -1, messages });
+        }
+      }),
+    );
+    return (CLIENTS * PER_CLIENT * 1000) / (performance.now() - t0);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 const base = await bareAedes();
+const raw = await rawKafka();
 const { r, sinkName } = await gateway();
 const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${payload('x', 1).length} B DeviceBatch, sink=${sinkName}`;
 report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note });
+if (raw !== undefined) report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'kafkajs raw produce, same msgs', baselineValue: raw, note });
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p50', unit: 'ms', value: r.p50, baseline: 'bare Aedes', baselineValue: base.p50, lowerIsBetter: true, note });
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p99', unit: 'ms', value: r.p99, baseline: 'bare Aedes', baselineValue: base.p99, lowerIsBetter: true, note });
