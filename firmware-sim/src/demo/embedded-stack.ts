@@ -3,7 +3,7 @@
 // cache in place of Redis); with FW_KAFKA_BROKERS and FW_DATABASE_URL set, the same wiring uses the
 // real servers (and Redis when FW_REDIS_URL is set).
 import { randomBytes } from 'node:crypto';
-import { KAFKA_TOPICS } from '@fleetwire/proto';
+import { decodeTelemetryRecord, gpsColumns, KAFKA_TOPICS } from '@fleetwire/proto';
 import { startGateway, type Gateway, type SinkRecord, type TelemetrySink } from '@fleetwire/gateway';
 import {
   createKafka,
@@ -157,4 +157,18 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
       await db.close();
     },
   };
+}
+
+/** GPS paths per device read back from the embedded log (every `step`-th fix), for the report's map. */
+export function gpsPaths(log: MemoryLog, step = 5): Map<string, Array<[number, number]>> {
+  const out = new Map<string, Array<[number, number]>>();
+  for (const e of log.read(KAFKA_TOPICS.telemetry)) {
+    const r = e.value ? decodeTelemetryRecord(e.value) : null;
+    if (!r?.ok || !r.value.batch?.gps) continue;
+    const c = gpsColumns(r.value.batch.gps);
+    const list = out.get(r.value.deviceId) ?? [];
+    for (let i = 0; i < c.t.length; i += step) list.push([c.latE7[i]! / 1e7, c.lonE7[i]! / 1e7]);
+    out.set(r.value.deviceId, list);
+  }
+  return out;
 }

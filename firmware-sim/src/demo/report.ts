@@ -11,6 +11,8 @@ export interface ReportData {
   trips: TripPoint[];
   events: EventCount[];
   scores: number[];
+  /** GPS paths per driver (lat, lon), when the backend keeps them (embedded log); else trips are drawn start -> end. */
+  paths?: Map<string, Array<[number, number]>>;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -44,25 +46,36 @@ function barChart(labels: readonly string[], values: readonly number[], title: s
 
 const PALETTE = ['#ef4444', '#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ec4899', '#14b8a6', '#84cc16', '#f97316', '#6366f1'];
 
-function tripMap(trips: readonly TripPoint[]): string {
-  const W = 560;
-  const H = 420;
-  if (trips.length === 0) return '<p>No completed trips.</p>';
-  const lats = trips.flatMap((t) => [t.startLat, t.endLat]);
-  const lons = trips.flatMap((t) => [t.startLon, t.endLon]);
-  const [la0, la1, lo0, lo1] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-  const sx = (lon: number) => 20 + ((lon - lo0) / Math.max(1e-9, lo1 - lo0)) * (W - 40);
+function tripMap(trips: readonly TripPoint[], paths?: Map<string, Array<[number, number]>>): string {
+  const W = 720;
+  const H = 440;
+  const mapW = W - 170;
+  if (trips.length === 0 && !paths?.size) return '<p>No completed trips.</p>';
+  const pts: Array<[number, number]> = paths?.size ? [...paths.values()].flat() : trips.flatMap((t) => [[t.startLat, t.startLon] as [number, number], [t.endLat, t.endLon] as [number, number]]);
+  let [la0, la1, lo0, lo1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [la, lo] of pts) {
+    la0 = Math.min(la0, la);
+    la1 = Math.max(la1, la);
+    lo0 = Math.min(lo0, lo);
+    lo1 = Math.max(lo1, lo);
+  }
+  const sx = (lon: number) => 20 + ((lon - lo0) / Math.max(1e-9, lo1 - lo0)) * (mapW - 40);
   const sy = (lat: number) => H - 20 - ((lat - la0) / Math.max(1e-9, la1 - la0)) * (H - 40);
-  const drivers = [...new Set(trips.map((t) => t.driverId))];
+  const drivers = [...new Set([...trips.map((t) => t.driverId), ...(paths?.keys() ?? [])])].sort();
   const color = (d: string) => PALETTE[drivers.indexOf(d) % PALETTE.length]!;
-  const lines = trips
-    .map((t) => `<line x1="${sx(t.startLon).toFixed(1)}" y1="${sy(t.startLat).toFixed(1)}" x2="${sx(t.endLon).toFixed(1)}" y2="${sy(t.endLat).toFixed(1)}" stroke="${color(t.driverId)}" stroke-width="2" marker-end="url(#a)"><title>${esc(t.driverId)} score ${t.score?.toFixed(1) ?? '-'}</title></line>`)
-    .join('');
+  const shapes = paths?.size
+    ? [...paths.entries()]
+        .map(([d, p]) => `<polyline fill="none" stroke="${color(d)}" stroke-width="1.5" stroke-opacity="0.8" points="${p.map(([la, lo]) => `${sx(lo).toFixed(1)},${sy(la).toFixed(1)}`).join(' ')}"><title>${esc(d)}</title></polyline>`)
+        .join('')
+    : trips
+        .map((t) => `<line x1="${sx(t.startLon).toFixed(1)}" y1="${sy(t.startLat).toFixed(1)}" x2="${sx(t.endLon).toFixed(1)}" y2="${sy(t.endLat).toFixed(1)}" stroke="${color(t.driverId)}" stroke-width="2" marker-end="url(#a)"><title>${esc(t.driverId)} score ${t.score?.toFixed(1) ?? '-'}</title></line>`)
+        .join('');
   const legend = drivers
-    .slice(0, 12)
-    .map((d, i) => `<text x="${W - 150}" y="${16 + i * 14}" font-size="11" fill="${color(d)}">■ ${esc(d)}</text>`)
+    .slice(0, 28)
+    .map((d, i) => `<text x="${mapW + 10}" y="${16 + i * 14}" font-size="11" fill="${color(d)}">■ ${esc(d)}</text>`)
     .join('');
-  return `<figure><figcaption>Trips per driver (start → end)</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" style="background:#f8fafc"><defs><marker id="a" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#334155"/></marker></defs>${lines}${legend}</svg></figure>`;
+  const caption = paths?.size ? 'Driven paths per driver (GPS)' : 'Trips per driver (start → end)';
+  return `<figure><figcaption>${caption}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"><rect width="${mapW}" height="${H}" fill="#f8fafc"/><defs><marker id="a" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#334155"/></marker></defs>${shapes}${legend}</svg></figure>`;
 }
 
 export function renderReport(d: ReportData): string {
@@ -79,7 +92,7 @@ export function renderReport(d: ReportData): string {
 <h2>Charts</h2>
 ${barChart(labels, bins, 'Trip score distribution (100 = safest, 0 = riskiest)')}
 ${barChart(d.events.map((e) => e.type.replace('EVENT_TYPE_', '').toLowerCase()), d.events.map((e) => e.count), 'Safety events detected by the backend')}
-${tripMap(d.trips)}
+${tripMap(d.trips, d.paths)}
 <h2>Drivers</h2>
 <table><tr><th>driver</th><th>trips</th><th>km</th><th>harsh brake</th><th>harsh accel</th><th>harsh corner</th><th>speeding s</th><th>last score</th><th>mean score</th></tr>${rows}</table>
 </body></html>`;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { runFleet } from '../runner.js';
-import { startEmbeddedStack } from './embedded-stack.js';
+import { gpsPaths, startEmbeddedStack } from './embedded-stack.js';
 import { renderReport } from './report.js';
 import { driverSummary, eventCounts, renderTable, scoreValues, tripPoints } from './summary.js';
 
@@ -76,7 +76,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       ['trips scored', String(trips.length)],
       ['model', stack.model.version],
     ];
-    writeFileSync(reportPath, renderReport({ title: 'fleetwire demo report', generatedAt: new Date().toISOString(), mode: stack.mode, facts, drivers, trips, events, scores }));
+    const paths = stack.log ? gpsPaths(stack.log) : undefined;
+    writeFileSync(reportPath, renderReport({ title: 'fleetwire demo report', generatedAt: new Date().toISOString(), mode: stack.mode, facts, drivers, trips, events, scores, paths }));
     console.log(`\nreport written to ${reportPath}`);
     return trips.length;
   } finally {
