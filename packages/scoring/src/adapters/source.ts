@@ -33,6 +33,8 @@ export interface BatchControl {
 export interface RecordSource {
   start(handler: (batch: SourceBatch, ctl: BatchControl) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
+  /** False while the source cannot deliver (e.g. a crashed consumer being restarted). */
+  healthy?(): boolean;
 }
 
 export interface OutMessage {

@@ -278,7 +278,7 @@ export async function startRealtimeScorer(o: RealtimeScorerOptions): Promise<Rea
   return {
     processor: p,
     metrics: p.metrics,
-    ready: () => started && !stopping && p.dbUp,
+    ready: () => started && !stopping && p.dbUp && (o.source.healthy?.() ?? true),
     sweep: (nowMs?: number) => p.sweep(nowMs ?? now()),
     stop: async () => {
       stopping = true;

@@ -1,4 +1,4 @@
-import { type Consumer, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
+import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -24,6 +24,11 @@ export class KafkaSource implements RecordSource {
   readonly consumer: Consumer;
   private running = false;
   private readonly lags = new Map<string, number>();
+  private runConfig: ConsumerRunConfig | null = null;
+  /** Set while the consumer is down after a crash kafkajs will not restart by itself. */
+  private crashed = false;
+  /** Crashes with restart=false that this source restarted itself. */
+  restarts = 0;
 
   constructor(
     kafka: Kafka,
@@ -38,6 +43,31 @@ export class KafkaSource implements RecordSource {
       maxWaitTimeInMs: 1000,
       retry: { retries: 10 },
     });
+    // kafkajs does not restart a consumer after a non-retriable error (it emits CRASH with
+    // restart=false and stays stopped). Found by the chaos suite during a broker hang: restart it
+    // ourselves from the committed offsets, with backoff, and report not-ready meanwhile.
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (e.payload.restart || !this.running) return;
+      this.crashed = true;
+      this.scheduleRestart(1000);
+    });
+  }
+
+  private scheduleRestart(ms: number): void {
+    setTimeout(() => {
+      if (!this.running || !this.runConfig) return;
+      this.restarts++;
+      this.consumer
+        .connect()
+        .then(() => this.consumer.run(this.runConfig!))
+        .then(() => (this.crashed = false))
+        .catch(() => this.scheduleRestart(Math.min(30_000, ms * 2)));
+    }, ms).unref();
+  }
+
+  /** Running and not stuck after a crash. */
+  healthy(): boolean {
+    return this.running && !this.crashed;
   }
 
   /** Lag per "topic/partition" as of the last batch seen. */
@@ -50,7 +80,7 @@ export class KafkaSource implements RecordSource {
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning ?? true });
     this.running = true;
     const topic = this.opts.topic;
-    await this.consumer.run({
+    this.runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
@@ -70,7 +100,8 @@ export class KafkaSource implements RecordSource {
         await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
         this.lags.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       },
-    });
+    };
+    await this.consumer.run(this.runConfig);
   }
 
   async stop(): Promise<void> {
