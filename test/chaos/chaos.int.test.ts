@@ -6,11 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { PrivateStack } from '../helpers/private-stack.js';
+import { auth } from './auth.js';
 import { fuzz } from './fuzz.js';
 import { gatewayKill } from './gateway-kill.js';
 import { kafkaOutage } from './kafka-outage.js';
 import { sdkKill } from './sdk-kill.js';
 import { serverOutage } from './server-outage.js';
+import { slowConsumers } from './slow-consumers.js';
 
 const stack = new PrivateStack();
 const keep = process.env.FW_CHAOS_KEEP_STACK === '1';
@@ -35,6 +37,10 @@ describe.sequential('chaos', () => {
   it('e. Redis stopped for 20 s under load: dedupe falls back, scores still land in PostgreSQL', () => serverOutage(stack, 'redis', 20_000), 240_000);
 
   it('f. 10,000 fuzzed, oversized and JSON-bomb payloads from 20 clients: all dead-lettered, the fleet unaffected', () => fuzz(stack), 180_000);
+
+  it('g. wrong/expired credentials, foreign topics, connection flood: all denied and counted', () => auth(stack), 120_000);
+
+  it('h. stalled MQTT/TCP and WebSocket subscribers: uplinks unaffected, memory bounded, downlink stall measured', () => slowConsumers(stack), 180_000);
 
   it('writes the README Reliability section from results.json', () => {
     execFileSync(process.execPath, [fileURLToPath(new URL('./write-readme.mjs', import.meta.url))], { stdio: 'inherit' });
