@@ -88,6 +88,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-chaos-sdk-'));
   const T0 = Date.now() - 3 * 3600_000;
   let kills = 0;
+  let midRecording = 0;
   try {
     const devices = Array.from({ length: DEVICES }, (_, i) => `${n.id}-d${i}`);
     const resolved = new Map<string, number>(devices.map((d) => [d, -1]));
@@ -108,6 +109,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
           const r = await life(envOf(d, resolved.get(d)! + 1, false), 700 + ((i * 7919 + k * 104729) % 1300));
           if (r.last > resolved.get(d)!) resolved.set(d, r.last);
           if (r.killed) kills++;
+          if (r.killed && r.last < END - 1) midRecording++;
         }
         const f = await life(envOf(d, resolved.get(d)! + 1, true), null);
         if (f.last > resolved.get(d)!) resolved.set(d, f.last);
@@ -137,8 +139,9 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
     const dups = [...pg.values()].reduce((a, x) => a + x.batches - x.distinctKeys, 0);
     const stored = [...pg.values()].reduce((a, x) => a + x.gps, 0);
     const reRecorded = k.samples - [...k.times.values()].reduce((a, s) => a + s.size, 0);
-    console.log(`[chaos c] ${JSON.stringify({ kills, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`);
+    console.log(`[chaos c] ${JSON.stringify({ kills, midRecording, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`);
     expect(kills).toBeGreaterThanOrEqual(SDK_KILLS - 1);
+    expect(midRecording, 'kills that landed while record() calls were still running').toBeGreaterThan(0);
     expect(lost).toBe(0);
     expect(dups).toBe(0);
     saveResult({
@@ -152,7 +155,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
       storedSamples: stored,
       lost,
       duplicates: dups,
-      notes: `${k.resends} batches resent after a kill (same boot_id/seq, counted once); ${reRecorded} samples recorded again by the restarted app because it was killed after record() committed but before it saw the result (not a loss, not a batch duplicate)`,
+      notes: `${midRecording} of the kills landed while record() calls were running; ${k.resends} batches resent after a kill (same boot_id/seq, counted once); ${reRecorded} samples recorded again by the restarted app because it was killed after record() committed but before it saw the result (not a loss, not a batch duplicate)`,
       wallMs: Date.now() - started,
     });
     await sleep(0);
