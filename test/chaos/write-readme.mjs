@@ -25,6 +25,7 @@ const lines = [
   `${data.generatedAt || 'never'}. Each scenario runs against real Kafka, PostgreSQL and Redis on loopback`,
   '(a private stack the suite starts and stops), counts every sample from the device SDK to PostgreSQL',
   '(`batch_summaries`, one row per `(device_id, boot_id, seq)`) and fails on any acknowledged sample lost.',
+  'Run it alone with `npx vitest run --config test/helpers/vitest.config.ts test/chaos` (needs `npm run build`).',
   '',
   '| scenario | fault | load held | faults survived | inputs tried | acked samples | in Postgres | lost | duplicates | notes |',
   '|---|---|---|---|---|---|---|---|---|---|',

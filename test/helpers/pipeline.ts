@@ -95,7 +95,7 @@ export interface ScorerHandle {
   readonly scorer: RealtimeScorer;
   /** Consumer events and scorer warnings (kept for failure reports). */
   events: string[];
-  /** Times the scorer was restarted after its Kafka consumer crashed for good. */
+  /** Times the scorer's KafkaSource restarted its consumer after a crash kafkajs would not restart. */
   readonly restarts: number;
   stop(): Promise<void>;
 }
@@ -115,59 +115,43 @@ export async function startScorer(env: StackEnv, n: RunNames, o: { databaseUrl?:
     if (events.length > 200) events.shift();
   };
   const logger = pino({ level: 'warn' }, { write: (line: string) => note(line.trim().slice(0, 400)) });
-  let restarts = 0;
+  const source = new KafkaSource(kafka, { topic: n.telemetry, groupId: n.group, fromBeginning: true });
+  const ev = source.consumer.events;
+  for (const e of [ev.GROUP_JOIN, ev.REBALANCING, ev.STOP, ev.DISCONNECT, ev.REQUEST_TIMEOUT]) {
+    source.consumer.on(e, (x: { payload?: unknown }) => note(`${e} ${JSON.stringify(x.payload ?? {}).slice(0, 300)}`));
+  }
+  source.consumer.on(ev.CRASH, (x: { payload: { error: Error; restart: boolean } }) => {
+    note(`consumer.crash restart=${x.payload.restart} ${x.payload.error?.name}: ${x.payload.error?.message}`);
+  });
+  const scorer = await startRealtimeScorer({
+    source,
+    publisher,
+    db,
+    cache,
+    model,
+    topics: n.out,
+    cachePrefix: n.cachePrefix,
+    sweepIntervalMs: 0,
+    logger,
+    retryInitialMs: 200,
+    retryMaxMs: o.retryMaxMs ?? 2000,
+  });
   let stopped = false;
-  let current: RealtimeScorer;
-  const launch = async (): Promise<RealtimeScorer> => {
-    const source = new KafkaSource(kafka, { topic: n.telemetry, groupId: n.group, fromBeginning: true });
-    const ev = source.consumer.events;
-    for (const e of [ev.GROUP_JOIN, ev.REBALANCING, ev.STOP, ev.DISCONNECT, ev.REQUEST_TIMEOUT]) {
-      source.consumer.on(e, (x: { payload?: unknown }) => note(`${e} ${JSON.stringify(x.payload ?? {}).slice(0, 300)}`));
-    }
-    // KafkaSource gives kafkajs no restartOnFailure: after a non-retriable error (seen after a broker hang)
-    // the consumer stops for good while the scorer still reports ready. Like a supervisor would, restart
-    // the scorer from its committed offsets, and count it (a finding reported in the chaos results).
-    source.consumer.on(ev.CRASH, (x: { payload: { error: Error; restart: boolean } }) => {
-      note(`consumer.crash restart=${x.payload.restart} ${x.payload.error?.name}: ${x.payload.error?.message}`);
-      if (x.payload.restart || stopped) return;
-      restarts++;
-      const old = current;
-      void (async () => {
-        await old.stop().catch(() => undefined);
-        if (!stopped) current = await launch();
-      })().catch((e: Error) => note(`scorer restart failed: ${e.message}`));
-    });
-    return startRealtimeScorer({
-      source,
-      publisher,
-      db,
-      cache,
-      model,
-      topics: n.out,
-      cachePrefix: n.cachePrefix,
-      sweepIntervalMs: 0,
-      logger,
-      retryInitialMs: 200,
-      retryMaxMs: o.retryMaxMs ?? 2000,
-    });
-  };
-  current = await launch();
   return {
     kafka,
     db,
     cache,
     model,
-    get scorer() {
-      return current;
-    },
+    scorer,
     get restarts() {
-      return restarts;
+      // KafkaSource restarts its consumer itself after a crash kafkajs does not restart (restart=false).
+      return (source as { restarts?: number }).restarts ?? 0;
     },
     events,
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await current.stop().catch(() => undefined);
+      await scorer.stop().catch(() => undefined);
       await publisher.close().catch(() => undefined);
       await model.close().catch(() => undefined);
       await cache.close().catch(() => undefined);
