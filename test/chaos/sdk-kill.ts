@@ -20,7 +20,7 @@ const DEVICES = 2;
 const END = 12_000; // samples per device
 
 /** Runs one child life; resolves with the last index it reported as resolved (or -1) and how it ended. */
-function life(env: Record<string, string>, killAfterMs: number | null): Promise<{ last: number; finished: string | null; killed: boolean }> {
+function life(env: Record<string, string>, killAfterMs: number | null): Promise<{ last: number; finished: string | null; killed: boolean; exit: string }> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [CHILD], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let last = -1;
@@ -43,7 +43,7 @@ function life(env: Record<string, string>, killAfterMs: number | null): Promise<
     c.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (killAfterMs === null && code !== 0) return reject(new Error(`final SDK child exited ${code ?? signal}: ${err}`));
-      resolve({ last, finished, killed: signal === 'SIGKILL' });
+      resolve({ last, finished, killed: signal === 'SIGKILL', exit: signal === 'SIGKILL' ? '' : `exit ${code ?? signal}: ${err.slice(-600)}` });
     });
   });
 }
@@ -89,6 +89,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
   const T0 = Date.now() - 3 * 3600_000;
   let kills = 0;
   let midRecording = 0;
+  const otherExits: string[] = [];
   try {
     const devices = Array.from({ length: DEVICES }, (_, i) => `${n.id}-d${i}`);
     const resolved = new Map<string, number>(devices.map((d) => [d, -1]));
@@ -109,6 +110,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
           const r = await life(envOf(d, resolved.get(d)! + 1, false), 700 + ((i * 7919 + k * 104729) % 1300));
           if (r.last > resolved.get(d)!) resolved.set(d, r.last);
           if (r.killed) kills++;
+          else otherExits.push(r.exit);
           if (r.killed && r.last < END - 1) midRecording++;
         }
         const f = await life(envOf(d, resolved.get(d)! + 1, true), null);
@@ -139,7 +141,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
     const dups = [...pg.values()].reduce((a, x) => a + x.batches - x.distinctKeys, 0);
     const stored = [...pg.values()].reduce((a, x) => a + x.gps, 0);
     const reRecorded = k.samples - [...k.times.values()].reduce((a, s) => a + s.size, 0);
-    console.log(`[chaos c] ${JSON.stringify({ kills, midRecording, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`);
+    console.log(`[chaos c] ${JSON.stringify({ kills, midRecording, otherExits, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`);
     expect(kills).toBeGreaterThanOrEqual(SDK_KILLS - 1);
     expect(midRecording, 'kills that landed while record() calls were still running').toBeGreaterThan(0);
     expect(lost).toBe(0);
@@ -155,7 +157,7 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
       storedSamples: stored,
       lost,
       duplicates: dups,
-      notes: `${midRecording} of the kills landed while record() calls were running; ${k.resends} batches resent after a kill (same boot_id/seq, counted once); ${reRecorded} samples recorded again by the restarted app because it was killed after record() committed but before it saw the result (not a loss, not a batch duplicate)`,
+      notes: `${otherExits.length > 0 ? `${otherExits.length} child lives ended before the kill (${otherExits.join('; ').slice(0, 200)}); ` : ''}${midRecording} of the kills landed while record() calls were running; ${k.resends} batches resent after a kill (same boot_id/seq, counted once); ${reRecorded} samples recorded again by the restarted app because it was killed after record() committed but before it saw the result (not a loss, not a batch duplicate)`,
       wallMs: Date.now() - started,
     });
     await sleep(0);
