@@ -28,6 +28,8 @@ describe.sequential('chaos', () => {
 
   it('a. Kafka hung for 30 s under load: PUBACKs held, memory bounded, then drained, nothing lost', () => kafkaOutage(stack), 240_000);
 
+  it('a2. Kafka stopped and restarted (30 s without a broker) under load: nothing lost', () => kafkaOutage(stack, 'stop'), 240_000);
+
   it('b. gateway SIGKILLed and restarted 3 times under load: devices reconnect, nothing acknowledged lost', () => gatewayKill(stack), 180_000);
 
   it('c. device SDK process SIGKILLed repeatedly: nothing whose record() resolved is lost', () => sdkKill(stack), 180_000);
