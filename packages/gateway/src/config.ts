@@ -38,6 +38,8 @@ export interface GatewayConfig {
   maxPayloadBytes: number;
   deadLetterPayloadMax: number;
   drainTimeoutMs: number;
+  /** Disconnect a client whose socket has not drained for this long (slow/frozen subscribers). */
+  clientDrainTimeoutMs: number;
   logLevel: string;
 }
 
@@ -77,6 +79,7 @@ export function defaultConfig(): GatewayConfig {
     maxPayloadBytes: 512 * 1024,
     deadLetterPayloadMax: 4096,
     drainTimeoutMs: 10_000,
+    clientDrainTimeoutMs: 10_000,
     logLevel: 'info',
   };
 }
@@ -114,6 +117,7 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'authRefillPerSec', env: 'FW_GATEWAY_AUTH_REFILL_PER_SEC', flag: 'auth-refill-per-sec', kind: 'num', help: 'failed-attempt tokens refilled per second' },
   { key: 'maxPayloadBytes', env: 'FW_GATEWAY_MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', kind: 'int', help: 'largest accepted uplink' },
   { key: 'drainTimeoutMs', env: 'FW_GATEWAY_DRAIN_TIMEOUT_MS', flag: 'drain-timeout-ms', kind: 'int', help: 'graceful shutdown wait for in-flight messages' },
+  { key: 'clientDrainTimeoutMs', env: 'FW_GATEWAY_CLIENT_DRAIN_TIMEOUT_MS', flag: 'client-drain-timeout-ms', kind: 'int', help: 'disconnect a subscriber whose socket has not drained for this long' },
   { key: 'logLevel', env: 'FW_LOG_LEVEL', flag: 'log-level', kind: 'str', help: 'pino level' },
 ];
 

@@ -134,7 +134,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       mq = mqRedis({ subConn, pubConn });
       persistence = adaptRetainedStream(new RedisPersistence({ conn: new Redis(cfg.redisUrl) }));
     }
-    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId });
+    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs });
     cleanups.push(
       () =>
         new Promise<void>((r) => {

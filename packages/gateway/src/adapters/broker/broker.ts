@@ -33,6 +33,8 @@ export interface BrokerDeps {
   mq?: unknown;
   persistence?: unknown;
   id?: string;
+  /** A subscriber whose socket has not drained for this long is disconnected (Aedes drainTimeout). */
+  clientDrainTimeoutMs?: number;
 }
 
 function isUplinkTopic(topic: string): boolean {
@@ -72,6 +74,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     mq: deps.mq,
     persistence: deps.persistence,
     maxClientsIdLength: 128,
+    // Bounds how long fan-out to one stalled subscriber can hold up delivery to the others.
+    drainTimeout: deps.clientDrainTimeoutMs ?? 10_000,
 
     authenticate: (client, username, password, done) => {
       const c = client as FwClient;

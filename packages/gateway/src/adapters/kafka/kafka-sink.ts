@@ -16,6 +16,8 @@ export interface KafkaSinkOptions {
   /** Wait between reconnect attempts while Kafka is unreachable. */
   reconnectDelayMs?: number;
   connectionTimeoutMs?: number;
+  /** Period (and timeout) of the cluster-metadata probe behind isReady(); 0 disables. Default 5000. */
+  healthProbeMs?: number;
   logger?: Logger;
 }
 
@@ -41,6 +43,11 @@ export class KafkaSink implements TelemetrySink {
   private connecting: Promise<void> | null = null;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Last send or health probe failed: kafkajs emits no event when a broker dies under a connected producer. */
+  private failing = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probing = false;
+  private admin: Admin | null = null;
 
   constructor(private readonly o: KafkaSinkOptions) {
     if (o.brokers.length === 0) throw new TypeError('KafkaSink needs at least one broker');
@@ -78,6 +85,29 @@ export class KafkaSink implements TelemetrySink {
 
   async start(): Promise<void> {
     await this.connectOnce();
+    const every = this.o.healthProbeMs ?? 5000;
+    if (every > 0) this.probeTimer = setInterval(() => void this.probe(every), every).unref();
+  }
+
+  /** Cluster metadata round trip, bounded in time: drives readiness while no uplink is flowing. */
+  private async probe(timeoutMs: number): Promise<void> {
+    if (this.probing || this.closed || !this.connected) return;
+    this.probing = true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.admin ??= this.kafka.admin();
+      await Promise.race([
+        this.admin.connect().then(() => this.admin!.describeCluster()),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no metadata answer within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      this.failing = false;
+    } catch (e) {
+      if (!this.failing) this.o.logger?.warn({ err: (e as Error).message }, 'kafka health probe failed; not ready');
+      this.failing = true;
+    } finally {
+      clearTimeout(timer);
+      this.probing = false;
+    }
   }
 
   private scheduleConnect(): void {
@@ -134,7 +164,13 @@ export class KafkaSink implements TelemetrySink {
   private async write(topic: string, schema: string, records: readonly SinkRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.waitConnected();
-    await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema) });
+    try {
+      await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema) });
+      this.failing = false;
+    } catch (e) {
+      this.failing = true;
+      throw e;
+    }
   }
 
   send(records: readonly SinkRecord[]): Promise<void> {
@@ -146,13 +182,15 @@ export class KafkaSink implements TelemetrySink {
   }
 
   isReady(): boolean {
-    return this.connected && !this.closed;
+    return this.connected && !this.closed && !this.failing;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    await this.admin?.disconnect().catch(() => undefined);
     const w = this.waiters.splice(0);
     for (const x of w) x.reject(new SinkClosedError('kafka sink closed while waiting for a connection'));
     if (this.connecting) await this.connecting.catch(() => undefined);
