@@ -75,4 +75,4 @@ export async function explainLoss(sc: ScorerHandle, n: RunNames, s: FleetSummary
 
 /** A finding to report: the scorer's Kafka consumer crashed for good and had to be restarted. */
 export const scorerNote = (sc: ScorerHandle): string =>
-  sc.restarts > 0 ? `; FINDING: the scorer's Kafka consumer stopped for good ${sc.restarts}x (kafkajs non-retriable error, scorer still ready) and the test restarted it from its committed offsets` : '';
+  sc.restarts > 0 ? `; the scorer's Kafka consumer crashed (kafkajs non-retriable error) and its KafkaSource restarted it ${sc.restarts}x from the committed offsets` : '';
