@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       await migrate(db);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
-      const cache = env.redisUrl ? createRedisCache(env.redisUrl) : new (await import('./adapters/cache.js')).MemoryCache();
+      const cache = env.redisUrl ? createRedisCache(env.redisUrl, (e) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres')) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (process.env.FW_SCORING_CREATE_TOPICS !== '0') {
         const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));

@@ -34,7 +34,16 @@ export class RedisCache implements Cache {
   }
 }
 
-export function createRedisCache(url: string): RedisCache {
+export function createRedisCache(url: string, onError?: (e: Error) => void): RedisCache {
   // maxRetriesPerRequest bounds how long a command waits while Redis is down; the caller retries.
-  return new RedisCache(new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }));
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  // Without a listener ioredis prints "Unhandled error event" on every reconnect attempt while
+  // Redis is down; commands still fail and are retried by the caller.
+  let last = '';
+  redis.on('error', (e: Error) => {
+    if (e.message !== last) onError?.(e);
+    last = e.message;
+  });
+  redis.on('ready', () => (last = ''));
+  return new RedisCache(redis);
 }
