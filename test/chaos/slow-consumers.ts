@@ -87,11 +87,12 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
     expect(summary.complete).toBe(true);
     expect(acct.lost).toBe(0);
     expect(acct.duplicates).toBe(0);
-    // Uplinks (the fleet above) never wait for subscribers. Downlink fan-out does: Aedes waits for a
-    // subscriber's socket to drain and the gateway sets no drainTimeout, so a stalled subscriber slows
-    // every downlink of the broker (reported as a finding, see notes).
+    // Uplinks (the fleet above) never wait for subscribers. Downlink fan-out waits for a subscriber's
+    // socket to drain, bounded by the gateway's client drain timeout (10 s): the stalled subscribers
+    // are disconnected and every downlink is acknowledged within the 25 s window.
     const downlinkStall = ackedWhileStalled < DOWNLINKS;
     expect(pubAcked, 'every downlink acknowledged once the stalled subscribers are gone').toBe(DOWNLINKS);
+    expect(ackedWhileStalled, 'downlink fan-out is not held up past the client drain timeout').toBe(DOWNLINKS);
     expect(peak - base, 'gateway memory growth while 2 subscribers are stalled').toBeLessThan(200 * 2 ** 20);
     saveResult({
       name: 'h-slow-consumers',
@@ -104,7 +105,7 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
       storedSamples: acct.stored,
       lost: acct.lost,
       duplicates: acct.duplicates,
-      notes: `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `FINDING: downlink fan-out stalls behind stalled subscribers (Aedes waits for their socket to drain; the gateway sets no drainTimeout): only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s`}` + scorerNote(sc),
+      notes: `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `downlink fan-out stalled behind stalled subscribers: only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s (stalled subscribers dropped by the 10 s client drain timeout)`}` + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {
