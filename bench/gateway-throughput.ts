@@ -3,7 +3,11 @@
 // validation, PUBACK straight away) measured in the same run with the same clients and payloads.
 // Sink: Kafka when FW_KAFKA_BROKERS is set (unique topic per run), else the in-memory sink.
 // Knobs: FW_BENCH_GW_CLIENTS (20), FW_BENCH_GW_MESSAGES (1000 per client), FW_BENCH_GW_WINDOW (16 in flight per client).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
 import { percentile, report } from './lib.js';
 
@@ -78,6 +82,31 @@ async function bareAedes(): Promise<Result> {
   }
 }
 
+/** Baseline: Eclipse Mosquitto (Debian package) on a free loopback port, when installed. */
+async function mosquitto(): Promise<Result | undefined> {
+  const bin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((f) => existsSync(f));
+  if (!bin) return undefined;
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'fw-mosq-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
+  const child = spawn(bin, ['-c', conf], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50; i++) {
+      const up = await new Promise<boolean>((r) => {
+        const c = net.connect(port, '127.0.0.1', () => (c.destroy(), r(true)));
+        c.on('error', () => r(false));
+      });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return await drive(`mqtt://127.0.0.1:${port}`, () => ({}));
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function gateway(): Promise<{ r: Result; sinkName: string }> {
   const gw = await load('@fleetwire/gateway');
   const pino = (await load('pino')).pino;
@@ -135,10 +164,15 @@ async function rawKafka(): Promise<number | undefined> {
 }
 
 const base = await bareAedes();
+const mosq = await mosquitto();
 const raw = await rawKafka();
 const { r, sinkName } = await gateway();
 const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${payload('x', 1).length} B DeviceBatch, sink=${sinkName}`;
 report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note });
+if (mosq) {
+  report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'Mosquitto, PUBACK at once', baselineValue: mosq.rate, note });
+  report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p99', unit: 'ms', value: r.p99, baseline: 'Mosquitto', baselineValue: mosq.p99, lowerIsBetter: true, note });
+} else process.stderr.write('mosquitto not installed (apt-get install mosquitto): Mosquitto baseline skipped\n');
 if (raw !== undefined) report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'kafkajs raw produce, same msgs', baselineValue: raw, note });
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p50', unit: 'ms', value: r.p50, baseline: 'bare Aedes', baselineValue: base.p50, lowerIsBetter: true, note });
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p99', unit: 'ms', value: r.p99, baseline: 'bare Aedes', baselineValue: base.p99, lowerIsBetter: true, note });
