@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 /** fleetwire-sim command line: run | export | demo | help. */
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { CliError, parseCli, USAGE, type DemoArgs, type ExportArgs, type RunArgs } from './cli-args.js';
 import { runFleet, type Credentials, type FleetOptions } from './runner.js';
 import { formatSummary, progressLine, type FleetProgress, type FleetSummary } from './summary.js';
