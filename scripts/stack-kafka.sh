@@ -99,7 +99,12 @@ kafka_java() {
 kafka_format() {
   [ -f "$KAFKA_STATE/data/meta.properties" ] && return 0
   local id
-  id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # A base64url id may start with '-', which kafka-storage's argument parser then takes for an option
+  # (seen in CI: "argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() rerolls those too.
+  id="-"
+  while [ "${id#-}" != "$id" ]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   log "kafka: formatting storage (cluster id $id)"
   if ! kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$id" \
       -c "$KAFKA_STATE/server.properties" >"$KAFKA_STATE/format.log" 2>&1; then
