@@ -1,7 +1,7 @@
 // Real-time scorer throughput: D devices x B telemetry batches (30 s of 1 Hz GPS + 10 Hz accel each)
 // through Kafka -> scorer -> Postgres/Redis (when FW_* env is set) or in-memory log -> PGlite.
 // Env: BENCH_DEVICES (200), BENCH_BATCHES (20).
-import { encodeDeviceBatch, encodeTelemetryRecord } from '@fleetwire/proto';
+import { encodeDeviceBatch, encodeTelemetryRecord, provisionTopics } from '@fleetwire/proto';
 import {
   commutePhases, createKafka, createPgDb, createPgliteDb, createRedisCache, type Db, KafkaPublisher, KafkaSource, loadModel,
   MemoryCache, MemoryLog, migrate, type RecordSource, type Publisher, simulateDrive, startRealtimeScorer, type TelemetryInput,
@@ -50,7 +50,7 @@ if (real) {
   const kafka = createKafka({ brokers: process.env.FW_KAFKA_BROKERS!.split(','), clientId: id });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [topic, ...Object.values(topics)].map((t) => ({ topic: t, numPartitions: 4 })) });
+  await provisionTopics(admin, [topic, ...Object.values(topics)].map((t) => ({ topic: t, numPartitions: 4 })));
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   for (let i = 0; i < records.length; i += 1000) await producer.send({ topic, messages: records.slice(i, i + 1000) });

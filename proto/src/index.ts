@@ -6,3 +6,4 @@ export * from './codec/tracks.js';
 export * from './codec/batch.js';
 export { validateDeviceBatch, validateId } from './codec/validate.js';
 export * from './topics.js';
+export * from './provision-topics.js';

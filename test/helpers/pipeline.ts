@@ -15,6 +15,7 @@ import {
   type RedisCache,
   type RiskModel,
 } from '@fleetwire/scoring';
+import { provisionTopics } from '@fleetwire/proto';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import type { StackEnv } from './env.js';
@@ -53,7 +54,7 @@ export async function createTopics(kafka: Kafka, topics: string[], partitions = 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+    await provisionTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })));
   } finally {
     await admin.disconnect();
   }

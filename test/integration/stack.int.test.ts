@@ -2,6 +2,7 @@
 // Reads FW_KAFKA_BROKERS, FW_DATABASE_URL, FW_REDIS_URL (eval "$(scripts/stack env)").
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { provisionTopics } from '@fleetwire/proto';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('test stack', () => {
       await admin.connect();
       const cluster = await admin.describeCluster();
       expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
-      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+      expect(await provisionTopics(admin, [{ topic, numPartitions: 2, replicationFactor: 1 }])).toEqual([topic]);
       const meta = await admin.fetchTopicMetadata({ topics: [topic] });
       expect(meta.topics[0]?.partitions).toHaveLength(2);
 

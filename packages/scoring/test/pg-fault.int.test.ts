@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commutePhases, newDeviceState, processTelemetry, resolveCoreConfig, simulateDrive } from '../src/core/index.js';
 import { MemoryCache } from '../src/adapters/cache.js';
-import { createKafka, KafkaPublisher, KafkaSource } from '../src/adapters/kafka/kafka.js';
+import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from '../src/adapters/kafka/kafka.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
 import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
 import { migrate } from '../src/adapters/pg/migrate.js';
@@ -33,10 +33,7 @@ describe('Postgres down', () => {
     db = await createPgDb(pg.url, { connectionTimeoutMillis: 1000 });
     await migrate(db);
     kafka = createKafka({ brokers: env.brokers, clientId: id });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [topic, ...Object.values(out)].map((t) => ({ topic: t, numPartitions: 1 })) });
-    await admin.disconnect();
+    await ensureTopics(kafka, [topic, ...Object.values(out)], 1);
     model = await loadModel('1.0.0');
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commutePhases, newDeviceState, processTelemetry, resolveCoreConfig, simulateDrive, type TelemetryInput } from '../src/core/index.js';
-import { createKafka, KafkaPublisher, KafkaSource } from '../src/adapters/kafka/kafka.js';
+import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from '../src/adapters/kafka/kafka.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
 import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
 import { migrate } from '../src/adapters/pg/migrate.js';
@@ -53,10 +53,7 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
 
   beforeAll(async () => {
     kafka = createKafka({ brokers: env.brokers, clientId: id });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [topic, ...Object.values(topics)].map((t) => ({ topic: t, numPartitions: 2 })) });
-    await admin.disconnect();
+    await ensureTopics(kafka, [topic, ...Object.values(topics)], 2);
     db = await createPgDb(env.databaseUrl, { schema: `scoring_${id.replace(/[^a-z0-9]/g, '')}` });
     await migrate(db);
     cache = createRedisCache(env.redisUrl);

@@ -1,6 +1,6 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
-import { KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
+import { KAFKA_TOPICS, provisionTopics, SCHEMAS } from '@fleetwire/proto';
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
@@ -142,14 +142,8 @@ export class KafkaSink implements TelemetrySink {
     const admin: Admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [this.topics.telemetry, this.topics.deadletter].filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: this.o.numPartitions ?? 6, replicationFactor: this.o.replicationFactor ?? 1 })),
-        });
-      }
+      const spec = (topic: string) => ({ topic, numPartitions: this.o.numPartitions ?? 6, replicationFactor: this.o.replicationFactor ?? 1 });
+      await provisionTopics(admin, [spec(this.topics.telemetry), spec(this.topics.deadletter)]);
     } finally {
       await admin.disconnect();
     }

@@ -1,4 +1,5 @@
 import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
+import { provisionTopics } from '@fleetwire/proto';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -137,10 +138,7 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions })) });
-    return missing;
+    return await provisionTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })));
   } finally {
     await admin.disconnect();
   }
