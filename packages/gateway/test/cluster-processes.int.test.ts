@@ -9,7 +9,7 @@
 import { decodeTelemetryRecord, downlinkConfigTopic, fleetwire, uplinkBatchTopic } from '@fleetwire/proto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushConfig } from '../src/push-config.js';
 import { batchBytes, connectDevice, SECRET, sleep, waitFor } from './helpers/fixtures.js';
@@ -64,6 +64,35 @@ async function allRecords(): Promise<Array<{ key: string; seq: number; gw: strin
     if (!r.ok) throw new Error(`undecodable record: ${r.error.message}`);
     return { key: m.key, seq: Number(r.value.batch!.seq), gw: r.value.gatewayId, bootId: r.value.batch!.bootId ?? '' };
   });
+}
+
+/** Resolves with `p`, or rejects after `ms` naming `what` (the timer never outlives the race). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** A device with a persistent session (clean: false); resolves with the CONNACK's session-present flag. */
+async function persistentDevice(url: string, deviceId: string, token: string, onConfig: (c: fleetwire.v1.DeviceConfig) => void): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+  const client = mqtt.connect(url, { username: deviceId, password: token, clientId: deviceId, clean: false, reconnectPeriod: 0, connectTimeout: 5000 });
+  clients.push(client);
+  // Registered before the CONNACK: queued messages of the session follow it at once.
+  client.on('message', (t, p) => {
+    if (t === downlinkConfigTopic(tenant, deviceId)) onConfig(fleetwire.v1.DeviceConfig.decode(p));
+  });
+  const connack = await within(
+    new Promise<IConnackPacket>((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    }),
+    10_000,
+    `CONNACK for ${deviceId}`,
+  );
+  return { client, sessionPresent: connack.sessionPresent };
 }
 
 async function metric(g: GatewayProcess, line: string): Promise<number> {
@@ -145,10 +174,20 @@ describe('two gateway processes sharing Redis', () => {
     expect(recs[0]!.gw).toBe('gw-proc-a');
   });
 
-  it('FAULT: SIGKILL B under a publishing device; it reconnects to A, gets downlinks, and no acked uplink is lost', async () => {
+  it('FAULT: SIGKILL B under connected devices; they reconnect to A, get downlinks, and no acked uplink is lost', async () => {
     const id = 'p-fault';
     const dev = await device(B.mqttUrl, id);
     await dev.subscribeAsync(downlinkConfigTopic(tenant, id), { qos: 1 });
+    // A second device keeps a persistent session (clean: false) that lives in Redis, not in B.
+    const pid = 'p-persist';
+    const minted = await runCli(['mint-token', '--tenant', tenant, '--device', pid, '--ttl-sec', '600'], { FW_GATEWAY_TOKEN_SECRET: SECRET });
+    expect(minted.code, minted.err).toBe(0);
+    const token = minted.out.trim();
+    const persistGot: fleetwire.v1.DeviceConfig[] = [];
+    const persist = await persistentDevice(B.mqttUrl, pid, token, (c) => persistGot.push(c));
+    expect(persist.sessionPresent).toBe(false);
+    await persist.client.subscribeAsync(downlinkConfigTopic(tenant, pid), { qos: 1 });
+    const persistClosed = new Promise<void>((r) => persist.client.once('close', () => r()));
     const topic = uplinkBatchTopic(tenant, id);
     const acked = new Set<number>();
     // 1..10 acknowledged one by one; then a paced stream (one publish every 2 ms, QoS 1, not waiting for
@@ -164,7 +203,6 @@ describe('two gateway processes sharing Redis', () => {
       killed = true;
       process.kill(B.pid, 'SIGKILL');
     };
-    const fallback = setTimeout(kill, 10_000);
     let sent = 10;
     while (!closedNow && sent < MAX_SEQ) {
       const seq = ++sent;
@@ -175,12 +213,12 @@ describe('two gateway processes sharing Redis', () => {
       });
       await sleep(2);
     }
-    const exit = await Promise.race([B.exited, sleep(10_000).then(() => null)]);
-    expect(exit?.signal).toBe('SIGKILL');
-    await Promise.race([closed, sleep(10_000).then(() => Promise.reject(new Error('device did not see B die')))]);
-    clearTimeout(fallback);
+    kill(); // no-op unless the stream ended (MAX_SEQ) before 5 acks came back
+    expect((await within(B.exited, 10_000, 'B to exit')).signal).toBe('SIGKILL');
+    await within(Promise.all([closed, persistClosed]), 10_000, 'the devices to see B die');
     const ackedBeforeKill = [...acked].sort((x, y) => x - y);
     dev.end(true);
+    persist.client.end(true);
     expect(ackedBeforeKill.length).toBeGreaterThanOrEqual(15);
     expect(ackedBeforeKill.length).toBeLessThan(sent); // the kill landed mid-stream
 
@@ -191,6 +229,14 @@ describe('two gateway processes sharing Redis', () => {
     await pushConfig({ url: A.mqttUrl, tenant, deviceId: id, tokenSecret: SECRET, config: { version: 21, accelRateHz: 25 } });
     await waitFor(() => got.some((c) => c.version === 21), 10_000, 'the config pushed through A after B died');
     expect(got.find((c) => c.version === 21)!.accelRateHz).toBe(25);
+
+    // The persistent session outlived B: a config pushed through A while the device was offline is queued
+    // in Redis and delivered when it reconnects to A, without subscribing again.
+    await pushConfig({ url: A.mqttUrl, tenant, deviceId: pid, tokenSecret: SECRET, config: { version: 31, speedLimitCms: 2500 } });
+    const persistBack = await persistentDevice(A.mqttUrl, pid, token, (c) => persistGot.push(c));
+    expect(persistBack.sessionPresent).toBe(true);
+    await waitFor(() => persistGot.some((c) => c.version === 31), 10_000, 'the config queued for the persistent session');
+    expect(persistGot.find((c) => c.version === 31)!.speedLimitCms).toBe(2500);
 
     // The device resends what B never acknowledged (as the SDK's outbox does); A acks all of it.
     const unacked: number[] = [];
