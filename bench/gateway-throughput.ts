@@ -1,4 +1,4 @@
-// Gateway throughput: QoS 1 msgs/s and publish->PUBACK latency (p50/p99) through the fleetwire gateway
+// Gateway throughput (load from a separate process, bench/mqtt-load.worker.ts): QoS 1 msgs/s and publish->PUBACK latency (p50/p99) through the fleetwire gateway
 // (auth + validation + dedupe + PUBACK after the sink ack) against a bare Aedes broker (no auth, no
 // validation, PUBACK straight away) measured in the same run with the same clients and payloads.
 // Sink: Kafka when FW_KAFKA_BROKERS is set (unique topic per run), else the in-memory sink.
@@ -8,8 +8,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
-import { percentile, report } from './lib.js';
+import { provisionTopics } from '@fleetwire/proto';
+import { report } from './lib.js';
+import { runLoad, type LoadResult } from './lib-load.js';
+import { benchPayload } from './lib-payload.js';
 
 const load = (m: string): Promise<any> => import(m);
 
@@ -19,13 +21,6 @@ const WINDOW = Number(process.env.FW_BENCH_GW_WINDOW ?? 16);
 const SECRET = 'bench-secret-0123456789abcdef';
 const TENANT = 'bench';
 
-function payload(deviceId: string, seq: number): Buffer {
-  const now = Date.now();
-  const gps = Array.from({ length: 10 }, (_, i) => ({ t: now - 10_000 + i * 1000, lat: 48.1 + i * 1e-5, lon: 11.5 + i * 1e-5, speed: 12 }));
-  const accel = Array.from({ length: 50 }, (_, i) => ({ t: now - 1000 + i * 20, x: 0.01 * (i % 7), y: -0.02, z: 1 }));
-  return Buffer.from(encodeDeviceBatch({ deviceId, bootId: 'bench-boot', seq, sentAtMs: now, gps: packGps(gps), accel: packAccel(accel, 50) }));
-}
-
 async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
@@ -34,38 +29,18 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-interface Result {
-  rate: number;
-  p50: number;
-  p99: number;
-}
+type Result = LoadResult;
 
-/** CLIENTS connections, each keeping WINDOW QoS 1 publishes in flight until PER_CLIENT are acked. */
-async function drive(url: string, creds: (deviceId: string) => { username?: string; password?: string }): Promise<Result> {
-  const mqtt = (await load('mqtt')).default;
-  const ids = Array.from({ length: CLIENTS }, (_, i) => `bench-dev-${i}-${Date.now().toString(36)}`);
-  const clients = await Promise.all(ids.map((id) => mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0, ...creds(id) })));
-  const payloads = ids.map((id) => Array.from({ length: PER_CLIENT }, (_, s) => payload(id, s)));
-  const lat: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    clients.map(async (c: any, ci: number) => {
-      let next = 0;
-      const worker = async () => {
-        while (next < PER_CLIENT) {
-          const s = next++;
-          const ts = performance.now();
-          await c.publishAsync(`fw/${TENANT}/${ids[ci]}/up/batch`, payloads[ci]![s]!, { qos: 1 });
-          lat.push(performance.now() - ts);
-        }
-      };
-      await Promise.all(Array.from({ length: WINDOW }, worker));
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  await Promise.all(clients.map((c: any) => c.endAsync()));
-  lat.sort((a, b) => a - b);
-  return { rate: (CLIENTS * PER_CLIENT) / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+/** CLIENTS connections from a separate load process, each keeping WINDOW QoS 1 publishes in flight. */
+async function drive(port: number, creds: (deviceId: string) => { username?: string; password?: string }): Promise<Result> {
+  const stamp = Date.now().toString(36);
+  const clients = Array.from({ length: CLIENTS }, (_, i) => {
+    const id = `bench-dev-${i}-${stamp}`;
+    return { clientId: id, deviceId: id, topic: `fw/${TENANT}/${id}/up/batch`, ...creds(id) };
+  });
+  const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port, clients, perClient: PER_CLIENT, window: WINDOW });
+  if (r.connectFailures > 0 || r.acked !== CLIENTS * PER_CLIENT) throw new Error(`load run incomplete: ${JSON.stringify(r)}`);
+  return r;
 }
 
 async function bareAedes(): Promise<Result> {
@@ -75,7 +50,7 @@ async function bareAedes(): Promise<Result> {
   const server = net.createServer((s) => broker.handle(s));
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   try {
-    return await drive(`mqtt://127.0.0.1:${port}`, () => ({}));
+    return await drive(port, () => ({}));
   } finally {
     await new Promise<void>((r) => broker.close(() => r()));
     await new Promise<void>((r) => server.close(() => r()));
@@ -100,7 +75,7 @@ async function mosquitto(): Promise<Result | undefined> {
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return await drive(`mqtt://127.0.0.1:${port}`, () => ({}));
+    return await drive(port, () => ({}));
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -126,7 +101,7 @@ async function gateway(): Promise<{ r: Result; sinkName: string }> {
   try {
     const t0 = Date.now();
     while (!g.isReady() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
-    const r = await drive(`mqtt://127.0.0.1:${g.ports.mqtt}`, (id) => ({ username: id, password: gw.mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }) }));
+    const r = await drive(g.ports.mqtt, (id) => ({ username: id, password: gw.mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }) }));
     return { r, sinkName: g.sink.name };
   } finally {
     await g.close();
@@ -142,7 +117,7 @@ async function rawKafka(): Promise<number | undefined> {
   const topic = `fwbench.raw.${Date.now().toString(36)}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await provisionTopics(admin, [{ topic, numPartitions: 6 }]);
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -152,7 +127,7 @@ async function rawKafka(): Promise<number | undefined> {
       Array.from({ length: CLIENTS }, async (_, c) => {
         const id = `raw-${c}`;
         for (let i = 0; i < PER_CLIENT; i += WINDOW) {
-          const messages = Array.from({ length: Math.min(WINDOW, PER_CLIENT - i) }, (_, k) => ({ key: id, value: payload(id, i + k + 1) }));
+          const messages = Array.from({ length: Math.min(WINDOW, PER_CLIENT - i) }, (_, k) => ({ key: id, value: benchPayload(id, i + k + 1) }));
           await producer.send({ topic, acks: -1, messages });
         }
       }),
@@ -167,7 +142,7 @@ const base = await bareAedes();
 const mosq = await mosquitto();
 const raw = await rawKafka();
 const { r, sinkName } = await gateway();
-const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${payload('x', 1).length} B DeviceBatch, sink=${sinkName}`;
+const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${benchPayload('x', 1).length} B DeviceBatch, load from a separate process, sink=${sinkName}`;
 report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note });
 if (mosq) {
   report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'Mosquitto, PUBACK at once', baselineValue: mosq.rate, note });

@@ -1,4 +1,4 @@
-// npm run bench: runs every bench script (bench/dist/*.js but this one and lib), collects their
+// npm run bench: runs every bench script (bench/dist/*.js but this one, lib*.js and *.worker.js), collects their
 // `BENCH {json}` lines and prints one table of figures beside baselines measured in the same run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { BenchFigure } from './lib.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const scripts = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && !['run.js', 'lib.js'].includes(f))
+  .filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('lib') && !f.endsWith('.worker.js'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 

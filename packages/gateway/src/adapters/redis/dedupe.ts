@@ -61,6 +61,9 @@ export class RedisDedupe implements DedupeStore {
     this.fallback = new MemoryDedupe(o.ttlMs);
     this.redis = new Redis(o.url, {
       lazyConnect: false,
+      // Commands issued in the same tick go out in one write: without it every claim/commit was its own
+      // socket write, 15% of the gateway's CPU under load (bench/gateway-throughput.ts profile).
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: o.commandTimeoutMs ?? 200,

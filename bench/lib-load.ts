@@ -1,0 +1,61 @@
+// Runs bench/mqtt-load.worker in a child process (see there) and returns its result.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './mqtt-load.worker.js';
+
+export type { LoadClient, LoadResult, LoadSpec } from './mqtt-load.worker.js';
+
+const worker = fileURLToPath(new URL('./mqtt-load.worker.js', import.meta.url));
+
+export interface LoadRun {
+  child: ChildProcess;
+  /** hold mode: resolves with the figures once every client connected and published. */
+  ready: Promise<LoadResult>;
+  /** Resolves with the final figures (hold mode: after stop()). */
+  done: Promise<LoadResult>;
+  stop(): void;
+}
+
+export function startLoad(spec: LoadSpec): LoadRun {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-load-'));
+  const file = join(dir, 'spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const child = spawn(process.execPath, [worker, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let buf = '';
+  let onReady: (r: LoadResult) => void = () => undefined;
+  let onDone: (r: LoadResult) => void = () => undefined;
+  let onFail: (e: Error) => void = () => undefined;
+  const ready = new Promise<LoadResult>((res, rej) => {
+    onReady = res;
+    child.once('exit', () => rej(new Error('load worker exited before it was ready')));
+  });
+  const done = new Promise<LoadResult>((res, rej) => {
+    onDone = res;
+    onFail = rej;
+  });
+  ready.catch(() => undefined);
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.startsWith('READY ')) onReady(JSON.parse(line.slice(6)) as LoadResult);
+      else if (line.startsWith('LOAD ')) onDone(JSON.parse(line.slice(5)) as LoadResult);
+    }
+  });
+  child.once('exit', (code, sig) => {
+    rmSync(dir, { recursive: true, force: true });
+    onFail(new Error(`load worker exited (${code ?? sig}) without a result`));
+  });
+  return { child, ready, done, stop: () => child.stdin!.write('stop\n') };
+}
+
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const r = startLoad(spec);
+  if (spec.mode === 'hold') void r.ready.then(() => r.stop(), () => undefined);
+  return r.done;
+}
