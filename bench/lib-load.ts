@@ -1,6 +1,6 @@
 // Runs bench/mqtt-load.worker in a child process (see there) and returns its result.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,10 @@ import type { LoadResult, LoadSpec } from './mqtt-load.worker.js';
 
 export type { LoadClient, LoadResult, LoadSpec } from './mqtt-load.worker.js';
 
-const worker = fileURLToPath(new URL('./mqtt-load.worker.js', import.meta.url));
+// Next to the built bench (bench/dist), or bench/dist when this file runs from source (tests under vitest).
+const worker = [new URL('./mqtt-load.worker.js', import.meta.url), new URL('./dist/mqtt-load.worker.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((f) => existsSync(f));
 
 export interface LoadRun {
   child: ChildProcess;
@@ -20,6 +23,7 @@ export interface LoadRun {
 }
 
 export function startLoad(spec: LoadSpec): LoadRun {
+  if (!worker) throw new Error('bench/dist/mqtt-load.worker.js missing: build the bench first (npm run build -w @fleetwire/bench)');
   const dir = mkdtempSync(join(tmpdir(), 'fw-load-'));
   const file = join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
@@ -37,6 +41,7 @@ export function startLoad(spec: LoadSpec): LoadRun {
     onFail = rej;
   });
   ready.catch(() => undefined);
+  done.catch(() => undefined); // callers that await it still see the rejection
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
     let i: number;

@@ -7,6 +7,8 @@
 // Mode "hold": clients connect (at most `connectConcurrency` handshakes at once), each publishes
 // `perClient` messages one at a time, then all stay connected until the parent writes a line to stdin;
 // the worker then checks every socket is still open, and reports.
+// Mode "rate": open loop, each client publishes `ratePerClient` msg/s on a fixed schedule (clients
+// spread evenly over the interval) until `perClient` are sent: latency at a given offered load.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -23,13 +25,15 @@ export interface LoadClient {
 }
 
 export interface LoadSpec {
-  mode: 'publish' | 'hold';
+  mode: 'publish' | 'hold' | 'rate';
   host: string;
   port: number;
   clients: LoadClient[];
   perClient: number;
   window: number;
   connectConcurrency?: number;
+  /** rate mode: messages per second per client (open loop: sent on schedule whatever the acks). */
+  ratePerClient?: number;
   keepaliveSec?: number;
 }
 
@@ -92,6 +96,10 @@ class Conn {
   }
 
   /** Queues the next publish (written at the end of the current read, or by flush()). */
+  get sent(): number {
+    return this.seq;
+  }
+
   publishNext(): boolean {
     if (this.seq >= this.payloads.length) return false;
     const id = this.nextId;
@@ -154,6 +162,39 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     if (total === 0) return resolve();
+    const guard = setTimeout(() => {
+      errors.push(`timed out with ${n}/${total} acked`);
+      resolve();
+    }, 300_000);
+    guard.unref();
+    for (const conn of conns) {
+      conn.sock.on('close', () => {
+        if (errors.length < 10) errors.push(`${conn.c.clientId}: closed during the run`);
+      });
+    }
+    if (spec.mode === 'rate') {
+      const rate = spec.ratePerClient ?? 1;
+      const offsets = conns.map((_, i) => (i / conns.length) * (1000 / rate));
+      for (const conn of conns) {
+        conn.onAck = (ms) => {
+          lat[n++] = ms;
+          if (n === total) resolve();
+        };
+      }
+      const tick = setInterval(() => {
+        const el = performance.now() - t0;
+        let all = true;
+        for (let i = 0; i < conns.length; i++) {
+          const conn = conns[i]!;
+          const due = Math.min(spec.perClient, Math.floor(((el - offsets[i]!) * rate) / 1000) + 1);
+          while (conn.sent < due) conn.publishNext();
+          conn.flush();
+          if (conn.sent < spec.perClient) all = false;
+        }
+        if (all) clearInterval(tick);
+      }, 2);
+      return;
+    }
     const window = spec.mode === 'hold' ? 1 : spec.window;
     for (const conn of conns) {
       conn.onAck = (ms) => {
@@ -161,17 +202,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         conn.publishNext();
         if (n === total) resolve();
       };
-      conn.sock.on('close', () => {
-        if (errors.length < 10) errors.push(`${conn.c.clientId}: closed during the run`);
-      });
       for (let k = 0; k < window; k++) conn.publishNext();
       conn.flush();
     }
-    const guard = setTimeout(() => {
-      errors.push(`timed out with ${n}/${total} acked`);
-      resolve();
-    }, 300_000);
-    guard.unref();
   });
   const secs = (performance.now() - t0) / 1000;
   const sorted = lat.subarray(0, n).sort();
