@@ -3,13 +3,9 @@
 // validation, PUBACK straight away) measured in the same run with the same clients and payloads.
 // Sink: Kafka when FW_KAFKA_BROKERS is set (unique topic per run), else the in-memory sink.
 // Knobs: FW_BENCH_GW_CLIENTS (20), FW_BENCH_GW_MESSAGES (1000 per client), FW_BENCH_GW_WINDOW (16 in flight per client).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { provisionTopics } from '@fleetwire/proto';
 import { report } from './lib.js';
+import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
 import { runLoad, type LoadResult } from './lib-load.js';
 import { benchPayload } from './lib-payload.js';
 
@@ -18,93 +14,15 @@ const load = (m: string): Promise<any> => import(m);
 const CLIENTS = Number(process.env.FW_BENCH_GW_CLIENTS ?? 20);
 const PER_CLIENT = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
 const WINDOW = Number(process.env.FW_BENCH_GW_WINDOW ?? 16);
-const SECRET = 'bench-secret-0123456789abcdef';
-const TENANT = 'bench';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-type Result = LoadResult;
 
 /** CLIENTS connections from a separate load process, each keeping WINDOW QoS 1 publishes in flight. */
-async function drive(port: number, creds: (deviceId: string) => { username?: string; password?: string }): Promise<Result> {
-  const stamp = Date.now().toString(36);
-  const clients = Array.from({ length: CLIENTS }, (_, i) => {
-    const id = `bench-dev-${i}-${stamp}`;
-    return { clientId: id, deviceId: id, topic: `fw/${TENANT}/${id}/up/batch`, ...creds(id) };
-  });
-  const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port, clients, perClient: PER_CLIENT, window: WINDOW });
-  if (r.connectFailures > 0 || r.acked !== CLIENTS * PER_CLIENT) throw new Error(`load run incomplete: ${JSON.stringify(r)}`);
-  return r;
-}
-
-async function bareAedes(): Promise<Result> {
-  const { Aedes } = await load('aedes');
-  const broker = await Aedes.createBroker();
-  const port = await freePort();
-  const server = net.createServer((s) => broker.handle(s));
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+async function drive(b: BenchBroker): Promise<LoadResult> {
   try {
-    return await drive(port, () => ({}));
+    const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'tp'), perClient: PER_CLIENT, window: WINDOW });
+    if (r.connectFailures > 0 || r.acked !== CLIENTS * PER_CLIENT) throw new Error(`${b.name}: load run incomplete: ${JSON.stringify(r)}`);
+    return r;
   } finally {
-    await new Promise<void>((r) => broker.close(() => r()));
-    await new Promise<void>((r) => server.close(() => r()));
-  }
-}
-
-/** Baseline: Eclipse Mosquitto (Debian package) on a free loopback port, when installed. */
-async function mosquitto(): Promise<Result | undefined> {
-  const bin = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((f) => existsSync(f));
-  if (!bin) return undefined;
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'fw-mosq-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
-  const child = spawn(bin, ['-c', conf], { stdio: 'ignore' });
-  try {
-    for (let i = 0; i < 50; i++) {
-      const up = await new Promise<boolean>((r) => {
-        const c = net.connect(port, '127.0.0.1', () => (c.destroy(), r(true)));
-        c.on('error', () => r(false));
-      });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return await drive(port, () => ({}));
-  } finally {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function gateway(): Promise<{ r: Result; sinkName: string }> {
-  const gw = await load('@fleetwire/gateway');
-  const pino = (await load('pino')).pino;
-  const brokers = process.env.FW_KAFKA_BROKERS;
-  const suffix = `${Date.now().toString(36)}`;
-  const g = await gw.startGateway({
-    host: '127.0.0.1',
-    mqttPort: 0,
-    httpPort: null,
-    tlsPort: null,
-    tokenSecrets: [SECRET],
-    logger: pino({ level: 'warn' }),
-    ...(brokers
-      ? { kafkaBrokers: brokers.split(','), topics: { telemetry: `fwbench.gw.${suffix}.tel`, deadletter: `fwbench.gw.${suffix}.dl` }, kafkaPartitions: 6, redisUrl: process.env.FW_REDIS_URL ?? null }
-      : { sink: new gw.MemorySink() }),
-  });
-  try {
-    const t0 = Date.now();
-    while (!g.isReady() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
-    const r = await drive(g.ports.mqtt, (id) => ({ username: id, password: gw.mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }) }));
-    return { r, sinkName: g.sink.name };
-  } finally {
-    await g.close();
+    await b.close();
   }
 }
 
@@ -138,10 +56,13 @@ async function rawKafka(): Promise<number | undefined> {
   }
 }
 
-const base = await bareAedes();
-const mosq = await mosquitto();
+const base = await drive(await startBareAedes());
+const mosqBroker = await startMosquitto();
+const mosq = mosqBroker ? await drive(mosqBroker) : undefined;
 const raw = await rawKafka();
-const { r, sinkName } = await gateway();
+const gwBroker = await startBenchGateway();
+const sinkName = gwBroker.sink;
+const r = await drive(gwBroker);
 const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, ~${benchPayload('x', 1).length} B DeviceBatch, load from a separate process, sink=${sinkName}`;
 report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note });
 if (mosq) {

@@ -34,6 +34,8 @@ export interface LoadSpec {
   connectConcurrency?: number;
   /** rate mode: messages per second per client (open loop: sent on schedule whatever the acks). */
   ratePerClient?: number;
+  /** rate mode: latencies of messages sent in the first seconds are left out (JIT, first Kafka requests). */
+  warmupSec?: number;
   keepaliveSec?: number;
 }
 
@@ -46,6 +48,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   payloadBytes: number;
+  /** rate mode: p99 latency of the messages sent in each second of the run. */
+  p99BySecond?: number[];
   /** hold mode: sockets still open when told to stop. */
   stillOpen?: number;
   errors: string[];
@@ -158,7 +162,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const { conns, failures, ms } = await connectAll(spec, payloads, errors);
   const total = conns.length * spec.perClient;
   const lat = new Float64Array(total);
+  const perSec: number[][] = [];
+  const warmup = spec.mode === 'rate' ? (spec.warmupSec ?? 0) : 0;
   let n = 0;
+  let kept = 0; // rate mode: latencies recorded after the warm-up
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     if (total === 0) return resolve();
@@ -177,8 +184,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       const offsets = conns.map((_, i) => (i / conns.length) * (1000 / rate));
       for (const conn of conns) {
         conn.onAck = (ms) => {
-          lat[n++] = ms;
-          if (n === total) resolve();
+          const sec = Math.floor((performance.now() - ms - t0) / 1000);
+          (perSec[sec] ??= []).push(ms);
+          if (sec >= warmup) lat[kept++] = ms;
+          if (++n === total) resolve();
         };
       }
       const tick = setInterval(() => {
@@ -207,8 +216,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     }
   });
   const secs = (performance.now() - t0) / 1000;
-  const sorted = lat.subarray(0, n).sort();
+  const sorted = lat.subarray(0, spec.mode === 'rate' ? kept : n).sort();
   const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors };
+  if (spec.mode === 'rate') result.p99BySecond = Array.from(perSec, (xs) => Math.round(percentile(Float64Array.from(xs ?? []).sort(), 99)));
   if (spec.mode === 'hold') {
     process.stdout.write(`READY ${JSON.stringify(result)}\n`);
     const ping = setInterval(() => conns.forEach((c) => c.ping()), ((spec.keepaliveSec ?? 120) * 1000) / 2);

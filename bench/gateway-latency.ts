@@ -1,0 +1,37 @@
+// Gateway latency at a fixed offered load (open loop, load from a separate process): publish->PUBACK
+// p50/p99 with PUBACK after the Kafka ack, against bare Aedes and Mosquitto at the same rate in the same run.
+// The first 3 s of load warm up (JIT, first Kafka requests) and are left out. p99 per second of the run is
+// printed to stderr. Knobs: FW_BENCH_LAT_RATE (total msg/s, 5000), FW_BENCH_LAT_CLIENTS (500), FW_BENCH_LAT_SECS (10).
+import { report } from './lib.js';
+import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
+import { runLoad, type LoadResult } from './lib-load.js';
+
+const RATE = Number(process.env.FW_BENCH_LAT_RATE ?? 5000);
+const CLIENTS = Number(process.env.FW_BENCH_LAT_CLIENTS ?? 500);
+const SECS = Number(process.env.FW_BENCH_LAT_SECS ?? 10);
+const perClientRate = RATE / CLIENTS;
+const WARMUP = 3; // seconds of the same load first, left out of the figures (JIT, first Kafka requests)
+const perClient = Math.max(1, Math.round(perClientRate * (SECS + WARMUP)));
+
+async function offer(b: BenchBroker): Promise<LoadResult> {
+  try {
+    const r = await runLoad({ mode: 'rate', ratePerClient: perClientRate, warmupSec: WARMUP, host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'lat'), perClient, window: 1, connectConcurrency: 200 });
+    if (r.connectFailures > 0 || r.acked !== CLIENTS * perClient) throw new Error(`${b.name}: load run incomplete: ${JSON.stringify(r)}`);
+    process.stderr.write(`${b.name}: p99 by second of the run (ms): ${r.p99BySecond?.join(' ')}\n`);
+    return r;
+  } finally {
+    await b.close();
+  }
+}
+
+const bare = await offer(await startBareAedes());
+const mb = await startMosquitto();
+const mosq = mb ? await offer(mb) : undefined;
+const gb = await startBenchGateway();
+const gw = await offer(gb);
+const note = `${RATE} msg/s offered for ${SECS} s (after ${WARMUP} s warm-up) by ${CLIENTS} clients (open loop), sink=${gb.sink}; achieved ${Math.round(gw.rate)} msg/s`;
+for (const [name, base] of [['bare Aedes', bare], ['Mosquitto', mosq]] as const) {
+  if (!base) continue;
+  report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: `${name}, same rate`, baselineValue: base.p50, lowerIsBetter: true, note });
+  report({ bench: 'gateway-latency', metric: `publish->PUBACK p99 @${RATE}/s`, unit: 'ms', value: gw.p99, baseline: `${name}, same rate`, baselineValue: base.p99, lowerIsBetter: true, note });
+}
