@@ -3,12 +3,11 @@
 // dies and comes back (a private redis-server, so the shared one is not disturbed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisDedupe } from '../src/adapters/redis/dedupe.js';
 import { stackEnv, uniq } from './helpers/kafka.js';
-import { sleep, waitFor } from './helpers/fixtures.js';
+import { freePort, sleep, waitFor } from './helpers/fixtures.js';
 
 const env = stackEnv();
 const open: Array<{ close(): Promise<void> | void }> = [];
@@ -26,14 +25,6 @@ async function scriptCalls(r: Redis): Promise<number> {
   let n = 0;
   for (const m of info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+)/g)) n += Number(m[2]);
   return n;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
 }
 
 function startRedis(port: number): ChildProcess {

@@ -5,15 +5,9 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../src/gateway.js';
 import { consume, stackEnv, uniq } from './helpers/kafka.js';
-import { batchBytes, connectDevice, quiet, SECRET, sleep, waitFor } from './helpers/fixtures.js';
+import { batchBytes, connectDevice, freePort, quiet, SECRET, sleep, waitFor } from './helpers/fixtures.js';
 
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const closedPort = freePort;
 
 let gw: Gateway | undefined;
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
+import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { mintDeviceToken } from '../../src/core/token.js';
 
@@ -54,4 +55,13 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** A loopback port nothing listens on (just closed). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
