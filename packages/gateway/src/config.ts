@@ -1,6 +1,7 @@
 // Gateway configuration: defaults, env (FW_*) and CLI flags, validated with errors naming the bad value.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { KAFKA_TOPICS } from '@fleetwire/proto';
 
 export interface GatewayConfig {
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   tlsCertFile: string | null;
   tlsKeyFile: string | null;
   tlsCaFile: string | null;
+  /** Serve the HTTP port over TLS (https + wss) with tlsCertFile / tlsKeyFile (/ tlsCaFile). */
+  wsTls: boolean;
   /** HTTP port for MQTT over WebSocket (wsPath), /healthz, /readyz, /metrics. null = disabled. */
   httpPort: number | null;
   wsPath: string;
@@ -56,6 +59,7 @@ export function defaultConfig(): GatewayConfig {
     tlsCertFile: null,
     tlsKeyFile: null,
     tlsCaFile: null,
+    wsTls: false,
     httpPort: 8080,
     wsPath: '/mqtt',
     kafkaBrokers: [],
@@ -96,6 +100,7 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'tlsCertFile', env: 'FW_GATEWAY_TLS_CERT', flag: 'tls-cert', kind: 'str', help: 'PEM certificate file' },
   { key: 'tlsKeyFile', env: 'FW_GATEWAY_TLS_KEY', flag: 'tls-key', kind: 'str', help: 'PEM private key file' },
   { key: 'tlsCaFile', env: 'FW_GATEWAY_TLS_CA', flag: 'tls-ca', kind: 'str', help: 'PEM CA bundle (optional)' },
+  { key: 'wsTls', env: 'FW_GATEWAY_WS_TLS', flag: 'ws-tls', kind: 'bool', help: 'serve the HTTP port as https + wss (needs cert and key)' },
   { key: 'httpPort', env: 'FW_GATEWAY_HTTP_PORT', flag: 'http-port', kind: 'port', help: 'HTTP port: WebSocket MQTT, /healthz, /readyz, /metrics' },
   { key: 'wsPath', env: 'FW_GATEWAY_WS_PATH', flag: 'ws-path', kind: 'str', help: 'WebSocket path' },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'list', help: 'comma-separated host:port list' },
@@ -181,6 +186,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   return validateConfig(cfg as unknown as GatewayConfig);
 }
 
+/**
+ * Loads the PEM certificate, key and optional CA with node's TLS stack, which names what is wrong
+ * (unreadable file, no PEM data, key not matching the certificate, ...). Throws ConfigError.
+ */
+export function checkTlsPem(files: { certFile: string; keyFile: string; caFile?: string | null }): void {
+  const names = { certFile: 'FW_GATEWAY_TLS_CERT', keyFile: 'FW_GATEWAY_TLS_KEY', caFile: 'FW_GATEWAY_TLS_CA' } as const;
+  const pem: Partial<Record<keyof typeof names, Buffer>> = {};
+  for (const k of ['certFile', 'keyFile', 'caFile'] as const) {
+    const f = files[k];
+    if (!f) continue;
+    try {
+      pem[k] = readFileSync(f);
+    } catch (e) {
+      throw new ConfigError(`${names[k]}=${JSON.stringify(f)}: cannot read: ${(e as Error).message}`);
+    }
+  }
+  try {
+    createSecureContext({ cert: pem.certFile, key: pem.keyFile, ca: pem.caFile });
+  } catch (e) {
+    const which = (['certFile', 'keyFile', 'caFile'] as const).filter((k) => files[k]).map((k) => `${names[k]}=${JSON.stringify(files[k])}`);
+    throw new ConfigError(`${which.join(' / ')}: not a usable certificate/key: ${(e as Error).message}`);
+  }
+}
+
 /** Checks cross-field rules; throws ConfigError naming the offending option. */
 export function validateConfig(c: GatewayConfig): GatewayConfig {
   const need = (ok: boolean, msg: string) => {
@@ -193,9 +222,11 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   need(/^[a-z_][a-z0-9_]{0,62}$/.test(c.registrySchema), `FW_GATEWAY_REGISTRY_SCHEMA=${JSON.stringify(c.registrySchema)}: expected a lowercase SQL identifier`);
   for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
   need((c.tlsCertFile === null) === (c.tlsKeyFile === null), 'FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY must be set together');
+  need(!c.wsTls || (!!c.tlsCertFile && !!c.tlsKeyFile), 'FW_GATEWAY_WS_TLS=true (wss) needs FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY');
   for (const [name, f] of [['FW_GATEWAY_TLS_CERT', c.tlsCertFile], ['FW_GATEWAY_TLS_KEY', c.tlsKeyFile], ['FW_GATEWAY_TLS_CA', c.tlsCaFile]] as const) {
     if (f) need(existsSync(f), `${name}=${JSON.stringify(f)}: file does not exist`);
   }
+  if (c.tlsCertFile && c.tlsKeyFile && (c.wsTls || c.tlsPort !== null)) checkTlsPem({ certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile });
   need(c.wsPath.startsWith('/'), `FW_GATEWAY_WS_PATH=${JSON.stringify(c.wsPath)}: must start with /`);
   need(c.maxBatch >= 1, 'FW_GATEWAY_MAX_BATCH must be >= 1');
   need(c.maxInflight >= 1, 'FW_GATEWAY_MAX_INFLIGHT must be >= 1');

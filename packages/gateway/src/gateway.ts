@@ -63,6 +63,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((e: Error) => log.warn({ err: e.message }, 'cleanup failed'));
   };
 
+  const sockets: SocketServer[] = []; // outside try: a later start failure (e.g. wss) must close them too
   try {
     const sink: TelemetrySink =
       givenSink ??
@@ -143,7 +144,6 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     );
     if (persistence) cleanups.push(() => (persistence as { destroy(): Promise<void> }).destroy());
 
-    const sockets: SocketServer[] = [];
     let http: HttpWsServer | null = null;
     const ports: Gateway['ports'] = { mqtt: null, tls: null, http: null };
     if (cfg.mqttPort !== null) {
@@ -159,10 +159,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     let closing = false;
     const isReady = () => sink.isReady() && !closing;
     if (cfg.httpPort !== null) {
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024 });
+      const wsTls = cfg.wsTls && cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined } : undefined;
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls });
       ports.http = http.port;
     }
-    log.info({ ports, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+    log.info({ ports, wss: !!http?.tls, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
 
     let closed: Promise<void> | null = null;
     const close = () => {
@@ -183,6 +184,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     return { ports, metrics, broker, sink, isReady, close };
   } catch (e) {
     await cleanup();
+    await Promise.all(sockets.map((s) => s.close()));
     throw e;
   }
 }

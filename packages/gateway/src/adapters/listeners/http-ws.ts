@@ -1,6 +1,12 @@
 // One uWebSockets.js app: MQTT over WebSocket on `path` (default /mqtt), plus /healthz, /readyz, /metrics.
-import uws from '@trufflesuite/uws-js-unofficial';
+// With `tls` it is a uWS SSLApp: https + wss on the same port.
+import { resolve as resolvePath } from 'node:path';
+import net from 'node:net';
+import tls from 'node:tls';
+import uws, { type AppOptions, type TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Aedes } from 'aedes';
+import { checkTlsPem, ConfigError } from '../../config.js';
+import type { TlsFiles } from './tcp.js';
 import { UwsDuplex } from './uws-duplex.js';
 
 export interface HttpWsOptions {
@@ -11,10 +17,14 @@ export interface HttpWsOptions {
   isReady: () => boolean;
   renderMetrics: () => string;
   maxPayloadLength?: number;
+  /** Serve https + wss (uWS SSLApp) with these PEM files. Bad files reject with ConfigError. */
+  tls?: TlsFiles;
 }
 
 export interface HttpWsServer {
   port: number;
+  /** true when the port serves https + wss. */
+  tls: boolean;
   /** Stop accepting new HTTP/WebSocket connections. */
   stopAccepting(): void;
   /** Close open WebSockets. */
@@ -35,8 +45,50 @@ export function pickSubprotocol(header: string): string | null | undefined {
   return null; // offered only others: refuse
 }
 
-export function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
-  const app = uws.App();
+/**
+ * Checks the PEM files with node's TLS stack (uWS itself only says "App construction failed") and returns
+ * the uWS SSLApp options with absolute paths (uSockets opens them relative to the process cwd).
+ * Throws ConfigError.
+ */
+export function uwsTlsOptions(files: TlsFiles): AppOptions {
+  checkTlsPem(files);
+  const options: AppOptions = { cert_file_name: resolvePath(files.certFile), key_file_name: resolvePath(files.keyFile) };
+  if (files.caFile) options.ca_file_name = resolvePath(files.caFile);
+  return options;
+}
+
+/** Completes one TLS handshake against our own listener (certificate not verified: only that TLS works). */
+export function probeTlsHandshake(host: string, port: number, timeoutMs = 5000): Promise<void> {
+  const target = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: target, port, rejectUnauthorized: false, servername: net.isIP(target) ? undefined : target });
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      s.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
+    s.once('secureConnect', () => done());
+    s.once('error', (e) => done(e));
+  });
+}
+
+function createApp(files: TlsFiles | undefined): TemplatedApp {
+  if (!files) return uws.App();
+  const options = uwsTlsOptions(files); // node's TLS stack names the problem; uWS only says "App construction failed"
+  try {
+    return uws.SSLApp(options);
+  } catch (e) {
+    const ca = files.caFile ? ` / FW_GATEWAY_TLS_CA=${JSON.stringify(files.caFile)}` : '';
+    throw new ConfigError(
+      `wss: uWebSockets.js cannot load FW_GATEWAY_TLS_CERT=${JSON.stringify(files.certFile)} / FW_GATEWAY_TLS_KEY=${JSON.stringify(files.keyFile)}${ca}: ${(e as Error).message}`,
+    );
+  }
+}
+
+export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
+  const app = createApp(o.tls);
   const open = new Set<UwsDuplex<WsData>>();
   const textIp = (buf: ArrayBuffer) => Buffer.from(buf).toString('utf8');
 
@@ -93,11 +145,13 @@ export function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
   });
 
   let closed = false;
-  return new Promise((resolve, reject) => {
+  const what = o.tls ? 'HTTPS/WSS' : 'HTTP/WebSocket';
+  const server = await new Promise<HttpWsServer>((resolve, reject) => {
     app.listen(o.host, o.port, (token) => {
-      if (!token) return reject(new Error(`cannot listen on ${o.host}:${o.port} (HTTP/WebSocket)`));
+      if (!token) return reject(new Error(`cannot listen on ${o.host}:${o.port} (${what})`));
       resolve({
         port: uws.us_socket_local_port(token as never),
+        tls: !!o.tls,
         stopAccepting: () => {
           if (closed) return;
           closed = true;
@@ -110,4 +164,14 @@ export function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
       });
     });
   });
+  if (o.tls) {
+    // The files loaded; prove a TLS handshake really completes before we report the port as serving.
+    try {
+      await probeTlsHandshake(o.host, server.port);
+    } catch (e) {
+      server.stopAccepting();
+      throw new Error(`wss: TLS self-check on ${o.host}:${server.port} failed: ${(e as Error).message}`);
+    }
+  }
+  return server;
 }
