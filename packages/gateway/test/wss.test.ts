@@ -163,6 +163,21 @@ describe('MQTT over wss:// (wsTls)', () => {
   });
 });
 
+describe('wsTls with FW_GATEWAY_TLS_CA', () => {
+  it('still accepts clients that present no client certificate', async () => {
+    const s2 = new MemorySink();
+    const g2 = await startGateway({ host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, wsTls: true, tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: otherCert, sink: s2, tokenSecrets: [SECRET], logger: pino(quiet) });
+    try {
+      const d = await connectDevice(`wss://127.0.0.1:${g2.ports.http}/mqtt`, 'acme', 'wss-ca-1', { ca: readFileSync(cert), rejectUnauthorized: true });
+      await d.client.publishAsync(uplinkBatchTopic('acme', 'wss-ca-1'), Buffer.from(batchBytes('wss-ca-1', 1)), { qos: 1 });
+      await d.client.endAsync();
+      expect(s2.telemetry.map((r) => r.key)).toEqual(['wss-ca-1']);
+    } finally {
+      await g2.close();
+    }
+  });
+});
+
 describe('wsTls start-up errors', () => {
   const base: StartOptions = { host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, wsTls: true, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet) };
 
