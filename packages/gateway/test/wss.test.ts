@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@fleetwire/device-sdk';
@@ -37,6 +38,18 @@ function httpsGet(url: string, ca: Buffer | undefined): Promise<{ status: number
     });
     req.on('timeout', () => req.destroy(new Error('https request timed out')));
     req.on('error', reject);
+  });
+}
+
+/** Binds `port` (0 = any free one) on 127.0.0.1, closes it again and returns the port. */
+function freePort(port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
   });
 }
 
@@ -198,6 +211,17 @@ describe('wsTls start-up errors', () => {
     );
     expect(err).toBeInstanceOf(ConfigError);
     expect(err?.message).toMatch(msg);
+  });
+
+  it('closes the MQTT/TCP listener it had already opened when the wss start fails', async () => {
+    const port = await freePort();
+    // node accepts a non-PEM CA file, so this passes the config check and fails later, in uWS SSLApp.
+    const err = await startGateway({ ...base, mqttPort: port, tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: garbage }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/App construction failed/);
+    expect(await freePort(port)).toBe(port); // the port can be bound again: nothing left listening
   });
 
   it('startHttpWs itself rejects an unreadable TLS file with ConfigError (library use, no startGateway)', async () => {
