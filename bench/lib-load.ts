@@ -27,7 +27,9 @@ export function startLoad(spec: LoadSpec): LoadRun {
   const dir = mkdtempSync(join(tmpdir(), 'fw-load-'));
   const file = join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [worker, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // FW_LOAD_NODE_ARGS: extra node flags for the load process (e.g. --trace-gc when chasing latency spikes).
+  const nodeArgs = (process.env.FW_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, worker, file], { stdio: ['pipe', 'pipe', 'inherit'] });
   let buf = '';
   let onReady: (r: LoadResult) => void = () => undefined;
   let onDone: (r: LoadResult) => void = () => undefined;

@@ -126,6 +126,38 @@ describe('MicroBatcher', () => {
     expect(maxInFlight).toBe(1);
   });
 
+  it('after a send, a partial batch still lingers (steady load -> fewer, larger sends); a full one goes at once; close flushes', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher<number>({
+      lingerMs: 25,
+      maxBatch: 1000,
+      send: async (xs) => {
+        sizes.push(xs.length);
+        await new Promise((r) => setTimeout(r, 3));
+      },
+    });
+    const adds: Promise<void>[] = [];
+    for (let i = 0; i < 60; i++) {
+      adds.push(b.add(i));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(adds);
+    // ~120 ms of adds every ~2 ms: a 3 ms send right after each other would make 20+ sends of ~1-2.
+    expect(sizes.reduce((a, x) => a + x, 0)).toBe(60);
+    expect(sizes.length).toBeLessThanOrEqual(8);
+
+    const full: number[] = [];
+    const f = new MicroBatcher<number>({ lingerMs: 10_000, maxBatch: 4, send: async (xs) => void full.push(xs.length) });
+    const t0 = Date.now();
+    await Promise.all([1, 2, 3, 4].map((i) => f.add(i)));
+    expect(full).toEqual([4]);
+    const tail = f.add(5);
+    await f.close();
+    await tail;
+    expect(full).toEqual([4, 1]);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('fails a batch and everything queued behind it, then recovers', async () => {
     let fail = true;
     const b = new MicroBatcher<number>({

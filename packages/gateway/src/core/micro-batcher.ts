@@ -16,6 +16,8 @@ export interface MicroBatcherOptions<T> {
 
 interface Pending<T> {
   item: T;
+  /** performance.now() when added. */
+  at: number;
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -46,10 +48,9 @@ export class MicroBatcher<T> {
   add(item: T): Promise<void> {
     if (this.closed) return Promise.reject(new BatcherClosedError('sink is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, at: performance.now() });
       this.queuedBytes += this.o.weight?.(item) ?? 0;
-      const full = this.queue.length >= this.o.maxBatch || (this.o.maxBatchBytes !== undefined && this.queuedBytes >= this.o.maxBatchBytes);
-      if (full) this.kick(0);
+      if (this.full()) this.kick(0);
       else this.kick(this.o.lingerMs);
     });
   }
@@ -70,15 +71,33 @@ export class MicroBatcher<T> {
     }
   }
 
+  private full(): boolean {
+    return this.queue.length >= this.o.maxBatch || (this.o.maxBatchBytes !== undefined && this.queuedBytes >= this.o.maxBatchBytes);
+  }
+
   private async flushLoop(): Promise<void> {
+    let wait = 0;
+    // Yield once, so `this.flushing` is assigned by the caller before the finally below can clear it.
+    await Promise.resolve();
     try {
       while (this.queue.length > 0) {
+        // After a send, what queued meanwhile goes out at once only if it is a full batch or its oldest
+        // item has lingered long enough; otherwise it waits out the rest of its linger, so a steady load
+        // makes fewer, larger requests (kafkajs costs ~1 ms of CPU per request on top of each record).
+        if (!this.closed && !this.full()) {
+          const age = performance.now() - this.queue[0]!.at;
+          if (age < this.o.lingerMs - 0.5) { // timers may fire up to ~1 ms early by this clock
+            wait = this.o.lingerMs - age;
+            break;
+          }
+        }
         const batch = this.take();
         await this.sendOne(batch);
       }
     } finally {
       this.flushing = null;
     }
+    if (wait > 0 && this.queue.length > 0) this.kick(wait);
   }
 
   private take(): Pending<T>[] {
