@@ -111,25 +111,46 @@ export class KafkaSource implements RecordSource {
   }
 }
 
-/** Idempotent producer, acks=all. */
+/**
+ * Idempotent producer, acks=all. Any failed send (or connect) throws and leaves this publisher with a
+ * fresh producer for the next call: a rejected connect() must not be cached (every later send would fail
+ * at once with the old error, which the chaos suite hit when the first publish fell inside a Kafka
+ * outage), and a kafkajs producer does not always win its broker connection back after a broker restart.
+ */
 export class KafkaPublisher implements Publisher {
   private connected: Promise<void> | null = null;
-  readonly producer: Producer;
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  private producer: Producer;
+  /** Producers replaced after a failure. */
+  resets = 0;
+  constructor(private readonly kafka: Kafka) {
+    this.producer = this.create();
+  }
+  private create(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
   }
   async send(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers })),
-    });
+    const producer = this.producer;
+    try {
+      this.connected ??= producer.connect();
+      await this.connected;
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers })),
+      });
+    } catch (e) {
+      if (this.producer === producer) {
+        this.producer = this.create();
+        this.connected = null;
+        this.resets++;
+        void producer.disconnect().catch(() => undefined);
+      }
+      throw e;
+    }
   }
   async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect();
+    if (this.connected) await this.producer.disconnect().catch(() => undefined);
   }
 }
 
