@@ -48,6 +48,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   payloadBytes: number;
+  /** Event-loop stalls of the load process itself during the run ("<s>s:<ms>ms"). */
+  loadStalls?: string[];
   /** rate mode: p99 latency of the messages sent in each second of the run. */
   p99BySecond?: number[];
   /** hold mode: sockets still open when told to stop. */
@@ -167,6 +169,15 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let n = 0;
   let kept = 0; // rate mode: latencies recorded after the warm-up
   const t0 = performance.now();
+  // This process's own event-loop stalls (> 30 ms): a starved load generator inflates the latencies it sees.
+  const stalls: string[] = [];
+  let lastTick = t0;
+  const stallTimer = setInterval(() => {
+    const now = performance.now();
+    if (now - lastTick > 40 && stalls.length < 50) stalls.push(`${((now - t0) / 1000).toFixed(1)}s:${Math.round(now - lastTick - 10)}ms`);
+    lastTick = now;
+  }, 10);
+  stallTimer.unref();
   await new Promise<void>((resolve) => {
     if (total === 0) return resolve();
     const guard = setTimeout(() => {
@@ -215,9 +226,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       conn.flush();
     }
   });
+  clearInterval(stallTimer);
   const secs = (performance.now() - t0) / 1000;
   const sorted = lat.subarray(0, spec.mode === 'rate' ? kept : n).sort();
-  const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors };
+  const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors, loadStalls: stalls };
   if (spec.mode === 'rate') result.p99BySecond = Array.from(perSec, (xs) => Math.round(percentile(Float64Array.from(xs ?? []).sort(), 99)));
   if (spec.mode === 'hold') {
     process.stdout.write(`READY ${JSON.stringify(result)}\n`);
