@@ -41,6 +41,14 @@ export class PgDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // While checked out, a client is not covered by the pool's 'error' listener: the server going away
+    // mid-transaction emits 'error' on the client itself, which without a listener is an uncaught
+    // exception that kills the process (seen in the chaos suite's Postgres outage). The failing query
+    // rejects as well, so here it only marks the client as broken.
+    const onError = (e: Error) => {
+      broken ??= e;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const tx: Queryable = {
@@ -57,6 +65,7 @@ export class PgDb implements Db {
       await client.query('ROLLBACK').catch(() => {});
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
