@@ -1,52 +1,14 @@
-// Shared test helpers: stack env, unique names, bounded polling, free ports.
-import { createServer } from 'node:net';
+// Shared test helpers: stack env, unique names, bounded polling and free ports come from scoring's
+// integration helpers (one copy); the rest is for the system tests only.
+import { until as pollUntil } from '../../packages/scoring/test/int-helpers.js';
 
-export interface StackEnv {
-  brokers: string[];
-  databaseUrl: string;
-  redisUrl: string;
-}
-
-export function stackEnv(): StackEnv {
-  const brokers = process.env.FW_KAFKA_BROKERS;
-  const databaseUrl = process.env.FW_DATABASE_URL;
-  const redisUrl = process.env.FW_REDIS_URL;
-  if (!brokers || !databaseUrl || !redisUrl) {
-    throw new Error('these tests need FW_KAFKA_BROKERS, FW_DATABASE_URL, FW_REDIS_URL (eval "$(bash scripts/stack env)")');
-  }
-  return { brokers: brokers.split(','), databaseUrl, redisUrl };
-}
-
-/** A short unique lower-case id: safe in topic names, Postgres schemas and device ids. */
-export const uniq = (p: string): string => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+export { freePort, stackEnv, uniq, type StackEnv } from '../../packages/scoring/test/int-helpers.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls fn until it returns a truthy value or ms pass (then throws naming `what` and the last error). */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000, every = 200): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(every);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** Polls fn until it returns a truthy value or ms pass (then throws naming `what` and the last error); every 200 ms. */
+export function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000, every = 200): Promise<T> {
+  return pollUntil(what, fn, ms, every);
 }
 
 /** Resident set size of a process in bytes (Linux /proc), or null when it is gone. */

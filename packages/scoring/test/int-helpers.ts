@@ -1,11 +1,18 @@
-// Integration-test helpers: env, unique names, bounded polling, a private throwaway Postgres.
+// Integration-test helpers: env, unique names, bounded polling, free ports, a private throwaway Postgres.
+// The root system tests (test/helpers/env.ts) use these too.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function stackEnv(): { brokers: string[]; databaseUrl: string; redisUrl: string } {
+export interface StackEnv {
+  brokers: string[];
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+export function stackEnv(): StackEnv {
   const brokers = process.env.FW_KAFKA_BROKERS;
   const databaseUrl = process.env.FW_DATABASE_URL;
   const redisUrl = process.env.FW_REDIS_URL;
@@ -15,8 +22,8 @@ export function stackEnv(): { brokers: string[]; databaseUrl: string; redisUrl: 
 
 export const uniq = (p: string): string => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-/** Polls fn until it returns a truthy value or ms pass (then throws with `what`). */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000, every = 100): Promise<T> {
+/** Polls fn until it returns a truthy value or ms pass (then throws naming `what` and the last error). */
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000, every = 100): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {
