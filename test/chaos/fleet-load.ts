@@ -10,6 +10,7 @@ import type { FleetSummary } from '../../firmware-sim/src/summary.js';
 import { until } from '../helpers/env.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
 import { account, ledger, TOKEN_SECRET, type Accounting, type RunNames, type ScorerHandle } from '../helpers/pipeline.js';
+import type { ScenarioResult } from './results.js';
 
 export interface LoadOptions {
   devices: number;
@@ -76,3 +77,8 @@ export async function explainLoss(sc: ScorerHandle, n: RunNames, s: FleetSummary
 /** A finding to report: the scorer's Kafka consumer crashed for good and had to be restarted. */
 export const scorerNote = (sc: ScorerHandle): string =>
   sc.restarts > 0 ? `; the scorer's Kafka consumer crashed (kafkajs non-retriable error) and its KafkaSource restarted it ${sc.restarts}x from the committed offsets` : '';
+
+/** The counting part of a scenario result: samples the fleet had acknowledged against what reached Postgres. */
+export function counted(s: FleetSummary, a: Accounting): Pick<ScenarioResult, 'ackedSamples' | 'storedSamples' | 'lost' | 'duplicates'> {
+  return { ackedSamples: s.sentSamples, storedSamples: a.stored, lost: a.lost, duplicates: a.duplicates };
+}

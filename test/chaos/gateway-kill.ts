@@ -7,7 +7,7 @@ import { GatewayProcess } from '../helpers/gateway-process.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { explainLoss, fmtCount, runLoad, settle, scorerNote } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export const GATEWAY_KILLS = 3;
@@ -43,10 +43,7 @@ export async function gatewayKill(stack: PrivateStack): Promise<void> {
       load: `${summary.devices} devices, ${fmtCount(summary.sentSamples)} samples in ${summary.sentBatches} batches`,
       faultsSurvived: GATEWAY_KILLS,
       inputs: 0,
-      ackedSamples: summary.sentSamples,
-      storedSamples: acct.stored,
-      lost: acct.lost,
-      duplicates: acct.duplicates,
+      ...counted(summary, acct),
       notes: `${summary.reconnects} device reconnects; ${tally.duplicates} batches reached Kafka twice (sent but not acknowledged before a kill) and were counted once by the scorer` + scorerNote(sc),
       wallMs: Date.now() - t0,
     });

@@ -7,7 +7,7 @@ import { sleep, uniq } from '../helpers/env.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { explainLoss, fmtCount, runLoad, settle, scorerNote } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export async function serverOutage(stack: PrivateStack, server: 'postgres' | 'redis', outageMs: number): Promise<void> {
@@ -53,10 +53,7 @@ export async function serverOutage(stack: PrivateStack, server: 'postgres' | 're
       load: `${summary.devices} devices, ${fmtCount(summary.sentSamples)} samples in ${summary.sentBatches} batches`,
       faultsSurvived: 1,
       inputs: 0,
-      ackedSamples: summary.sentSamples,
-      storedSamples: acct.stored,
-      lost: acct.lost,
-      duplicates: acct.duplicates,
+      ...counted(summary, acct),
       notes:
         (server === 'postgres'
           ? `scorer not ready during the outage, resumed from its committed offsets and caught up; ${scored}/${summary.devices} drivers scored`
