@@ -1,12 +1,15 @@
 /** Progress and summary shapes of a fleet run, and their text rendering. */
 
 export interface Totals {
+  /** Samples the simulator produced. */
   generated: number;
+  /** From the clients' stats(). */
   recorded: number;
   sentSamples: number;
   sentBatches: number;
   droppedSamples: number;
   pendingSamples: number;
+  /** Samples whose record() call was rejected (SampleError/StorageError). */
   rejected: number;
   reconnects: number;
 }
@@ -22,21 +25,11 @@ export interface FleetProgress extends Totals {
   simulatedMs: number;
 }
 
-export interface DeviceSummary {
+/** One device's totals (see Totals) and what else is known about it. */
+export interface DeviceSummary extends Totals {
   deviceId: string;
   profile: string;
-  /** Samples the simulator produced for this device. */
-  generated: number;
-  /** From the client's stats(). */
-  recorded: number;
-  sentSamples: number;
-  sentBatches: number;
-  droppedSamples: number;
-  pendingSamples: number;
   sealedUnacked: number;
-  /** Samples whose record() call was rejected (SampleError/StorageError). */
-  rejected: number;
-  reconnects: number;
   errors: Record<string, number>;
   /** Ground-truth driving events (harsh_braking, light_stop, trip_start, ...). */
   truth: Record<string, number>;
