@@ -25,4 +25,18 @@ export interface AccelSample {
   z: number;
 }
 
+/** An EdgeEvent's values in wire units, all present (the SDK's detector output, the scorer's events). */
+export interface EdgeEventValues {
+  /** fleetwire.v1.EventType */
+  type: number;
+  /** Epoch milliseconds. */
+  tMs: number;
+  durationMs: number;
+  /** Peak milli-g (harsh events), cm/s over the limit (speeding), 0 for trips. */
+  peak: number;
+  latE7: number;
+  lonE7: number;
+  speedCms: number;
+}
+
 export const E7 = 1e7;

@@ -1,20 +1,11 @@
 // On-edge event detection. Pure state machines fed with quantised samples (milli-g, cm/s, 1e-7 deg).
 // Accelerometer axes: device frame, x forward, y left (mount the device aligned with the vehicle).
-import { fleetwire } from '@fleetwire/proto';
+import { fleetwire, type EdgeEventValues } from '@fleetwire/proto';
 import type { ResolvedDetection } from './config.js';
 
 const ET = fleetwire.v1.EventType;
 
-export interface EdgeEventRow {
-  type: number;
-  tMs: number;
-  durationMs: number;
-  /** Peak milli-g (harsh events), cm/s over the limit (speeding), 0 for trips. */
-  peak: number;
-  latE7: number;
-  lonE7: number;
-  speedCms: number;
-}
+export type EdgeEventRow = EdgeEventValues;
 
 interface Channel {
   type: number;

@@ -1,3 +1,4 @@
+import type { EdgeEventValues } from '@fleetwire/proto';
 import type { TripSums } from './features.js';
 
 /** EventType numbers from fleetwire.v1.EventType (kept as plain numbers so the core stays pure). */
@@ -81,17 +82,10 @@ export interface CompletedTrip {
   features: number[];
 }
 
-export interface DetectedEvent {
+export interface DetectedEvent extends EdgeEventValues {
   eventId: string;
   tripId: string | null;
   deviceId: string;
-  type: number;
-  tMs: number;
-  durationMs: number;
-  peak: number;
-  latE7: number;
-  lonE7: number;
-  speedCms: number;
   severity: Severity;
 }
 
