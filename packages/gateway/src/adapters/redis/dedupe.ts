@@ -27,13 +27,20 @@ export class MemoryDedupe implements DedupeStore {
     this.lru = new TtlLru(maxEntries, ttlMs);
   }
   async claim(key: string): Promise<ClaimResult> {
+    return this.claimNow(key);
+  }
+  async commit(key: string): Promise<void> {
+    this.commitNow(key);
+  }
+  /** Synchronous claim, for callers that handle many keys at once. */
+  claimNow(key: string): ClaimResult {
     const v = this.lru.get(key, this.now());
     if (v === 'd') return 'done';
     if (v === 'p') return 'pending';
     this.lru.set(key, 'p', this.now());
     return 'new';
   }
-  async commit(key: string): Promise<void> {
+  commitNow(key: string): void {
     this.lru.set(key, 'd', this.now());
   }
   async release(key: string): Promise<void> {
@@ -118,12 +125,12 @@ export class RedisDedupe implements DedupeStore {
       const codes = await this.redis.fwClaim(keys.length, ...keys.map((k) => this.prefix + k), this.o.ttlMs);
       return codes.map((c) => CLAIMS[c] ?? 'pending');
     } catch {
-      return Promise.all(keys.map((k) => this.fallback.claim(k)));
+      return keys.map((k) => this.fallback.claimNow(k));
     }
   }
 
   private async commitMany(keys: string[]): Promise<void[]> {
-    for (const k of keys) await this.fallback.commit(k);
+    for (const k of keys) this.fallback.commitNow(k);
     if (this.redis.status === 'ready') await this.redis.fwCommit(keys.length, ...keys.map((k) => this.prefix + k), this.o.ttlMs).catch(() => undefined);
     return keys.map(() => undefined);
   }
