@@ -6,6 +6,8 @@ import {
   encodeTelemetryRecord,
   fleetwire,
   packGps,
+  resolveLimits,
+  DEFAULT_LIMITS,
   unpackAccel,
   unpackGps,
 } from '../src/index.js';
@@ -121,5 +123,18 @@ describe('bad input is rejected with a reason, never thrown', () => {
       const r = decode(bytes);
       if (!r.ok) expect(r.error.code).toMatch(/^[a-z_]+$/);
     }
+  });
+});
+
+describe('resolveLimits', () => {
+  it('applies overrides once and hands a resolved set back unchanged', () => {
+    expect(resolveLimits()).toBe(DEFAULT_LIMITS);
+    const l = resolveLimits({ maxEvents: 5 });
+    expect(l).toEqual({ ...DEFAULT_LIMITS, maxEvents: 5 });
+    expect(Object.isFrozen(l)).toBe(true);
+    expect(resolveLimits(l)).toBe(l);
+    const partial = { maxEvents: 7 };
+    expect(resolveLimits(partial)).not.toBe(partial);
+    expect(resolveLimits(partial).maxSamplesPerTrack).toBe(DEFAULT_LIMITS.maxSamplesPerTrack);
   });
 });

@@ -133,6 +133,17 @@ describe('helpers', () => {
     expect(txt).toContain('lat_seconds_bucket{le="1"} 1');
     expect(txt).toContain('lat_seconds_count 1');
   });
+  it('a bound counter adds to the same series as inc() with those labels', () => {
+    const c = new Registry().counter('m_total', 'ms');
+    const accepted = c.bind({ outcome: 'accepted' });
+    accepted.inc();
+    accepted.inc(2);
+    c.inc({ outcome: 'accepted' });
+    c.inc({ outcome: 'rejected' });
+    expect(c.get({ outcome: 'accepted' })).toBe(4);
+    expect(c.get({ outcome: 'rejected' })).toBe(1);
+    expect(c.lines()).toEqual(['m_total{outcome="accepted"} 4', 'm_total{outcome="rejected"} 1']);
+  });
 });
 
 describe('secrets and authenticator', () => {

@@ -23,6 +23,13 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxIdLength: 128,
 });
 
+const resolved = new WeakSet<object>();
+
+/** Defaults with `overrides` applied. Passing a result back in returns it as is (no copy per call). */
 export function resolveLimits(overrides?: Partial<Limits>): Limits {
-  return overrides ? { ...DEFAULT_LIMITS, ...overrides } : DEFAULT_LIMITS;
+  if (!overrides) return DEFAULT_LIMITS;
+  if (resolved.has(overrides)) return overrides as Limits;
+  const l = Object.freeze({ ...DEFAULT_LIMITS, ...overrides });
+  resolved.add(l);
+  return l;
 }

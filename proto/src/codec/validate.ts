@@ -21,13 +21,11 @@ export function validateId(what: string, id: unknown, limits: Limits): CodecErro
   return null;
 }
 
-function sameLength(track: string, n: number, cols: Record<string, readonly number[] | null | undefined>, optional: boolean): CodecError | null {
-  for (const [name, col] of Object.entries(cols)) {
-    const len = col?.length ?? 0;
-    if (len === n || (optional && len === 0)) continue;
-    return new CodecError('track_length_mismatch', `${track}.${name} has ${len} values, expected ${n}`);
-  }
-  return null;
+/** A column must hold `n` values (or, when optional, none). No allocation: this runs per message in the gateway. */
+function colLength(track: string, name: string, n: number, col: readonly number[] | null | undefined, optional: boolean): CodecError | null {
+  const len = col?.length ?? 0;
+  if (len === n || (optional && len === 0)) return null;
+  return new CodecError('track_length_mismatch', `${track}.${name} has ${len} values, expected ${n}`);
 }
 
 function checkTimes(track: string, base: number, deltas: readonly number[], limits: Limits, nowMs: number): CodecError | null {
@@ -71,8 +69,12 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
     const n = g.tDeltaMs?.length ?? 0;
     if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `gps has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
     const e =
-      sameLength('gps', n, { lat_delta_e7: g.latDeltaE7, lon_delta_e7: g.lonDeltaE7 }, false) ??
-      sameLength('gps', n, { speed_cms: g.speedCms, heading_cdeg: g.headingCdeg, hdop_c: g.hdopC, alt_dm: g.altDm }, true) ??
+      colLength('gps', 'lat_delta_e7', n, g.latDeltaE7, false) ??
+      colLength('gps', 'lon_delta_e7', n, g.lonDeltaE7, false) ??
+      colLength('gps', 'speed_cms', n, g.speedCms, true) ??
+      colLength('gps', 'heading_cdeg', n, g.headingCdeg, true) ??
+      colLength('gps', 'hdop_c', n, g.hdopC, true) ??
+      colLength('gps', 'alt_dm', n, g.altDm, true) ??
       (n > 0 ? checkTimes('gps', Number(g.baseTimeMs ?? 0), g.tDeltaMs!, limits, nowMs) : null) ??
       checkRunningRange('gps', 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
       checkRunningRange('gps', 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
@@ -89,7 +91,9 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
     if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `accel has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
     if ((a.rateHz ?? 0) > RATE_MAX_HZ) return new CodecError('value_out_of_range', `accel.rate_hz ${a.rateHz} above ${RATE_MAX_HZ}`);
     const e =
-      sameLength('accel', n, { x_delta_mg: a.xDeltaMg, y_delta_mg: a.yDeltaMg, z_delta_mg: a.zDeltaMg }, false) ??
+      colLength('accel', 'x_delta_mg', n, a.xDeltaMg, false) ??
+      colLength('accel', 'y_delta_mg', n, a.yDeltaMg, false) ??
+      colLength('accel', 'z_delta_mg', n, a.zDeltaMg, false) ??
       (n > 0 ? checkTimes('accel', Number(a.baseTimeMs ?? 0), a.tDeltaMs!, limits, nowMs) : null) ??
       checkRunningRange('accel', 'x', a.xDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??
       checkRunningRange('accel', 'y', a.yDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??

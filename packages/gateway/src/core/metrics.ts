@@ -32,10 +32,20 @@ export class Counter extends Metric {
   get(labels?: Labels): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** A counter for one fixed label set, its series key built once (for per-message hot paths). */
+  bind(labels?: Labels): BoundCounter {
+    const k = labelKey(labels);
+    const values = this.values;
+    return { inc: (by = 1) => void values.set(k, (values.get(k) ?? 0) + by) };
+  }
   lines(): string[] {
     if (this.values.size === 0) return [`${this.name} 0`];
     return [...this.values].map(([k, v]) => `${this.name}${k} ${v}`);
   }
+}
+
+export interface BoundCounter {
+  inc(by?: number): void;
 }
 
 export class Gauge extends Metric {

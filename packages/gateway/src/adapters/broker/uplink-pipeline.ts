@@ -1,8 +1,8 @@
 // Accepted uplink -> sink, with dedupe, dead-lettering, micro-batching and a bound on in-flight messages.
 // `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
-import { fleetwire, encodeTelemetryRecord, type Limits } from '@fleetwire/proto';
+import { fleetwire, encodeTelemetryRecord, type Limits, resolveLimits } from '@fleetwire/proto';
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../../core/metrics.js';
+import type { BoundCounter, GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/uplink.js';
@@ -47,6 +47,8 @@ export class UplinkPipeline {
   readonly inflight: Semaphore;
   /** Keys being sent by this process: a resend while the original is in flight waits for its outcome. */
   private readonly local = new Map<string, Promise<void>>();
+  private readonly limits: Limits;
+  private readonly outcome: Record<UplinkOutcome, BoundCounter>;
 
   constructor(
     private readonly sink: TelemetrySink,
@@ -60,6 +62,12 @@ export class UplinkPipeline {
     this.telemetry = new MicroBatcher({ ...common, send: (rs) => this.timed(() => sink.send(rs)) });
     this.dead = new MicroBatcher({ ...common, send: (rs) => this.timed(() => sink.deadLetter(rs)) });
     this.inflight = new Semaphore(o.maxInflight);
+    this.limits = resolveLimits(o.limits);
+    this.outcome = {
+      accepted: m.messages.bind({ outcome: 'accepted' }),
+      duplicate: m.messages.bind({ outcome: 'duplicate' }),
+      rejected: m.messages.bind({ outcome: 'rejected' }),
+    };
     m.inflight.collect(() => this.inflight.inUse + this.inflight.waiting);
   }
 
@@ -86,14 +94,14 @@ export class UplinkPipeline {
     try {
       this.m.bytes.inc(undefined, payload.byteLength);
       const now = Date.now();
-      const v = validateUplink(ctx.kind, ctx.deviceId, payload, this.o.limits, now);
+      const v = validateUplink(ctx.kind, ctx.deviceId, payload, this.limits, now);
       if (!v.ok) {
         await turn;
         const p = this.dead.add(this.deadLetter(ctx, v.code, v.reason, payload, now));
         admitted();
         await p;
         this.m.rejects.inc({ reason: v.code });
-        this.m.messages.inc({ outcome: 'rejected' });
+        this.outcome.rejected.inc();
         this.log.debug({ topic: ctx.topic, code: v.code, reason: v.reason }, 'uplink dead-lettered');
         return 'rejected';
       }
@@ -104,12 +112,12 @@ export class UplinkPipeline {
       if (running) {
         admitted();
         await running; // throws if the original failed: the resend is then not acknowledged either
-        this.m.messages.inc({ outcome: 'duplicate' });
+        this.outcome.duplicate.inc();
         return 'duplicate';
       }
       if (claim === 'done') {
         admitted();
-        this.m.messages.inc({ outcome: 'duplicate' });
+        this.outcome.duplicate.inc();
         return 'duplicate';
       }
       const value = encodeTelemetryRecord(
@@ -137,7 +145,7 @@ export class UplinkPipeline {
       }
       // Not awaited: the PUBACK need not wait for the dedupe marker.
       this.dedupe?.commit(key).catch(() => undefined);
-      this.m.messages.inc({ outcome: 'accepted' });
+      this.outcome.accepted.inc();
       return 'accepted';
     } finally {
       admitted();

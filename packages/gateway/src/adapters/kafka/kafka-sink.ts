@@ -25,11 +25,25 @@ class SinkClosedError extends Error {
   override readonly name = 'SinkClosedError';
 }
 
+// Header values as Buffers made once: kafkajs then copies bytes instead of measuring and encoding
+// the same strings for every record.
+const headerBytes = new Map<string, Buffer>();
+function bytesOf(s: string): Buffer {
+  let b = headerBytes.get(s);
+  if (!b) {
+    if (headerBytes.size >= 10_000) headerBytes.clear(); // tenants and schemas are few; bound it anyway
+    b = Buffer.from(s);
+    headerBytes.set(s, b);
+  }
+  return b;
+}
+
 function toMessages(records: readonly SinkRecord[], schema: string): Message[] {
+  const schemaBytes = bytesOf(schema);
   return records.map((r) => ({
     key: r.key,
     value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-    headers: { schema, tenant: r.tenant },
+    headers: { schema: schemaBytes, tenant: bytesOf(r.tenant) },
   }));
 }
 
