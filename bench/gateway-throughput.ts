@@ -6,6 +6,7 @@
 import { provisionTopics } from '@fleetwire/proto';
 import { report } from './lib.js';
 import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
+import { cpuCeiling, cpuMeter, type CpuSplit } from './lib-cpu.js';
 import { runLoad, type LoadResult } from './lib-load.js';
 import { benchPayload } from './lib-payload.js';
 
@@ -16,11 +17,15 @@ const PER_CLIENT = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
 const WINDOW = Number(process.env.FW_BENCH_GW_WINDOW ?? 16);
 
 /** CLIENTS connections from a separate load process, each keeping WINDOW QoS 1 publishes in flight. */
-async function drive(b: BenchBroker): Promise<LoadResult> {
+async function drive(b: BenchBroker): Promise<LoadResult & { cpu: CpuSplit }> {
   try {
+    const meter = cpuMeter(b.pid);
     const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'tp'), perClient: PER_CLIENT, window: WINDOW });
+    const cpu = meter.stop(r.acked, r.cpuUs);
     if (r.connectFailures > 0 || r.acked !== CLIENTS * PER_CLIENT) throw new Error(`${b.name}: load run incomplete: ${JSON.stringify(r)}`);
-    return r;
+    const f = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
+    process.stderr.write(`${b.name}: ${Math.round(r.rate)} msg/s; CPU µs per message: broker ${f(cpu.broker)}, load ${f(cpu.load)}, kafka ${f(cpu.kafka)}, redis ${f(cpu.redis)}\n`);
+    return { ...r, cpu };
   } finally {
     await b.close();
   }
@@ -83,6 +88,15 @@ if (raw !== undefined) report({ bench: 'gateway-throughput', metric: `QoS1 msgs/
 if (ceiling !== undefined) {
   report({ bench: 'gateway-throughput', metric: `QoS1 msgs/s (PUBACK after ${sinkName} ack)`, unit: 'msg/s', value: r.rate, baseline: 'kafkajs raw produce, 500 msgs per send', baselineValue: ceiling, note });
   report({ bench: 'gateway-throughput', metric: 'kafkajs alone, 500 msgs per send (ceiling of a kafkajs bridge)', unit: 'msg/s', value: ceiling, baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note: 'same messages and headers, idempotent, acks=all, nothing else in the process' });
+}
+// Where the CPU goes: every process on the box (broker, load generator, Kafka, Redis) per message.
+report({ bench: 'gateway-throughput', metric: 'CPU per message, broker process', unit: 'µs', value: r.cpu.broker, baseline: 'bare Aedes process', baselineValue: base.cpu.broker, lowerIsBetter: true, note });
+report({ bench: 'gateway-throughput', metric: 'CPU per message, whole box (broker+load+Kafka+Redis)', unit: 'µs', value: r.cpu.total, baseline: 'bare Aedes run, whole box', baselineValue: base.cpu.total, lowerIsBetter: true, note });
+if (r.cpu.kafka !== undefined) {
+  // What the cores allow a bridge that costs nothing beyond bare Aedes but still pays the Kafka broker's and
+  // Redis' CPU per message measured in the gateway run: an upper bound for the ratio to bare Aedes on this box.
+  const bound = cpuCeiling(base.cpu.broker + (base.cpu.load ?? 0) + r.cpu.kafka + (r.cpu.redis ?? 0));
+  report({ bench: 'gateway-throughput', metric: 'CPU bound of a zero-cost bridge on this box', unit: 'msg/s', value: Math.min(bound, cpuCeiling(base.cpu.total)), baseline: 'bare Aedes, PUBACK at once', baselineValue: base.rate, note: `${note}; cores x 1e6 / (bare Aedes + load + Kafka + Redis µs per message)` });
 }
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p50', unit: 'ms', value: r.p50, baseline: 'bare Aedes', baselineValue: base.p50, lowerIsBetter: true, note });
 report({ bench: 'gateway-throughput', metric: 'publish->PUBACK p99', unit: 'ms', value: r.p99, baseline: 'bare Aedes', baselineValue: base.p99, lowerIsBetter: true, note });

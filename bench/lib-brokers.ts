@@ -20,6 +20,8 @@ export interface BenchBroker {
   close(): Promise<void>;
   /** The gateway's sink name ("kafka" or "memory"). */
   sink?: string;
+  /** Pid of the broker when it runs in a process of its own (else it runs in the bench process). */
+  pid?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -75,6 +77,7 @@ export async function startMosquitto(): Promise<BenchBroker | undefined> {
   return {
     name: 'Mosquitto',
     port,
+    pid: child.pid,
     creds: () => ({}),
     close: async () => {
       child.kill('SIGTERM');

@@ -50,6 +50,8 @@ export interface LoadResult {
   payloadBytes: number;
   /** Event-loop stalls of the load process itself during the run ("<s>s:<ms>ms"). */
   loadStalls?: string[];
+  /** CPU time (user + system, µs) the load process spent during the publishing phase. */
+  cpuUs?: number;
   /** rate mode: p99 latency of the messages sent in each second of the run. */
   p99BySecond?: number[];
   /** hold mode: sockets still open when told to stop. */
@@ -169,6 +171,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let n = 0;
   let kept = 0; // rate mode: latencies recorded after the warm-up
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // This process's own event-loop stalls (> 30 ms): a starved load generator inflates the latencies it sees.
   const stalls: string[] = [];
   let lastTick = t0;
@@ -227,9 +230,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     }
   });
   clearInterval(stallTimer);
+  const cpu = process.cpuUsage(cpu0);
   const secs = (performance.now() - t0) / 1000;
   const sorted = lat.subarray(0, spec.mode === 'rate' ? kept : n).sort();
-  const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors, loadStalls: stalls };
+  const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors, loadStalls: stalls, cpuUs: cpu.user + cpu.system };
   if (spec.mode === 'rate') result.p99BySecond = Array.from(perSec, (xs) => Math.round(percentile(Float64Array.from(xs ?? []).sort(), 99)));
   if (spec.mode === 'hold') {
     process.stdout.write(`READY ${JSON.stringify(result)}\n`);
