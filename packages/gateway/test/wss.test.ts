@@ -83,11 +83,11 @@ describe('MQTT over wss:// (wsTls)', () => {
     if (!r.ok) return;
     expect(r.value.tenant).toBe('acme');
     expect(r.value.deviceId).toBe('wss-1');
-    // Transport enum has no WSS value: wss connections are tagged as WebSocket.
-    expect(r.value.transport).toBe(fleetwire.v1.Transport.TRANSPORT_WEBSOCKET);
+    expect(r.value.transport).toBe(fleetwire.v1.Transport.TRANSPORT_WEBSOCKET_TLS);
     expect(fleetwire.v1.DeviceBatch.encode(r.value.batch!).finish()).toEqual(fleetwire.v1.DeviceBatch.encode(fleetwire.v1.DeviceBatch.decode(bytes)).finish());
     expect(Number(r.value.batch!.seq)).toBe(7);
-    expect(gw.metrics.connectsTotal.get({ transport: 'ws' })).toBeGreaterThanOrEqual(1);
+    expect(gw.metrics.connectsTotal.get({ transport: 'wss' })).toBeGreaterThanOrEqual(1);
+    expect(gw.metrics.connectsTotal.get({ transport: 'ws' })).toBe(0);
     await d.client.endAsync();
   });
 
@@ -97,7 +97,7 @@ describe('MQTT over wss:// (wsTls)', () => {
     expect(await httpsGet(`${base}/readyz`, ca)).toEqual({ status: 200, body: 'ready\n' });
     const m = await httpsGet(`${base}/metrics`, ca);
     expect(m.status).toBe(200);
-    expect(m.body).toMatch(/fw_gateway_connects_total\{transport="ws"\} \d+/);
+    expect(m.body).toMatch(/fw_gateway_connects_total\{transport="wss"\} \d+/);
   });
 
   it('does not answer plain HTTP on the TLS port', async () => {
@@ -158,7 +158,7 @@ describe('MQTT over wss:// (wsTls)', () => {
       for (const rec of mine()) {
         const tr = decodeTelemetryRecord(rec.value);
         if (!tr.ok) throw new Error(`record in the sink does not decode: ${tr.error.code}: ${tr.error.message}`);
-        expect(tr.value.transport).toBe(fleetwire.v1.Transport.TRANSPORT_WEBSOCKET);
+        expect(tr.value.transport).toBe(fleetwire.v1.Transport.TRANSPORT_WEBSOCKET_TLS);
         expect(tr.value.deviceId).toBe(deviceId);
         expect(tr.value.batch!.deviceId).toBe(deviceId);
         gps.push(...unpackGps(tr.value.batch!.gps));

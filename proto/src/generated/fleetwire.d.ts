@@ -713,7 +713,8 @@ export namespace fleetwire {
             TRANSPORT_UNSPECIFIED = 0,
             TRANSPORT_TCP = 1,
             TRANSPORT_TLS = 2,
-            TRANSPORT_WEBSOCKET = 3
+            TRANSPORT_WEBSOCKET = 3,
+            TRANSPORT_WEBSOCKET_TLS = 4
         }
 
         /** Properties of a TelemetryRecord. */

@@ -2706,6 +2706,7 @@ export const fleetwire = $root.fleetwire = (() => {
          * @property {number} TRANSPORT_TCP=1 TRANSPORT_TCP value
          * @property {number} TRANSPORT_TLS=2 TRANSPORT_TLS value
          * @property {number} TRANSPORT_WEBSOCKET=3 TRANSPORT_WEBSOCKET value
+         * @property {number} TRANSPORT_WEBSOCKET_TLS=4 TRANSPORT_WEBSOCKET_TLS value
          */
         v1.Transport = (function() {
             const valuesById = {}, values = Object.create(valuesById);
@@ -2713,6 +2714,7 @@ export const fleetwire = $root.fleetwire = (() => {
             values[valuesById[1] = "TRANSPORT_TCP"] = 1;
             values[valuesById[2] = "TRANSPORT_TLS"] = 2;
             values[valuesById[3] = "TRANSPORT_WEBSOCKET"] = 3;
+            values[valuesById[4] = "TRANSPORT_WEBSOCKET_TLS"] = 4;
             return values;
         })();
 
@@ -3016,6 +3018,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     case 1:
                     case 2:
                     case 3:
+                    case 4:
                         break;
                     }
                 }
@@ -3093,6 +3096,10 @@ export const fleetwire = $root.fleetwire = (() => {
                 case "TRANSPORT_WEBSOCKET":
                 case 3:
                     m.transport = 3;
+                    break;
+                case "TRANSPORT_WEBSOCKET_TLS":
+                case 4:
+                    m.transport = 4;
                     break;
                 }
                 if (d.sourceFormat != null) {

@@ -9,12 +9,13 @@ import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/up
 import type { DedupeStore } from '../redis/dedupe.js';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
 
-export type Transport = 'tcp' | 'tls' | 'ws';
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
 const TRANSPORT: Record<Transport, fleetwire.v1.Transport> = {
   tcp: fleetwire.v1.Transport.TRANSPORT_TCP,
   tls: fleetwire.v1.Transport.TRANSPORT_TLS,
   ws: fleetwire.v1.Transport.TRANSPORT_WEBSOCKET,
+  wss: fleetwire.v1.Transport.TRANSPORT_WEBSOCKET_TLS,
 };
 
 export interface UplinkContext {

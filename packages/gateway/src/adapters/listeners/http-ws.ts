@@ -113,7 +113,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const d = new UwsDuplex<WsData>(ws, data.ip);
+      const d = new UwsDuplex<WsData>(ws, data.ip, { transport: o.tls ? 'wss' : 'ws' });
       data.duplex = d;
       open.add(d);
       d.on('close', () => open.delete(d));
