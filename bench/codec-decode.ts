@@ -1,6 +1,8 @@
 // Codec hot path (gateway validates every uplink): decode+validate of a 60 s batch
-// (1 Hz GPS + 25 Hz accel) vs a bare protobufjs decode, and its size vs the same data as JSON.
-import { decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps } from '@fleetwire/proto';
+// (1 Hz GPS + 25 Hz accel) vs a bare protobufjs decode, the gateway's one-pass check (checkDeviceBatch)
+// vs that full decode+validate, on the 60 s batch and on the bench's small MQTT batch, and the size vs JSON.
+import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps } from '@fleetwire/proto';
+import { benchPayload } from './lib-payload.js';
 import { rate, report } from './lib.js';
 
 const t0 = Date.now() - 120_000;
@@ -15,10 +17,23 @@ const full = await rate(() => {
   const r = decodeDeviceBatch(bytes);
   if (!r.ok) throw r.error;
 }, samples);
+const check = await rate(() => {
+  const r = checkDeviceBatch(bytes);
+  if (!r.ok) throw r.error;
+}, samples);
+const small = benchPayload('dev-000001', 1);
+const smallFull = await rate(() => {
+  if (!decodeDeviceBatch(small).ok) throw new Error('bench payload rejected');
+}, 1);
+const smallCheck = await rate(() => {
+  if (!checkDeviceBatch(small).ok) throw new Error('bench payload rejected');
+}, 1);
 const enc = await rate(() => encodeDeviceBatch({ deviceId: 'dev-000001', bootId: 'b1', seq: 1, gps: packGps(gps), accel: packAccel(accel, 25) }), samples);
 const jsonParse = await rate(() => JSON.parse(json.toString()), samples);
 
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'bare protobufjs decode', baselineValue: bare });
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'JSON.parse same data', baselineValue: jsonParse });
+report({ bench: 'codec', metric: 'one-pass check (gateway)', unit: 'samples/s', value: check, baseline: 'decode+validate', baselineValue: full });
+report({ bench: 'codec', metric: `one-pass check, ${small.length} B MQTT bench batch`, unit: 'batches/s', value: smallCheck, baseline: 'decode+validate', baselineValue: smallFull });
 report({ bench: 'codec', metric: 'pack+encode', unit: 'samples/s', value: enc });
 report({ bench: 'codec', metric: 'bytes per 60 s batch', unit: 'bytes', value: bytes.length, baseline: 'same data as JSON', baselineValue: json.length, lowerIsBetter: true });

@@ -1,5 +1,5 @@
 // Validation of one uplink MQTT message: topic kind, decode + bounds, device id binding. Pure.
-import { decodeDeviceBatch, encodeDeviceBatch, type Limits, type ReasonCode, validateDeviceBatch, resolveLimits } from '@fleetwire/proto';
+import { checkDeviceBatch, encodeDeviceBatch, type Limits, type ReasonCode, validateDeviceBatch, resolveLimits } from '@fleetwire/proto';
 import { partnerJsonToBatch } from './partner-json.js';
 
 /** Reasons a message is dead-lettered: the codec's reasons plus the gateway's own. */
@@ -28,7 +28,8 @@ export type UplinkResult = AcceptedUplink | RejectedUplink;
 export function validateUplink(kind: string, topicDeviceId: string, payload: Uint8Array, limitsIn?: Partial<Limits>, nowMs: number = Date.now()): UplinkResult {
   const limits = resolveLimits(limitsIn);
   if (kind === 'batch') {
-    const r = decodeDeviceBatch(payload, { limits, nowMs });
+    // One pass over the bytes when they are plainly valid; the full decode (and its reasons) otherwise.
+    const r = checkDeviceBatch(payload, { limits, nowMs });
     if (!r.ok) return { ok: false, code: r.error.code, reason: r.error.message };
     const b = r.value;
     if (b.deviceId !== topicDeviceId) {
