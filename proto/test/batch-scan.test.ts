@@ -128,7 +128,7 @@ describe('scanDeviceBatch', () => {
     );
     fc.assert(
       fc.property(edit, (e) => {
-        const b = { ...sampleBatch(), events: [] } as { gps: Cols & { baseTimeMs: number }; accel: Cols & { baseTimeMs: number; rateHz: number } };
+        const b = { ...sampleBatch(), events: [] } as unknown as { gps: Cols & { baseTimeMs: number }; accel: Cols & { baseTimeMs: number; rateHz: number } };
         if (e.kind === 'value') {
           const [track, name, isRunning, bounds] = e.target;
           const c = (b as unknown as Record<string, Cols>)[track]![name]!;

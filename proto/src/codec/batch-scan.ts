@@ -9,6 +9,7 @@
 // rejected payload always gets exactly the error it got before, and the scan only has to be right
 // about what it accepts (a property test compares it with the full decode on random and mutated input).
 import { decodeDeviceBatch, type DecodeOptions } from './batch.js';
+import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_CHARS, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 
@@ -19,17 +20,9 @@ export interface BatchIdentity {
   seq: number;
 }
 
-const LAT_MAX = 90e7;
-const LON_MAX = 180e7;
-const SPEED_MAX_CMS = 20_000;
-const ACCEL_MAX_MG = 200_000;
-const ALT_MIN_DM = -50_000;
-const ALT_MAX_DM = 200_000;
-const RATE_MAX_HZ = 10_000;
-
-// Bytes allowed in device_id / boot_id: [A-Za-z0-9._:-] (validateId), so ASCII decoding is exact.
+// Bytes allowed in device_id / boot_id (validateId's characters, all ASCII, so byte-wise decoding is exact).
 const ID_BYTE = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-') ID_BYTE[c.charCodeAt(0)] = 1;
+for (const c of ID_CHARS) ID_BYTE[c.charCodeAt(0)] = 1;
 
 /** Thrown inside the scan for "not sure"; never escapes it. */
 const UNSURE = Symbol('unsure');
@@ -205,8 +198,8 @@ function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: n
   running(b, col(3), LAT_MAX);
   running(b, col(4), LON_MAX);
   range(b, col(5), -1, SPEED_MAX_CMS);
-  range(b, col(6), -1, 35_999);
-  range(b, col(7), 0, 100_000);
+  range(b, col(6), -1, HEADING_MAX_CDEG);
+  range(b, col(7), 0, HDOP_MAX_C);
   range(b, col(8), ALT_MIN_DM, ALT_MAX_DM);
 }
 

@@ -1,18 +1,11 @@
 // Bounds validation of a decoded DeviceBatch. Pure; returns the first problem found.
 import { fleetwire } from '../generated/fleetwire.js';
 import { CodecError } from './errors.js';
+import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
 import type { Limits } from './limits.js';
 
 type IDeviceBatch = fleetwire.v1.IDeviceBatch;
 
-const ID_RE = /^[A-Za-z0-9._:-]+$/;
-const LAT_MAX = 90e7;
-const LON_MAX = 180e7;
-const SPEED_MAX_CMS = 20_000; // 720 km/h: beyond any road vehicle, catches unit bugs
-const ACCEL_MAX_MG = 200_000; // 200 g: crash sensors saturate well below
-const ALT_MIN_DM = -50_000;
-const ALT_MAX_DM = 200_000;
-const RATE_MAX_HZ = 10_000;
 
 export function validateId(what: string, id: unknown, limits: Limits): CodecError | null {
   if (typeof id !== 'string' || id.length === 0) return new CodecError('missing_field', `${what} is missing`);
@@ -79,8 +72,8 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
       checkRunningRange('gps', 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
       checkRunningRange('gps', 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
       checkRange('gps', 'speed_cms', g.speedCms, -1, SPEED_MAX_CMS) ??
-      checkRange('gps', 'heading_cdeg', g.headingCdeg, -1, 35_999) ??
-      checkRange('gps', 'hdop_c', g.hdopC, 0, 100_000) ??
+      checkRange('gps', 'heading_cdeg', g.headingCdeg, -1, HEADING_MAX_CDEG) ??
+      checkRange('gps', 'hdop_c', g.hdopC, 0, HDOP_MAX_C) ??
       checkRange('gps', 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM);
     if (e) return e;
   }
