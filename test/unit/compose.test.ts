@@ -106,6 +106,7 @@ describe('docker-compose.yml', () => {
       expect(String(env.FW_GATEWAY_TOKEN_SECRET)).toMatch(/^\$\{FW_GATEWAY_TOKEN_SECRET:-.+\}$/);
     }
     expect(svc('gateway').environment?.FW_GATEWAY_HOST).toBe('0.0.0.0');
+    expect(svc('gateway').environment?.NODE_OPTIONS).toBe('--max-semi-space-size=64');
   });
 
   it('names only FW_GATEWAY_* / FW_KAFKA_* variables that the gateway source reads', () => {
