@@ -181,3 +181,24 @@ describe('scanDeviceBatch', () => {
     );
   });
 });
+
+describe('checkDeviceBatch', () => {
+  it('falls back to the full decode when the scan itself fails', () => {
+    // Bytes whose first read of one index throws stand in for a scan bug (the scan reads first, the
+    // decoder after it): the verdict must then come from the decoder.
+    const good = encodeDeviceBatch({ ...sampleBatch(), events: [] });
+    let armed = true;
+    const trap = new Proxy(good, {
+      get(target, prop) {
+        if (armed && prop === '3') {
+          armed = false;
+          throw new Error('scan bug');
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(checkDeviceBatch(trap, { limits, nowMs: NOW })).toMatchObject({ ok: true, value: { deviceId: 'dev-0001', seq: 42 } });
+    expect(armed).toBe(false); // the scan did hit the trap
+  });
+});

@@ -265,7 +265,12 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
 export function checkDeviceBatch(bytes: Uint8Array, opts: DecodeOptions = {}): Result<BatchIdentity> {
   const limits = resolveLimits(opts.limits);
   const nowMs = opts.nowMs ?? Date.now();
-  const fast = bytes ? scanDeviceBatch(bytes, limits, nowMs) : null;
+  let fast: BatchIdentity | null = null;
+  try {
+    fast = bytes ? scanDeviceBatch(bytes, limits, nowMs) : null;
+  } catch {
+    // The scan is only a shortcut: should it ever fail on some input, the full decode decides.
+  }
   if (fast) return ok(fast);
   const r = decodeDeviceBatch(bytes, { limits, nowMs });
   if (!r.ok) return r;
