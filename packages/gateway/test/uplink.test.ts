@@ -126,6 +126,35 @@ describe('MicroBatcher', () => {
     expect(maxInFlight).toBe(1);
   });
 
+  it('gates: the batch waits for them before sending, leaves out items whose gate says no, and keeps the order', async () => {
+    const sent: number[][] = [];
+    const b = new MicroBatcher<number>({ lingerMs: 5, maxBatch: 100, send: async (xs) => void sent.push([...xs]) });
+    let open!: (v: boolean) => void;
+    const slow = new Promise<boolean>((r) => (open = r));
+    const results = [
+      b.add(1, Promise.resolve(true)),
+      b.add(2, Promise.resolve(false)),
+      b.add(3, slow), // the batch cannot go before this answer
+      b.add(4), // no gate: always sent
+      b.add(5, Promise.reject(new Error('lookup failed'))), // in doubt: sent
+    ];
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent).toEqual([]); // linger is over, but item 3's gate is still open
+    open(true);
+    expect(await Promise.all(results)).toEqual([true, false, true, true, true]);
+    expect(sent).toEqual([[1, 3, 4, 5]]);
+    // A batch whose every gate says no makes no send at all.
+    expect(await Promise.all([b.add(6, Promise.resolve(false)), b.add(7, Promise.resolve(false))])).toEqual([false, false]);
+    expect(sent).toEqual([[1, 3, 4, 5]]);
+  });
+
+  it('a failed send rejects the gated items of its batch too', async () => {
+    const b = new MicroBatcher<number>({ lingerMs: 1, maxBatch: 10, send: async () => Promise.reject(new Error('kafka down')) });
+    const r = await Promise.allSettled([b.add(1, Promise.resolve(true)), b.add(2, Promise.resolve(false))]);
+    expect(r[0]).toMatchObject({ status: 'rejected', reason: { message: 'kafka down' } });
+    expect(r[1]).toEqual({ status: 'fulfilled', value: false }); // left out before the send: nothing to fail
+  });
+
   it('after a send, a partial batch still lingers (steady load -> fewer, larger sends); a full one goes at once; close flushes', async () => {
     const sizes: number[] = [];
     const b = new MicroBatcher<number>({
@@ -136,7 +165,7 @@ describe('MicroBatcher', () => {
         await new Promise((r) => setTimeout(r, 3));
       },
     });
-    const adds: Promise<void>[] = [];
+    const adds: Promise<boolean>[] = [];
     for (let i = 0; i < 60; i++) {
       adds.push(b.add(i));
       await new Promise((r) => setTimeout(r, 2));
@@ -171,7 +200,7 @@ describe('MicroBatcher', () => {
     const rs = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => b.add(i)));
     expect(rs.every((r) => r.status === 'rejected')).toBe(true);
     fail = false;
-    await expect(b.add(6)).resolves.toBeUndefined();
+    await expect(b.add(6)).resolves.toBe(true);
   });
 
   it('times out unacknowledged batches and rejects adds after close', async () => {

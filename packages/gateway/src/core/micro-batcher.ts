@@ -1,5 +1,9 @@
 // Linger-based micro-batching with exactly one flush in flight, so items reach the sink in the order
 // they were added. Each add() resolves when the batch holding the item is acknowledged.
+// An item may carry a gate: a pending decision whether to send it at all (the gateway's dedupe lookup).
+// The item takes its place in the order at once; the batch waits for its gates just before it is sent
+// and leaves out the items whose gate said no. So the lookup overlaps the linger and the previous send
+// instead of coming before them.
 
 export interface MicroBatcherOptions<T> {
   /** How long to wait for more items after the first one arrives. */
@@ -16,9 +20,11 @@ export interface MicroBatcherOptions<T> {
 
 interface Pending<T> {
   item: T;
+  /** Resolves true to send the item, false to leave it out (add() then resolves false). */
+  gate: Promise<boolean> | undefined;
   /** performance.now() when added. */
   at: number;
-  resolve: () => void;
+  resolve: (sent: boolean) => void;
   reject: (e: Error) => void;
 }
 
@@ -45,10 +51,14 @@ export class MicroBatcher<T> {
     return this.queue.length;
   }
 
-  add(item: T): Promise<void> {
+  /**
+   * Queues `item`. Resolves true once the batch holding it is acknowledged, or false if its `gate` resolved
+   * false (the item was left out). A gate that rejects counts as true: when in doubt, send.
+   */
+  add(item: T, gate?: Promise<boolean>): Promise<boolean> {
     if (this.closed) return Promise.reject(new BatcherClosedError('sink is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject, at: performance.now() });
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ item, gate: gate?.catch(() => true), resolve, reject, at: performance.now() });
       this.queuedBytes += this.o.weight?.(item) ?? 0;
       if (this.full()) this.kick(0);
       else this.kick(this.o.lingerMs);
@@ -122,20 +132,28 @@ export class MicroBatcher<T> {
     return batch;
   }
 
-  private async sendOne(batch: Pending<T>[]): Promise<void> {
+  private async sendOne(taken: Pending<T>[]): Promise<void> {
+    let batch = taken;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const settle = (err: Error | null) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      for (const p of batch) (err ? p.reject(err) : p.resolve());
+      for (const p of batch) (err ? p.reject(err) : p.resolve(true));
     };
     if (this.o.ackTimeoutMs) {
       timer = setTimeout(() => settle(new SinkTimeoutError(`sink did not acknowledge within ${this.o.ackTimeoutMs} ms`)), this.o.ackTimeoutMs);
     }
     try {
-      await this.o.send(batch.map((p) => p.item));
+      let send = batch;
+      if (batch.some((p) => p.gate)) {
+        const keep = await Promise.all(batch.map((p) => p.gate ?? true));
+        send = batch.filter((_, i) => keep[i]);
+        for (let i = 0; i < batch.length; i++) if (!keep[i]) batch[i]!.resolve(false);
+        batch = send;
+      }
+      if (send.length > 0) await this.o.send(send.map((p) => p.item));
       settle(null);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));

@@ -6,7 +6,7 @@ import type { BoundCounter, GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/uplink.js';
-import type { DedupeStore } from '../redis/dedupe.js';
+import type { ClaimResult, DedupeStore } from '../redis/dedupe.js';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
@@ -47,7 +47,7 @@ export class UplinkPipeline {
   private readonly dead: MicroBatcher<SinkRecord>;
   readonly inflight: Semaphore;
   /** Keys being sent by this process: a resend while the original is in flight waits for its outcome. */
-  private readonly local = new Map<string, Promise<void>>();
+  private readonly local = new Map<string, Promise<boolean>>();
   private readonly limits: Limits;
   private readonly outcome: Record<UplinkOutcome, BoundCounter>;
 
@@ -85,9 +85,9 @@ export class UplinkPipeline {
   }
 
   /**
-   * Runs one message. Validation and the dedupe lookup start at once (so a client's messages overlap
-   * their Redis round trips); the message then waits for `turn` (the previous message of the same
-   * client being admitted) before it takes its place in the sink order, and calls `admitted`.
+   * Runs one message. Validation and the dedupe lookup start at once; the message then waits for `turn`
+   * (the previous message of the same client being admitted), takes its place in the sink order with the
+   * lookup as its gate (the batch leaves it out if it was acknowledged before), and calls `admitted`.
    * Resolves when the message may be acknowledged; rejects when the sink failed (do not acknowledge).
    */
   async process(ctx: UplinkContext, payload: Uint8Array, turn: Promise<void>, admitted: () => void): Promise<UplinkOutcome> {
@@ -107,20 +107,23 @@ export class UplinkPipeline {
         return 'rejected';
       }
       const key = dedupeKey(ctx.tenant, v);
-      const claim = this.dedupe ? await this.dedupe.claim(key) : 'new';
+      // The dedupe lookup is not awaited here: the message takes its place in the batch at once and the
+      // batch waits for the answer just before it is sent (overlapping the linger and the previous send).
+      let claim: ClaimResult = 'new';
+      const lookup = this.dedupe?.claim(key);
       await turn;
       const running = this.local.get(key);
       if (running) {
         admitted();
+        lookup?.catch(() => undefined);
         await running; // throws if the original failed: the resend is then not acknowledged either
         this.outcome.duplicate.inc();
         return 'duplicate';
       }
-      if (claim === 'done') {
-        admitted();
-        this.outcome.duplicate.inc();
-        return 'duplicate';
-      }
+      const gate = lookup?.then((c) => {
+        claim = c;
+        return c !== 'done';
+      });
       const value = encodeTelemetryRecord(
         {
           tenant: ctx.tenant,
@@ -133,11 +136,15 @@ export class UplinkPipeline {
         },
         v.raw,
       );
-      const sent = this.telemetry.add({ tenant: ctx.tenant, key: v.deviceId, value });
+      const sent = this.telemetry.add({ tenant: ctx.tenant, key: v.deviceId, value }, gate);
       this.local.set(key, sent);
       admitted();
       try {
-        await sent;
+        if (!(await sent)) {
+          // Already acknowledged before (here or by another gateway): left out of the batch.
+          this.outcome.duplicate.inc();
+          return 'duplicate';
+        }
       } catch (e) {
         if (claim === 'new') await this.dedupe?.release(key);
         throw e;
