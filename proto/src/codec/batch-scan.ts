@@ -9,7 +9,7 @@
 // rejected payload always gets exactly the error it got before, and the scan only has to be right
 // about what it accepts (a property test compares it with the full decode on random and mutated input).
 import { decodeDeviceBatch, type DecodeOptions } from './batch.js';
-import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_CHARS, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
+import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 
@@ -20,9 +20,10 @@ export interface BatchIdentity {
   seq: number;
 }
 
-// Bytes allowed in device_id / boot_id (validateId's characters, all ASCII, so byte-wise decoding is exact).
+// Bytes allowed in device_id / boot_id: the ASCII characters validateId's ID_RE accepts (it accepts no
+// others, so byte-wise decoding is exact).
 const ID_BYTE = new Uint8Array(256);
-for (const c of ID_CHARS) ID_BYTE[c.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++) if (ID_RE.test(String.fromCharCode(c))) ID_BYTE[c] = 1;
 
 /** Thrown inside the scan for "not sure"; never escapes it. */
 const UNSURE = Symbol('unsure');
@@ -36,37 +37,18 @@ class Cursor {
   ) {
     this.pos = pos;
   }
-  /** uint32 varint as protobufjs reads it; longer than 5 bytes -> unsure. */
+  /** uint32 varint as protobufjs reads it (bits past 32 in the 5th byte ignored); longer than 5 bytes -> unsure. */
   u32(): number {
-    const b = this.b;
-    let p = this.pos;
-    if (p >= this.end) throw UNSURE;
-    let c = b[p++]!;
-    let v = c & 127;
-    if (c >= 128) {
-      if (p >= this.end) throw UNSURE;
-      c = b[p++]!;
-      v |= (c & 127) << 7;
-      if (c >= 128) {
-        if (p >= this.end) throw UNSURE;
-        c = b[p++]!;
-        v |= (c & 127) << 14;
-        if (c >= 128) {
-          if (p >= this.end) throw UNSURE;
-          c = b[p++]!;
-          v |= (c & 127) << 21;
-          if (c >= 128) {
-            if (p >= this.end) throw UNSURE;
-            c = b[p++]!;
-            if (c >= 128) throw UNSURE;
-            v |= (c & 15) << 28;
-          }
-        }
-      }
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.end) throw UNSURE;
+      const c = this.b[this.pos++]!;
+      v |= (shift === 28 ? c & 15 : c & 127) << shift;
+      if (c < 128) return v >>> 0;
     }
-    this.pos = p;
-    return v >>> 0;
+    throw UNSURE;
   }
+
   sint32(): number {
     const v = this.u32();
     return ((v >>> 1) ^ -(v & 1)) | 0;
@@ -157,7 +139,7 @@ function range(b: Uint8Array, s: Span, min: number, max: number): void {
  * Reads one message's fields into `spans` (packed columns, by field number) and `scalars` (varints, by
  * field number). A field seen twice, a wire type other than expected, or an unknown field -> unsure.
  */
-function fields(c: Cursor, packed: number, scalarKinds: Record<number, 'u32' | 'sint64'>, spans: Span[], scalars: number[]): void {
+function fields(c: Cursor, packed: number, scalarKinds: ScalarKinds, spans: Span[], scalars: number[]): void {
   let seen = 0;
   while (c.pos < c.end) {
     const tag = c.u32();
@@ -180,12 +162,15 @@ function fields(c: Cursor, packed: number, scalarKinds: Record<number, 'u32' | '
 }
 
 const NONE: Span = [0, 0];
+type ScalarKinds = Readonly<Record<number, 'u32' | 'sint64'>>;
+const GPS_SCALARS: ScalarKinds = { 1: 'sint64' }; // base_time_ms
+const ACCEL_SCALARS: ScalarKinds = { 1: 'sint64', 2: 'u32' }; // base_time_ms, rate_hz
 
 function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 t_delta_ms, 3 lat, 4 lon, 5 speed, 6 heading, 7 hdop, 8 alt
-  fields(new Cursor(b, start, end), 0b1_1111_1100, { 1: 'sint64' }, spans, scalars);
+  fields(new Cursor(b, start, end), 0b1_1111_1100, GPS_SCALARS, spans, scalars);
   const col = (f: number) => spans[f] ?? NONE;
   const n = count(b, col(2));
   if (n > limits.maxSamplesPerTrack) throw UNSURE;
@@ -207,7 +192,7 @@ function accel(b: Uint8Array, start: number, end: number, limits: Limits, nowMs:
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 rate_hz, 3 t_delta_ms, 4 x, 5 y, 6 z
-  fields(new Cursor(b, start, end), 0b111_1000, { 1: 'sint64', 2: 'u32' }, spans, scalars);
+  fields(new Cursor(b, start, end), 0b111_1000, ACCEL_SCALARS, spans, scalars);
   const col = (f: number) => spans[f] ?? NONE;
   const n = count(b, col(3));
   if (n > limits.maxSamplesPerTrack) throw UNSURE;

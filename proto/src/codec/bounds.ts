@@ -3,7 +3,6 @@
 
 /** Characters of device_id and boot_id. */
 export const ID_RE = /^[A-Za-z0-9._:-]+$/;
-export const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-';
 export const LAT_MAX = 90e7;
 export const LON_MAX = 180e7;
 export const SPEED_MAX_CMS = 20_000; // 720 km/h: beyond any road vehicle, catches unit bugs
