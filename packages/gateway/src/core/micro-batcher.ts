@@ -133,7 +133,7 @@ export class MicroBatcher<T> {
   }
 
   private async sendOne(taken: Pending<T>[]): Promise<void> {
-    let batch = taken;
+    let batch = taken; // narrowed to the items whose gate said yes, before the send
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const settle = (err: Error | null) => {
@@ -146,14 +146,12 @@ export class MicroBatcher<T> {
       timer = setTimeout(() => settle(new SinkTimeoutError(`sink did not acknowledge within ${this.o.ackTimeoutMs} ms`)), this.o.ackTimeoutMs);
     }
     try {
-      let send = batch;
       if (batch.some((p) => p.gate)) {
         const keep = await Promise.all(batch.map((p) => p.gate ?? true));
-        send = batch.filter((_, i) => keep[i]);
         for (let i = 0; i < batch.length; i++) if (!keep[i]) batch[i]!.resolve(false);
-        batch = send;
+        batch = batch.filter((_, i) => keep[i]);
       }
-      if (send.length > 0) await this.o.send(send.map((p) => p.item));
+      if (batch.length > 0) await this.o.send(batch.map((p) => p.item));
       settle(null);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
