@@ -1,5 +1,6 @@
-// Dedupe window for (device_id, boot_id, seq). Redis SET NX PX (batched per event-loop turn) when available, an in-memory TTL LRU
-// otherwise (and whenever a Redis call fails), so SDK resends usually reach Kafka once.
+// Dedupe window for (device_id, boot_id, seq). Redis SET NX PX (batched per event-loop turn) when
+// available, an in-memory TTL LRU otherwise (and whenever a Redis call fails), so SDK resends usually
+// reach Kafka once.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TickBatcher } from '../../core/tick-batcher.js';
@@ -55,7 +56,7 @@ export interface RedisDedupeOptions {
   prefix?: string;
   /** Per-command timeout; beyond it the in-memory fallback answers. */
   commandTimeoutMs?: number;
-  /** Most keys per Redis call (claims and commits of one event-loop turn share a call). Default 500. */
+  /** Most keys per Redis call (the claims of one event-loop turn go in one call, its commits in another). Default 500. */
   maxBatch?: number;
   logger?: Logger;
 }
