@@ -8,6 +8,7 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createClient, type Durability, type SampleRecord } from '@fleetwire/device-sdk';
 import { report } from './lib.js';
+import { freePort } from './lib-brokers.js';
 
 // Loaded at run time so the bench bundle never inlines native or server modules.
 const load = (m: string): Promise<any> => import(m);
@@ -47,14 +48,6 @@ async function rawInsert(samples: SampleRecord[], durability: Durability): Promi
   const rate = (samples.length * 1000) / (performance.now() - t0);
   db.close();
   return rate;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
 }
 
 /** record() path: offline client (nothing listens), arrays of CHUNK samples awaited one after another. */

@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@fleetwire/device-sdk';
@@ -14,7 +13,7 @@ import { MemorySink } from '../src/adapters/memory-sink.js';
 import { ConfigError } from '../src/config.js';
 import { mintDeviceToken } from '../src/core/token.js';
 import { startGateway, type Gateway, type StartOptions } from '../src/gateway.js';
-import { batchBytes, connectDevice, connectRefused, quiet, SECRET, waitFor } from './helpers/fixtures.js';
+import { batchBytes, connectDevice, connectRefused, freePort, quiet, SECRET, waitFor } from './helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-gw-wss-'));
 const cert = join(dir, 'cert.pem');
@@ -38,18 +37,6 @@ function httpsGet(url: string, ca: Buffer | undefined): Promise<{ status: number
     });
     req.on('timeout', () => req.destroy(new Error('https request timed out')));
     req.on('error', reject);
-  });
-}
-
-/** Binds `port` (0 = any free one) on 127.0.0.1, closes it again and returns the port. */
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
   });
 }
 

@@ -57,11 +57,17 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-/** A loopback port nothing listens on (just closed). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/**
+ * Binds `port` (0 = any free one) on 127.0.0.1, closes it again and returns the port: a loopback port
+ * nothing listens on. Rejects if `port` cannot be bound (so it also checks that a port was let go).
+ */
+export function freePort(port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
 }
