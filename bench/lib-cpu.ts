@@ -58,11 +58,15 @@ const portOf = (url: string | undefined): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-/** The stack's Kafka and Redis processes (from FW_KAFKA_BROKERS / FW_REDIS_URL), when visible. */
+let pids: { kafka?: number; redis?: number } | undefined;
+
+/** The stack's Kafka and Redis processes (from FW_KAFKA_BROKERS / FW_REDIS_URL), when visible; looked up once per bench. */
 export function stackPids(): { kafka?: number; redis?: number } {
+  if (pids) return pids;
   const k = portOf(process.env.FW_KAFKA_BROKERS);
   const r = portOf(process.env.FW_REDIS_URL);
-  return { kafka: k ? pidListeningOn(k) : undefined, redis: r ? pidListeningOn(r) : undefined };
+  pids = { kafka: k ? pidListeningOn(k) : undefined, redis: r ? pidListeningOn(r) : undefined };
+  return pids;
 }
 
 export interface CpuSplit {
