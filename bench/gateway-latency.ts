@@ -1,9 +1,12 @@
 // Gateway latency at a fixed offered load (open loop, load from a separate process): publish->PUBACK
-// p50/p99 with PUBACK after the Kafka ack, against bare Aedes and Mosquitto at the same rate in the same run.
+// p50/p99 with PUBACK after the Kafka ack, against bare Aedes and Mosquitto at the same rate in the same run,
+// and against the Kafka path alone (kafkajs + the Kafka broker at the same rate, the gateway's linger and batch
+// size, no MQTT): the latency floor of any bridge that acknowledges after Kafka with kafkajs on this box.
 // The first 3 s of load warm up (JIT, first Kafka requests) and are left out. p99 per second of the run is
 // printed to stderr. Knobs: FW_BENCH_LAT_RATE (total msg/s, 5000), FW_BENCH_LAT_CLIENTS (500), FW_BENCH_LAT_SECS (10).
 import { report } from './lib.js';
 import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
+import { kafkaAtRate } from './lib-kafka-rate.js';
 import { runLoad, type LoadResult } from './lib-load.js';
 
 const RATE = Number(process.env.FW_BENCH_LAT_RATE ?? 5000);
@@ -27,9 +30,19 @@ async function offer(b: BenchBroker): Promise<LoadResult> {
 const bare = await offer(await startBareAedes());
 const mb = await startMosquitto();
 const mosq = mb ? await offer(mb) : undefined;
+const brokers = process.env.FW_KAFKA_BROKERS?.split(',');
+const gwDefaults = (await import('@fleetwire/gateway')).defaultConfig();
+// Right before the gateway run, so both meet a Kafka broker equally warm.
+const floor = brokers ? await kafkaAtRate({ brokers, rate: RATE, clients: CLIENTS, secs: SECS, warmupSec: WARMUP, lingerMs: gwDefaults.lingerMs, maxBatch: gwDefaults.maxBatch }) : undefined;
+if (floor) process.stderr.write(`Kafka path alone: p99 by second of the run (ms): ${floor.p99BySecond.join(' ')}\n`);
 const gb = await startBenchGateway();
 const gw = await offer(gb);
 const note = `${RATE} msg/s offered for ${SECS} s (after ${WARMUP} s warm-up) by ${CLIENTS} clients (open loop), sink=${gb.sink}; achieved ${Math.round(gw.rate)} msg/s`;
+if (floor) {
+  const fnote = `${note}; baseline: kafkajs idempotent producer alone at the same rate, linger ${gwDefaults.lingerMs} ms, up to ${gwDefaults.maxBatch} per request, no MQTT`;
+  report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p50, lowerIsBetter: true, note: fnote });
+  report({ bench: 'gateway-latency', metric: `publish->PUBACK p99 @${RATE}/s`, unit: 'ms', value: gw.p99, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p99, lowerIsBetter: true, note: fnote });
+}
 for (const [name, base] of [['bare Aedes', bare], ['Mosquitto', mosq]] as const) {
   if (!base) continue;
   report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: `${name}, same rate`, baselineValue: base.p50, lowerIsBetter: true, note });
