@@ -1,7 +1,8 @@
 // The backend half of `npm start`: gateway + log + real-time scorer + database + cache in one process.
 // Embedded by default (an in-process log in place of Kafka, PGlite in place of Postgres, an in-memory
 // cache in place of Redis); with FW_KAFKA_BROKERS and FW_DATABASE_URL set, the same wiring uses the
-// real servers (and Redis when FW_REDIS_URL is set).
+// real servers (and Redis when FW_REDIS_URL is set), configured by the scoring service's environment
+// (FW_SCORING_TOPIC, FW_TOPIC_*, FW_SCORING_GROUP, FW_DB_SCHEMA, FW_MODEL_VERSION; see packages/scoring).
 import { randomBytes } from 'node:crypto';
 import { decodeTelemetryRecord, gpsColumns, KAFKA_TOPICS } from '@fleetwire/proto';
 import { startGateway, type Gateway, type SinkRecord, type TelemetrySink } from '@fleetwire/gateway';
@@ -10,12 +11,14 @@ import {
   createPgDb,
   createPgliteDb,
   createRedisCache,
+  ensureTopics,
   KafkaPublisher,
   KafkaSource,
   loadModel,
   MemoryCache,
   MemoryLog,
   migrate,
+  readEnv,
   startRealtimeScorer,
   type Cache,
   type Db,
@@ -72,8 +75,11 @@ export interface EmbeddedStack {
   model: RiskModel;
   /** The embedded log (null with real Kafka). */
   log: MemoryLog | null;
-  /** Closes every trip still open (end of the demo) and waits for the scorer to catch up. */
-  settle(): Promise<void>;
+  /**
+   * Waits until the scorer has handled everything in the log (up to 60 s), then closes every trip still
+   * open (end of the demo). False when the scorer had not caught up in time.
+   */
+  settle(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -85,17 +91,22 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
   const tokenSecret = env.FW_GATEWAY_TOKEN_SECRET ?? randomBytes(24).toString('base64url');
 
   let log: MemoryLog | null = null;
-  let source: RecordSource;
+  let source: RecordSource & { drained(ms?: number): Promise<boolean> };
   let publisher: Publisher & { close?: () => Promise<void> };
   let sink: TelemetrySink | undefined;
   let db: Db;
   let cache: Cache;
+  let topics: { telemetry: string; emit: Partial<ReturnType<typeof readEnv>['topics']> } = { telemetry: KAFKA_TOPICS.telemetry, emit: {} };
   if (servers) {
-    const kafka = createKafka({ brokers, clientId: 'fw-demo' });
-    source = new KafkaSource(kafka, { topic: KAFKA_TOPICS.telemetry, groupId: env.FW_SCORING_GROUP ?? 'fw-scoring-rt' });
+    const cfg = readEnv(env, { kafka: true });
+    const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'fw-demo' });
+    // Before the consumer subscribes: a topic it auto-creates would get the broker's default partitions.
+    await ensureTopics(kafka, [cfg.topic, ...Object.values(cfg.topics)], Number(env.FW_KAFKA_PARTITIONS ?? 3));
+    topics = { telemetry: cfg.topic, emit: cfg.topics };
+    source = new KafkaSource(kafka, { topic: cfg.topic, groupId: cfg.groupId });
     publisher = new KafkaPublisher(kafka);
-    db = await createPgDb(env.FW_DATABASE_URL!, { schema: env.FW_DB_SCHEMA ?? 'public' });
-    cache = env.FW_REDIS_URL ? createRedisCache(env.FW_REDIS_URL) : new MemoryCache();
+    db = await createPgDb(cfg.databaseUrl, { schema: cfg.dbSchema });
+    cache = cfg.redisUrl ? createRedisCache(cfg.redisUrl) : new MemoryCache();
   } else {
     log = new MemoryLog();
     source = log.source(KAFKA_TOPICS.telemetry, { maxBatch: 200 });
@@ -114,12 +125,14 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
     model,
     logger,
     core: o.idleEndMs ? { idleEndMs: o.idleEndMs } : {},
+    topics: topics.emit,
     sweepIntervalMs: 0,
   });
   const gateway = await startGateway({
     sink,
     kafkaBrokers: servers ? brokers : [],
     redisUrl: servers ? (env.FW_REDIS_URL ?? null) : null,
+    topics: { telemetry: topics.telemetry, deadletter: topics.emit.deadletter ?? KAFKA_TOPICS.deadletter },
     databaseUrl: null,
     tokenSecrets: [tokenSecret],
     host: '127.0.0.1',
@@ -129,10 +142,6 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
   });
   const mqttUrl = `mqtt://127.0.0.1:${gateway.ports.mqtt}`;
 
-  const drained = async () => {
-    if (log) await (source as ReturnType<MemoryLog['source']>).drained(60_000);
-    else await new Promise((r) => setTimeout(r, 3000));
-  };
   return {
     mode: servers ? 'servers' : 'embedded',
     gateway,
@@ -144,9 +153,10 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
     model,
     log,
     async settle() {
-      await drained();
+      const caughtUp = await source.drained(60_000);
       // Far in the future: every open trip counts as idle and is closed and scored.
       await scorer.sweep(Date.now() + 365 * 86_400_000);
+      return caughtUp;
     },
     async close() {
       await gateway.close();

@@ -35,6 +35,8 @@ export interface RecordSource {
   stop(): Promise<void>;
   /** False while the source cannot deliver (e.g. a crashed consumer being restarted). */
   healthy?(): boolean;
+  /** True once every record in the log when called has been handled and committed; false after ms. */
+  drained?(ms?: number): Promise<boolean>;
 }
 
 export interface OutMessage {

@@ -32,7 +32,7 @@ export class KafkaSource implements RecordSource {
   restarts = 0;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     readonly opts: KafkaSourceOptions,
   ) {
     this.consumer = kafka.consumer({
@@ -74,6 +74,30 @@ export class KafkaSource implements RecordSource {
   /** Lag per "topic/partition" as of the last batch seen. */
   lag(): Map<string, number> {
     return this.lags;
+  }
+
+  /**
+   * True once the group has committed every record the topic held when this was called (each partition's
+   * committed offset reached its high watermark of that moment); false when ms pass first. For "wait until
+   * the scorer caught up" (demo, tests, drains) without guessing a delay.
+   */
+  async drained(ms = 30_000, everyMs = 100): Promise<boolean> {
+    const end = Date.now() + ms;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const marks = await admin.fetchTopicOffsets(this.opts.topic);
+      while (Date.now() < end) {
+        const [mine] = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.topic] });
+        const committed = new Map((mine?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        // -1: nothing committed yet. An empty partition (low == high) has nothing to wait for.
+        if (marks.every((m) => BigInt(m.high) <= BigInt(m.low) || (committed.get(m.partition) ?? -1n) >= BigInt(m.high))) return true;
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async start(handler: (batch: SourceBatch, ctl: BatchControl) => Promise<void>): Promise<void> {
