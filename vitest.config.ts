@@ -9,6 +9,7 @@ const alias = {
   '@fleetwire/device-sdk': src('./packages/device-sdk/src/index.ts'),
   '@fleetwire/gateway': src('./packages/gateway/src/index.ts'),
   '@fleetwire/scoring': src('./packages/scoring/src/index.ts'),
+  '@fleetwire/test-kit': src('./packages/test-kit/src/index.ts'),
 };
 
 const roots = ['proto', 'packages/*', 'firmware-sim', 'bench', 'test'];

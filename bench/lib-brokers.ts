@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@fleetwire/test-kit';
 import type { LoadClient } from './lib-load.js';
 
 const load = (m: string): Promise<any> => import(m);
@@ -24,13 +25,6 @@ export interface BenchBroker {
   pid?: number;
 }
 
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** Device clients for a broker: unique ids per run, topic fw/<tenant>/<id>/up/batch. */
 export function benchClients(b: BenchBroker, n: number, tag: string): LoadClient[] {

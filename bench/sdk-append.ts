@@ -8,7 +8,7 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createClient, type Durability, type SampleRecord } from '@fleetwire/device-sdk';
 import { report } from './lib.js';
-import { freePort } from './lib-brokers.js';
+import { freePort } from '@fleetwire/test-kit';
 
 // Loaded at run time so the bench bundle never inlines native or server modules.
 const load = (m: string): Promise<any> => import(m);

@@ -4,18 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
+import { stackEnv, uniq } from '@fleetwire/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStack, type EmbeddedStack } from '../src/demo/embedded-stack.js';
 import { driverSummary, scoreValues, tripPoints } from '../src/demo/summary.js';
 import { runFleet } from '../src/runner.js';
 
-const { FW_KAFKA_BROKERS, FW_DATABASE_URL, FW_REDIS_URL } = process.env;
-if (!FW_KAFKA_BROKERS || !FW_DATABASE_URL || !FW_REDIS_URL) throw new Error('integration tests need FW_KAFKA_BROKERS, FW_DATABASE_URL, FW_REDIS_URL (eval "$(bash scripts/stack env)")');
-const id = `demosrv${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+const servers = stackEnv();
+const id = uniq('demosrv');
 const env = {
-  FW_KAFKA_BROKERS,
-  FW_DATABASE_URL,
-  FW_REDIS_URL,
+  FW_KAFKA_BROKERS: servers.brokers.join(','),
+  FW_DATABASE_URL: servers.databaseUrl,
+  FW_REDIS_URL: servers.redisUrl,
   FW_SCORING_TOPIC: `fw.telemetry.v1.${id}`,
   FW_TOPIC_TRIPS: `fw.trips.v1.${id}`,
   FW_TOPIC_SCORES: `fw.scores.v1.${id}`,

@@ -1,8 +1,8 @@
-// Shared test helpers: stack env, unique names, bounded polling and free ports come from scoring's
-// integration helpers (one copy); the rest is for the system tests only.
-import { until as pollUntil } from '../../packages/scoring/test/int-helpers.js';
+// Shared test helpers: stack env, unique names, bounded polling and free ports come from
+// @fleetwire/test-kit (one copy for every workspace); the rest is for the system tests only.
+import { until as pollUntil } from '@fleetwire/test-kit';
 
-export { freePort, stackEnv, uniq, type StackEnv } from '../../packages/scoring/test/int-helpers.js';
+export { freePort, stackEnv, uniq, type StackEnv } from '@fleetwire/test-kit';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

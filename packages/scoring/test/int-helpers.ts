@@ -1,53 +1,12 @@
-// Integration-test helpers: env, unique names, bounded polling, free ports, a private throwaway Postgres.
-// The root system tests (test/helpers/env.ts) use these too.
+// Integration-test helpers: a private throwaway Postgres; env, unique names, bounded polling and free
+// ports come from @fleetwire/test-kit (re-exported here for the tests that import them from this file).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@fleetwire/test-kit';
 
-export interface StackEnv {
-  brokers: string[];
-  databaseUrl: string;
-  redisUrl: string;
-}
-
-export function stackEnv(): StackEnv {
-  const brokers = process.env.FW_KAFKA_BROKERS;
-  const databaseUrl = process.env.FW_DATABASE_URL;
-  const redisUrl = process.env.FW_REDIS_URL;
-  if (!brokers || !databaseUrl || !redisUrl) throw new Error('integration tests need FW_KAFKA_BROKERS, FW_DATABASE_URL, FW_REDIS_URL (eval "$(bash scripts/stack env)")');
-  return { brokers: brokers.split(','), databaseUrl, redisUrl };
-}
-
-export const uniq = (p: string): string => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-
-/** Polls fn until it returns a truthy value or ms pass (then throws naming `what` and the last error). */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, every));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, stackEnv, uniq, until, type StackEnv } from '@fleetwire/test-kit';
 
 /** A private Postgres (own data dir and port) for fault tests: it gets stopped and started. */
 export class PrivatePostgres {

@@ -1,5 +1,4 @@
 import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
-import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { mintDeviceToken } from '../../src/core/token.js';
 
@@ -57,17 +56,4 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-/**
- * Binds `port` (0 = any free one) on 127.0.0.1, closes it again and returns the port: a loopback port
- * nothing listens on. Rejects if `port` cannot be bound (so it also checks that a port was let go).
- */
-export function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
+export { freePort } from '@fleetwire/test-kit';

@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { uniq } from '@fleetwire/test-kit';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 
-export function stackEnv(): { brokers: string[]; redisUrl: string; databaseUrl: string } {
-  const b = process.env.FW_KAFKA_BROKERS;
-  const r = process.env.FW_REDIS_URL;
-  const d = process.env.FW_DATABASE_URL;
-  if (!b || !r || !d) throw new Error('integration tests need FW_KAFKA_BROKERS, FW_REDIS_URL, FW_DATABASE_URL (eval "$(bash scripts/stack env)")');
-  return { brokers: b.split(','), redisUrl: r, databaseUrl: d };
-}
-
-export const uniq = (p: string) => `${p}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+export { stackEnv, uniq } from '@fleetwire/test-kit';
 
 export interface Consumed {
   key: string;
