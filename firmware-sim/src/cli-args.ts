@@ -32,6 +32,8 @@ export interface RunArgs {
   json: boolean;
   ca?: string;
   insecure: boolean;
+  /** Worker threads the fleet is split over (device i in thread i % workers). */
+  workers: number;
 }
 
 export interface ExportArgs {
@@ -141,7 +143,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   const flags = splitFlags(rest);
   if (flags.has('help')) return { command: 'help' };
   if (command === 'run') {
-    take(flags, ['devices', 'speedup', 'duration', 'gateway', 'tenant', 'data-dir', 'token-secret', 'token-ttl', 'password', 'replay', 'churn', 'offline', 'seed', 'profiles', 'accel-hz', 'gps-hz', 'centre', 'prefix', 'drain-timeout', 'json', 'ca', 'insecure']);
+    take(flags, ['devices', 'speedup', 'duration', 'gateway', 'tenant', 'data-dir', 'token-secret', 'token-ttl', 'password', 'replay', 'churn', 'offline', 'seed', 'profiles', 'accel-hz', 'gps-hz', 'centre', 'prefix', 'drain-timeout', 'json', 'ca', 'insecure', 'workers']);
     const gateway = flags.get('gateway') ?? env.FW_GATEWAY_URL ?? 'mqtt://127.0.0.1:1883';
     try {
       parseGatewayUrl(gateway);
@@ -188,6 +190,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       json: flags.has('json'),
       ca: flags.get('ca'),
       insecure: flags.has('insecure'),
+      workers: int(flags, 'workers', 1, 1, 64),
     };
   }
   if (command === 'export') {
@@ -235,6 +238,7 @@ export const USAGE = `fleetwire-sim — simulated fleet of fleetwire devices
     --offline D           every device goes offline once for D (real time), at a random moment
     --seed S, --profiles calm:0.3,normal:0.5,aggressive:0.1,speeder:0.1, --accel-hz 10..50, --gps-hz,
     --centre lat,lon, --prefix sim-, --drain-timeout 60s, --ca FILE, --insecure, --json
+    --workers N           split the fleet over N threads (one core each; default 1)
   fleetwire-sim export [--format gpx|csv] [--profile P] [--duration 5m] [--seed S] [--accel] [--out FILE]
                                  write one synthetic drive as GPX or CSV
   fleetwire-sim demo [--devices 12] [--speedup 240] [--duration 40m] [--report FILE] [--seed S]

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** fleetwire-sim command line: run | export | demo | help. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { CliError, parseCli, USAGE, type DemoArgs, type ExportArgs, type RunArgs } from './cli-args.js';
-import { runFleet, type Credentials, type FleetOptions } from './runner.js';
+import { runFleet } from './runner.js';
+import { runFleetInWorkers } from './fleet-workers.js';
+import { fleetOptionsFromArgs } from './run-options.js';
 import { formatSummary, progressLine, type FleetProgress, type FleetSummary } from './summary.js';
-import { loadRecording } from './load-recording.js';
 import { exportDrive } from './export.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -30,42 +31,10 @@ async function doExport(a: ExportArgs): Promise<number> {
 }
 
 async function doRun(a: RunArgs): Promise<number> {
-  const replay = a.replay ? await loadRecording(a.replay) : undefined;
-  let credentialsFor: ((id: string) => Credentials) | undefined;
-  if (a.tokenSecret) {
-    const { mintDeviceToken } = await import('@fleetwire/gateway');
-    const secret = a.tokenSecret;
-    credentialsFor = (id) => ({ username: id, password: mintDeviceToken({ tenant: a.tenant, deviceId: id, secret, ttlSec: a.tokenTtlSec }) });
-  } else if (a.password !== undefined) {
-    const tpl = a.password;
-    credentialsFor = (id) => ({ username: id, password: tpl.replaceAll('{id}', id) });
-  }
-  const tls: NonNullable<FleetOptions['client']>['tls'] = {};
-  if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new CliError(`cannot read --ca ${a.ca}: ${e.message}`)));
-  if (a.insecure) tls.rejectUnauthorized = false;
+  // Built here even with --workers (each thread builds its own): bad --replay/--ca files fail as usage errors.
+  const options = await fleetOptionsFromArgs(a);
   const summary = await withProgress(a.durationMs, a.json, (onProgress, signal) =>
-    runFleet({
-      devices: a.devices,
-      speedup: a.speedup,
-      durationMs: a.durationMs,
-      gatewayUrl: a.gateway,
-      tenant: a.tenant,
-      dataDir: a.dataDir,
-      credentialsFor,
-      replay,
-      churn: a.churn,
-      offlineMs: a.offlineMs,
-      seed: a.seed,
-      deviceIdPrefix: a.prefix,
-      profileMix: a.profiles,
-      accelRateHz: a.accelHz,
-      gpsRateHz: a.gpsHz,
-      city: a.centre ? { centre: a.centre } : undefined,
-      drainTimeoutMs: a.drainTimeoutMs,
-      client: Object.keys(tls).length > 0 ? { tls } : undefined,
-      onProgress,
-      signal,
-    }),
+    a.workers > 1 ? runFleetInWorkers(a, { workers: a.workers, onProgress, signal }) : runFleet({ ...options, onProgress, signal }),
   );
   if (a.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(formatSummary(summary) + '\n');

@@ -57,6 +57,11 @@ export interface FleetOptions {
   rampUpMs?: number;
   /** Extra SDK options for every client (batch, durability, tls, reconnect, ...). */
   client?: Partial<Omit<ClientOptions, 'deviceId' | 'tenant' | 'url' | 'storage' | 'credentials'>>;
+  /**
+   * Run only the devices whose plan index i has i % count === index (one process or thread of a fleet split
+   * over several). Ids, profiles and drives are those of the whole fleet. Give every shard the same startMs.
+   */
+  shard?: { index: number; count: number };
   onProgress?: (p: FleetProgress) => void;
   progressIntervalMs?: number;
   signal?: AbortSignal;
@@ -89,7 +94,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const time = o.time ?? realTime;
   const seed = o.seed ?? 'fleetwire';
   const wallMs = Number.isFinite(o.speedup) ? o.durationMs / o.speedup : 0;
-  const plans = planFleet({ devices: o.devices, seed, prefix: o.deviceIdPrefix, profileMix: o.profileMix, offlineMs, expectedWallMs: Math.max(wallMs, offlineMs * 2) });
+  const sh = o.shard ?? { index: 0, count: 1 };
+  if (!(Number.isInteger(sh.count) && sh.count >= 1 && Number.isInteger(sh.index) && sh.index >= 0 && sh.index < sh.count)) throw new RangeError(`bad shard ${sh.index}/${sh.count}`);
+  const plans = planFleet({ devices: o.devices, seed, prefix: o.deviceIdPrefix, profileMix: o.profileMix, offlineMs, expectedWallMs: Math.max(wallMs, offlineMs * 2) }).filter((p) => p.index % sh.count === sh.index);
   const graph: RoadGraph | null = o.replay ? null : generateCity(o.city);
   const startReal = time.now();
   const startMs = o.startMs ?? virtualStartFor(startReal, o.durationMs, o.speedup);
@@ -123,7 +130,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       t.reconnects += s.reconnects;
     }
     // Mean simulated time the devices have actually reached (lags the clock when the host is saturated).
-    const reached = devices.reduce((a, d) => a + (d.done ? o.durationMs : d.reachedMs - startMs), 0) / devices.length;
+    const reached = devices.length === 0 ? o.durationMs : devices.reduce((a, d) => a + (d.done ? o.durationMs : d.reachedMs - startMs), 0) / devices.length;
     return { ...t, devices: devices.length, connected, finished: devices.filter((d) => d.done).length, elapsedMs: time.now() - startReal, simulatedMs: reached };
   };
   if (o.onProgress) {
@@ -143,8 +150,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     }
     const ramp = o.rampUpMs ?? Math.min(5000, 5 * devices.length);
     // A device that cannot even start (bad options, unusable data dir) stops the whole run.
-    const runs = devices.map((d) =>
-      runDevice(d, ramp > 0 ? (d.plan.index / devices.length) * ramp : 0).catch((e: unknown) => {
+    const runs = devices.map((d, i) =>
+      runDevice(d, ramp > 0 ? (i / devices.length) * ramp : 0).catch((e: unknown) => {
         stop.abort();
         throw e;
       }),
