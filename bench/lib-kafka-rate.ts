@@ -51,14 +51,14 @@ export async function kafkaAtRate(s: KafkaRateSpec): Promise<KafkaRateResult> {
   let acked = 0;
   // Producer side: every 2 ms, enqueue what has come due (the MQTT load generator's tick).
   const tick = setInterval(() => {
-      const el = performance.now() - t0;
-      for (let i = 0; i < s.clients; i++) {
-        const due = Math.min(perClient, Math.floor(((el - offsets[i]!) * perClientRate) / 1000) + 1);
-        while (sent[i]! < due) {
-          const seq = ++sent[i]!;
-          queue.push({ due: t0 + offsets[i]! + ((seq - 1) * 1000) / perClientRate, key: `rate-${i}`, value: benchPayload(`rate-${i}`, seq) });
-        }
+    const el = performance.now() - t0;
+    for (let i = 0; i < s.clients; i++) {
+      const due = Math.min(perClient, Math.floor(((el - offsets[i]!) * perClientRate) / 1000) + 1);
+      while (sent[i]! < due) {
+        const seq = ++sent[i]!;
+        queue.push({ due: t0 + offsets[i]! + ((seq - 1) * 1000) / perClientRate, key: `rate-${i}`, value: benchPayload(`rate-${i}`, seq) });
       }
+    }
   }, 2);
   try {
     // Sender: the oldest queued message waits out its linger, then up to maxBatch go in one request.
