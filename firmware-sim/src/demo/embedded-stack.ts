@@ -85,8 +85,9 @@ export interface EmbeddedStack {
 
 export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
   const env = o.env ?? process.env;
-  const brokers = (env.FW_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const servers = brokers.length > 0 && !!env.FW_DATABASE_URL;
+  const servers = (env.FW_KAFKA_BROKERS ?? '').split(',').some((s) => s.trim()) && !!env.FW_DATABASE_URL;
+  // With servers: the scoring service's own configuration (topics, group, schema, Redis), validated.
+  const cfg = servers ? readEnv(env, { kafka: true }) : null;
   const logger = pino({ level: o.logLevel ?? env.FW_LOG_LEVEL ?? 'warn' });
   const tokenSecret = env.FW_GATEWAY_TOKEN_SECRET ?? randomBytes(24).toString('base64url');
 
@@ -96,13 +97,10 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
   let sink: TelemetrySink | undefined;
   let db: Db;
   let cache: Cache;
-  let topics: { telemetry: string; emit: Partial<ReturnType<typeof readEnv>['topics']> } = { telemetry: KAFKA_TOPICS.telemetry, emit: {} };
-  if (servers) {
-    const cfg = readEnv(env, { kafka: true });
+  if (cfg) {
     const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'fw-demo' });
     // Before the consumer subscribes: a topic it auto-creates would get the broker's default partitions.
     await ensureTopics(kafka, [cfg.topic, ...Object.values(cfg.topics)], Number(env.FW_KAFKA_PARTITIONS ?? 3));
-    topics = { telemetry: cfg.topic, emit: cfg.topics };
     source = new KafkaSource(kafka, { topic: cfg.topic, groupId: cfg.groupId });
     publisher = new KafkaPublisher(kafka);
     db = await createPgDb(cfg.databaseUrl, { schema: cfg.dbSchema });
@@ -125,14 +123,14 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
     model,
     logger,
     core: o.idleEndMs ? { idleEndMs: o.idleEndMs } : {},
-    topics: topics.emit,
+    topics: cfg?.topics,
     sweepIntervalMs: 0,
   });
   const gateway = await startGateway({
     sink,
-    kafkaBrokers: servers ? brokers : [],
-    redisUrl: servers ? (env.FW_REDIS_URL ?? null) : null,
-    topics: { telemetry: topics.telemetry, deadletter: topics.emit.deadletter ?? KAFKA_TOPICS.deadletter },
+    kafkaBrokers: cfg?.kafkaBrokers ?? [],
+    redisUrl: cfg?.redisUrl ?? null,
+    ...(cfg ? { topics: { telemetry: cfg.topic, deadletter: cfg.topics.deadletter } } : {}),
     databaseUrl: null,
     tokenSecrets: [tokenSecret],
     host: '127.0.0.1',
