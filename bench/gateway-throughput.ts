@@ -3,14 +3,12 @@
 // validation, PUBACK straight away) measured in the same run with the same clients and payloads.
 // Sink: Kafka when FW_KAFKA_BROKERS is set (unique topic per run), else the in-memory sink.
 // Knobs: FW_BENCH_GW_CLIENTS (20), FW_BENCH_GW_MESSAGES (1000 per client), FW_BENCH_GW_WINDOW (16 in flight per client).
-import { provisionTopics } from '@fleetwire/proto';
 import { report } from './lib.js';
 import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
 import { cpuCeiling, cpuMeter, type CpuSplit } from './lib-cpu.js';
+import { gatewayLikeProducer } from './lib-kafka.js';
 import { runLoad, type LoadResult } from './lib-load.js';
 import { benchPayload } from './lib-payload.js';
-
-const load = (m: string): Promise<any> => import(m);
 
 const CLIENTS = Number(process.env.FW_BENCH_GW_CLIENTS ?? 20);
 const PER_CLIENT = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
@@ -40,15 +38,7 @@ async function drive(b: BenchBroker): Promise<LoadResult & { cpu: CpuSplit }> {
 async function rawKafka(mode: 'window' | 'ceiling'): Promise<{ rate: number; cpu: CpuSplit } | undefined> {
   const brokers = process.env.FW_KAFKA_BROKERS;
   if (!brokers) return undefined;
-  const { Kafka, logLevel, Partitioners } = await load('kafkajs');
-  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'fw-bench-raw', logLevel: logLevel.NOTHING });
-  const topic = `fwbench.raw.${mode}.${Date.now().toString(36)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await provisionTopics(admin, [{ topic, numPartitions: 6 }]);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const { topic, producer } = await gatewayLikeProducer(brokers.split(','), 'fw-bench-raw', `fwbench.raw.${mode}`);
   const headers = { schema: 'fleetwire.v1.TelemetryRecord', tenant: 'bench' };
   const msgs = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: PER_CLIENT }, (_, i) => ({ key: `raw-${c}`, value: benchPayload(`raw-${c}`, i + 1), headers })));
   try {

@@ -3,11 +3,9 @@
 // MQTT load's rate mode; one idempotent producer (acks=all, one request in flight, the gateway's settings)
 // sends them in batches that linger like the gateway's (up to maxBatch per request). Latency per message is
 // due -> Kafka ack. Runs in the calling process; nothing else should share it.
-import { provisionTopics } from '@fleetwire/proto';
 import { percentile } from './lib.js';
+import { gatewayLikeProducer } from './lib-kafka.js';
 import { benchPayload } from './lib-payload.js';
-
-const load = (m: string): Promise<any> => import(m);
 
 export interface KafkaRateSpec {
   brokers: string[];
@@ -29,15 +27,7 @@ export interface KafkaRateResult {
 }
 
 export async function kafkaAtRate(s: KafkaRateSpec): Promise<KafkaRateResult> {
-  const { Kafka, logLevel, Partitioners } = await load('kafkajs');
-  const kafka = new Kafka({ brokers: s.brokers, clientId: 'fw-bench-kafka-rate', logLevel: logLevel.NOTHING });
-  const topic = `fwbench.rate.${Date.now().toString(36)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await provisionTopics(admin, [{ topic, numPartitions: 6 }]);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const { topic, producer } = await gatewayLikeProducer(s.brokers, 'fw-bench-kafka-rate', 'fwbench.rate');
   const headers = { schema: Buffer.from('fleetwire.v1.TelemetryRecord'), tenant: Buffer.from('bench') };
   const perClientRate = s.rate / s.clients;
   const perClient = Math.max(1, Math.round(perClientRate * (s.secs + s.warmupSec)));
