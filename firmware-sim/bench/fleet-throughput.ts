@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Aedes } from 'aedes';
-import type { RunArgs } from '../src/cli-args.js';
+import { parseCli, type RunArgs } from '../src/cli-args.js';
 import { runFleetInWorkers } from '../src/fleet-workers.js';
 import { runFleet } from '../src/runner.js';
 
@@ -35,10 +35,9 @@ try {
   report({ bench: 'firmware-sim', metric: 'fleet end-to-end (record -> SQLite -> MQTT ack)', unit: 'samples/s', value: perSec, baseline: '1000 devices at speedup 60', baselineValue: 1000 * 60 * 26, note: `${devices} devices x ${durationMs / 60_000} simulated min, ${s.sentBatches} batches, one process, Aedes in-process` });
   report({ bench: 'firmware-sim', metric: 'max device count at speedup 60 (extrapolated)', unit: 'devices', value: perSec / (60 * 26) });
   // The same fleet in worker threads (the built dist/fleet-worker.js).
-  const args: RunArgs = {
-    command: 'run', devices, speedup: Infinity, durationMs, gateway: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`, tenant: 'bench', dataDir: '',
-    tokenTtlSec: 3600, churn: 0, offlineMs: 0, seed: 'fleetwire', accelHz: 25, gpsHz: 1, prefix: 'sim-', drainTimeoutMs: 60_000, json: true, insecure: false, workers: 1,
-  };
+  // The flags of `run` (so every other option keeps the CLI's default), as the worker threads receive them.
+  const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const args = parseCli(['run', '--devices', String(devices), '--speedup', 'max', '--duration', `${durationMs}ms`, '--gateway', url, '--tenant', 'bench'], {}) as RunArgs;
   const rates: number[] = [];
   for (const workers of [1, 2]) {
     const w = await runFleetInWorkers({ ...args, workers, dataDir: path.join(dataDir, `w${workers}`) }, { workers, workerUrl: new URL('../dist/fleet-worker.js', import.meta.url) });
