@@ -1,9 +1,10 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
 import { KAFKA_TOPICS, provisionTopics, SCHEMAS } from '@fleetwire/proto';
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
+import { KeyBytes, KeyHashPartitioner } from './keys.js';
 
 export interface KafkaSinkOptions {
   brokers: string[];
@@ -38,10 +39,10 @@ function bytesOf(s: string): Buffer {
   return b;
 }
 
-function toMessages(records: readonly SinkRecord[], schema: string): Message[] {
+function toMessages(records: readonly SinkRecord[], schema: string, keys: KeyBytes): Message[] {
   const schemaBytes = bytesOf(schema);
   return records.map((r) => ({
-    key: r.key,
+    key: keys.of(r.key),
     value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
     headers: { schema: schemaBytes, tenant: bytesOf(r.tenant) },
   }));
@@ -62,6 +63,7 @@ export class KafkaSink implements TelemetrySink {
   private probeTimer: NodeJS.Timeout | null = null;
   private probing = false;
   private admin: Admin | null = null;
+  private readonly keys = new KeyBytes();
 
   constructor(private readonly o: KafkaSinkOptions) {
     if (o.brokers.length === 0) throw new TypeError('KafkaSink needs at least one broker');
@@ -84,8 +86,9 @@ export class KafkaSink implements TelemetrySink {
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      // Java-compatible murmur2 on the key (device id): same partition as any other client would pick.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Java-compatible murmur2 on the key (device id): same partition as any other client would pick
+      // (kafkajs' DefaultPartitioner, without its per-record allocations).
+      createPartitioner: KeyHashPartitioner,
       allowAutoTopicCreation: false,
       // Idempotent producers retry "forever" by default; bound the time of one send so a long outage
       // surfaces as an error (the gateway then drops the clients, which resend after reconnecting).
@@ -173,7 +176,7 @@ export class KafkaSink implements TelemetrySink {
     if (records.length === 0) return;
     await this.waitConnected();
     try {
-      await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema) });
+      await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema, this.keys) });
       this.failing = false;
     } catch (e) {
       this.failing = true;
