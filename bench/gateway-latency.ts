@@ -7,7 +7,8 @@
 import { report } from './lib.js';
 import { benchClients, type BenchBroker, startBareAedes, startBenchGateway, startMosquitto } from './lib-brokers.js';
 import { kafkaAtRate } from './lib-kafka-rate.js';
-import { runLoad, type LoadResult } from './lib-load.js';
+import { mainThreadBusy } from './lib-cpu.js';
+import { startLoad, type LoadResult } from './lib-load.js';
 
 const RATE = Number(process.env.FW_BENCH_LAT_RATE ?? 5000);
 const CLIENTS = Number(process.env.FW_BENCH_LAT_CLIENTS ?? 500);
@@ -16,12 +17,18 @@ const perClientRate = RATE / CLIENTS;
 const WARMUP = 3; // seconds of the same load first, left out of the figures (JIT, first Kafka requests)
 const perClient = Math.max(1, Math.round(perClientRate * (SECS + WARMUP)));
 
-async function offer(b: BenchBroker): Promise<LoadResult> {
+/** The load's figures, and how busy this process's main thread was after the warm-up (in-process brokers). */
+async function offer(b: BenchBroker): Promise<LoadResult & { busy?: number }> {
   try {
-    const r = await runLoad({ mode: 'rate', ratePerClient: perClientRate, warmupSec: WARMUP, host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'lat'), perClient, window: 1, connectConcurrency: 200 });
+    const run = startLoad({ mode: 'rate', ratePerClient: perClientRate, warmupSec: WARMUP, host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'lat'), perClient, window: 1, connectConcurrency: 200 });
+    let meter: ReturnType<typeof mainThreadBusy> | undefined;
+    void run.measuring.then(() => (meter = mainThreadBusy()));
+    const r = await run.done;
+    const busy = b.pid === undefined ? meter?.stop() : undefined; // only a broker running in this process
     if (r.connectFailures > 0 || r.acked !== CLIENTS * perClient) throw new Error(`${b.name}: load run incomplete: ${JSON.stringify(r)}`);
-    process.stderr.write(`${b.name}: p99 by second of the run (ms): ${r.p99BySecond?.join(' ')}\n`);
-    return r;
+    const busyNote = busy === undefined ? '' : `; main thread busy ${(busy * 100).toFixed(0)}%`;
+    process.stderr.write(`${b.name}: p99 by second of the run (ms): ${r.p99BySecond?.join(' ')}${busyNote}\n`);
+    return { ...r, busy };
   } finally {
     await b.close();
   }
@@ -42,6 +49,10 @@ if (floor) {
   const fnote = `${note}; baseline: kafkajs idempotent producer alone at the same rate, linger ${gwDefaults.lingerMs} ms, up to ${gwDefaults.maxBatch} per request, no MQTT`;
   report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p50, lowerIsBetter: true, note: fnote });
   report({ bench: 'gateway-latency', metric: `publish->PUBACK p99 @${RATE}/s`, unit: 'ms', value: gw.p99, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p99, lowerIsBetter: true, note: fnote });
+}
+// An event loop with little slack queues every burst (a slow Kafka ack, a GC pause): this is what the p99 reads.
+if (gw.busy !== undefined && bare.busy !== undefined) {
+  report({ bench: 'gateway-latency', metric: `main thread busy @${RATE}/s`, unit: '%', value: gw.busy * 100, baseline: 'bare Aedes, same rate', baselineValue: bare.busy * 100, lowerIsBetter: true, note: `${note}; share of wall time the broker's event-loop thread was on a CPU after the warm-up (/proc)` });
 }
 for (const [name, base] of [['bare Aedes', bare], ['Mosquitto', mosq]] as const) {
   if (!base) continue;

@@ -5,15 +5,20 @@ import { cpus } from 'node:os';
 
 const TICK_US = 10_000; // USER_HZ = 100 on Linux
 
-/** user + system CPU of a process in µs, or undefined when it cannot be read. */
-export function pidCpuUs(pid: number): number | undefined {
+/** user + system CPU in µs from a /proc stat file (a process's or a thread's), or undefined when unreadable. */
+function statCpuUs(file: string): number | undefined {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = readFileSync(file, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
     return (Number(rest[11]) + Number(rest[12])) * TICK_US;
   } catch {
     return undefined;
   }
+}
+
+/** user + system CPU of a process in µs, or undefined when it cannot be read. */
+export function pidCpuUs(pid: number): number | undefined {
+  return statCpuUs(`/proc/${pid}/stat`);
 }
 
 /** Pid of the process listening on TCP `port` (any local address), found through /proc; undefined if none is visible. */
@@ -108,4 +113,21 @@ export function cpuMeter(brokerPid?: number): { stop(n: number, loadUs?: number)
 /** Messages per second the box could carry if its cores did nothing but spend `usPerMsg` per message. */
 export function cpuCeiling(usPerMsg: number): number {
   return (cpus().length * 1e6) / usPerMsg;
+}
+
+/**
+ * Share of wall time this process's main thread spent on a CPU between start and stop (0..1), or undefined
+ * off Linux. An event loop near 1 has no slack left: every burst then queues, which is what a p99 shows.
+ */
+export function mainThreadBusy(): { stop(): number | undefined } {
+  const main = `/proc/${process.pid}/task/${process.pid}/stat`; // the main thread's tid is the pid
+  const c0 = statCpuUs(main);
+  const t0 = performance.now();
+  return {
+    stop() {
+      const c1 = statCpuUs(main);
+      if (c0 === undefined || c1 === undefined) return undefined;
+      return (c1 - c0) / ((performance.now() - t0) * 1000);
+    },
+  };
 }

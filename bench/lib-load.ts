@@ -19,6 +19,8 @@ export interface LoadRun {
   ready: Promise<LoadResult>;
   /** Resolves with the final figures (hold mode: after stop()). */
   done: Promise<LoadResult>;
+  /** rate mode: resolves when the warm-up is over and the measured part of the run begins. */
+  measuring: Promise<void>;
   stop(): void;
 }
 
@@ -42,6 +44,8 @@ export function startLoad(spec: LoadSpec): LoadRun {
     onDone = res;
     onFail = rej;
   });
+  let onMeasure: () => void = () => undefined;
+  const measuring = new Promise<void>((res) => (onMeasure = res));
   ready.catch(() => undefined);
   done.catch(() => undefined); // callers that await it still see the rejection
   child.stdout!.on('data', (d: Buffer) => {
@@ -50,7 +54,8 @@ export function startLoad(spec: LoadSpec): LoadRun {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (line.startsWith('READY ')) onReady(JSON.parse(line.slice(6)) as LoadResult);
+      if (line === 'MEASURE') onMeasure();
+      else if (line.startsWith('READY ')) onReady(JSON.parse(line.slice(6)) as LoadResult);
       else if (line.startsWith('LOAD ')) onDone(JSON.parse(line.slice(5)) as LoadResult);
     }
   });
@@ -58,7 +63,7 @@ export function startLoad(spec: LoadSpec): LoadRun {
     rmSync(dir, { recursive: true, force: true });
     onFail(new Error(`load worker exited (${code ?? sig}) without a result`));
   });
-  return { child, ready, done, stop: () => child.stdin!.write('stop\n') };
+  return { child, ready, done, measuring, stop: () => child.stdin!.write('stop\n') };
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {

@@ -196,6 +196,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     if (spec.mode === 'rate') {
       const rate = spec.ratePerClient ?? 1;
       const offsets = conns.map((_, i) => (i / conns.length) * (1000 / rate));
+      // Tells the parent when the measured part starts (messages sent from now on count), e.g. to meter CPU.
+      setTimeout(() => process.stdout.write('MEASURE\n'), warmup * 1000).unref();
       for (const conn of conns) {
         conn.onAck = (ms) => {
           const sec = Math.floor((performance.now() - ms - t0) / 1000);
