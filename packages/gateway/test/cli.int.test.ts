@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
 import { startGateway, type Gateway } from '../src/gateway.js';
-import { quiet, SECRET, waitFor } from './helpers/fixtures.js';
+import { freePort, quiet, SECRET, waitFor } from './helpers/fixtures.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const exec = promisify(execFile);
@@ -52,6 +52,22 @@ describe('fw-gateway CLI', () => {
     expect(got[0]!.version).toBe(7);
     expect(got[0]!.batchIntervalMs).toBe(2000);
     await dev.endAsync();
+  });
+
+  it('serve exits 1 when another gateway process holds its HTTP/WebSocket port, instead of sharing it', async () => {
+    // uWS sets SO_REUSEPORT unless asked not to: the kernel would then split WebSocket clients and /metrics
+    // scrapes between the two processes. (A port the kernel picked, port 0, is never shared: use a fixed one.)
+    const holder = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: await freePort(), tlsPort: null, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet) });
+    try {
+      const port = holder.ports.http!;
+      const env = { FW_GATEWAY_HOST: '127.0.0.1', FW_GATEWAY_MQTT_PORT: '0', FW_GATEWAY_TLS_PORT: '', FW_GATEWAY_HTTP_PORT: String(port), FW_KAFKA_BROKERS: '127.0.0.1:1' };
+      const second = await run(['serve'], env);
+      expect(second.code, second.err).toBe(1);
+      expect(second.err).toContain(`cannot listen on 127.0.0.1:${port} (HTTP/WebSocket)`);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await holder.close();
+    }
   });
 
   it('rejects unknown flags, missing secrets and commands with exit 2 and a reason', async () => {

@@ -9,6 +9,9 @@ import { checkTlsPem, ConfigError } from '../../config.js';
 import type { TlsFiles } from './tcp.js';
 import { UwsDuplex } from './uws-duplex.js';
 
+/** uWS' LIBUS_LISTEN_EXCLUSIVE_PORT listen option (no SO_REUSEPORT). */
+const EXCLUSIVE_PORT = 1;
+
 export interface HttpWsOptions {
   host: string;
   port: number;
@@ -147,7 +150,10 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
   let closed = false;
   const what = o.tls ? 'HTTPS/WSS' : 'HTTP/WebSocket';
   const server = await new Promise<HttpWsServer>((resolve, reject) => {
-    app.listen(o.host, o.port, (token) => {
+    // uWS sets SO_REUSEPORT unless told otherwise: a second gateway on the same port would then quietly
+    // take half of the WebSocket clients and /metrics scrapes. Exclusive, a taken port is an error.
+    const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (token: unknown) => void) => void;
+    listen.call(app, o.host, o.port, EXCLUSIVE_PORT, (token) => {
       if (!token) return reject(new Error(`cannot listen on ${o.host}:${o.port} (${what})`));
       resolve({
         port: uws.us_socket_local_port(token as never),
