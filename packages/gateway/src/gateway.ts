@@ -42,7 +42,10 @@ export interface Gateway {
   metrics: GatewayMetrics;
   broker: Aedes;
   sink: TelemetrySink;
-  /** Connected to the sink (and the registry, when configured). */
+  /**
+   * Connected to the sink and not shutting down (drives /readyz). The Postgres registry is not part of it:
+   * token logins, and registry logins already cached, keep working while Postgres is away.
+   */
   isReady(): boolean;
   /** Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. */
   close(): Promise<void>;
