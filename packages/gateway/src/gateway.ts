@@ -149,13 +149,20 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
 
     let http: HttpWsServer | null = null;
     const ports: Gateway['ports'] = { mqtt: null, tls: null, http: null };
+    const listenerOpts = {
+      proxyProtocol: cfg.proxyProtocol,
+      onProxyReject: (transport: string, reason: string) => {
+        metrics.proxyRejects.inc({ transport });
+        log.debug({ transport, reason }, 'connection closed: PROXY protocol header');
+      },
+    };
     if (cfg.mqttPort !== null) {
-      const s = await startTcp(broker, cfg.host, cfg.mqttPort);
+      const s = await startTcp(broker, cfg.host, cfg.mqttPort, listenerOpts);
       sockets.push(s);
       ports.mqtt = s.port;
     }
     if (cfg.tlsPort !== null && cfg.tlsCertFile && cfg.tlsKeyFile) {
-      const s = await startTls(broker, cfg.host, cfg.tlsPort, { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined });
+      const s = await startTls(broker, cfg.host, cfg.tlsPort, { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined }, listenerOpts);
       sockets.push(s);
       ports.tls = s.port;
     }
@@ -163,10 +170,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     const isReady = () => sink.isReady() && !closing;
     if (cfg.httpPort !== null) {
       const wsTls = cfg.wsTls && cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined } : undefined;
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls });
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor });
       ports.http = http.port;
     }
-    log.info({ ports, wss: !!http?.tls, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
 
     let closed: Promise<void> | null = null;
     const close = () => {

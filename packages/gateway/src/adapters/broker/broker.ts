@@ -15,6 +15,8 @@ import type { Transport, UplinkPipeline } from './uplink-pipeline.js';
 
 export interface FwConn {
   fwTransport?: Transport;
+  /** The client's address named by a PROXY protocol header, when behind a load balancer. */
+  fwRemoteAddress?: string;
   remoteAddress?: string;
 }
 
@@ -63,7 +65,7 @@ export function transportOf(client: Client): Transport {
 
 export function remoteIp(client: Client): string {
   const c = client.conn as unknown as FwConn;
-  return c.remoteAddress ?? 'unknown';
+  return c.fwRemoteAddress ?? c.remoteAddress ?? 'unknown';
 }
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {

@@ -22,6 +22,14 @@ export interface HttpWsOptions {
   maxPayloadLength?: number;
   /** Serve https + wss (uWS SSLApp) with these PEM files. Bad files reject with ConfigError. */
   tls?: TlsFiles;
+  /** Take the client address from the rightmost X-Forwarded-For entry (set it only behind a proxy that adds one). */
+  trustForwardedFor?: boolean;
+}
+
+/** The address the nearest proxy saw: the rightmost X-Forwarded-For entry, if it is an IP address. */
+export function forwardedFor(header: string): string | null {
+  const last = header.split(',').pop()?.trim() ?? '';
+  return net.isIP(last) ? last : null;
 }
 
 export interface HttpWsServer {
@@ -107,7 +115,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
         return;
       }
       res.upgrade<WsData>(
-        { ip: textIp(res.getRemoteAddressAsText()) },
+        { ip: (o.trustForwardedFor && forwardedFor(req.getHeader('x-forwarded-for'))) || textIp(res.getRemoteAddressAsText()) },
         req.getHeader('sec-websocket-key'),
         proto ?? '',
         req.getHeader('sec-websocket-extensions'),
