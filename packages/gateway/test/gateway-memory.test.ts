@@ -1,6 +1,7 @@
 // Gateway over real MQTT sockets (TCP and WebSocket) with the in-memory sink: PUBACK timing, ACL,
 // auth codes, dead letters, dedupe, downlink. Kafka paths are in the *.int.test.ts files.
 import { decodeTelemetryRecord, fleetwire, uplinkBatchTopic } from '@fleetwire/proto';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
@@ -25,6 +26,19 @@ afterAll(async () => {
 });
 
 describe('gateway with memory sink', () => {
+  it('closes a session when its login token expires; the token then cannot log in again', async () => {
+    const password = mintDeviceToken({ tenant: 'acme', deviceId: 'exp-1', secret: SECRET, ttlSec: 2 });
+    const expMs = Number(password.split('.')[3]) * 1000;
+    const client = await mqtt.connectAsync(tcp, { username: 'exp-1', password, clientId: 'exp-1', reconnectPeriod: 0 });
+    await client.subscribeAsync('fw/acme/exp-1/down/#', { qos: 1 }); // the session works until then
+    await new Promise((r) => client.once('close', r));
+    expect(Date.now()).toBeGreaterThanOrEqual(expMs);
+    const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_sessions_expired_total'));
+    expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
+    expect((await connectRefused(tcp, { username: 'exp-1', password, clientId: 'exp-1' })).code).toBe(5);
+    client.end(true);
+  });
+
   it('holds the PUBACK until the sink acknowledged', async () => {
     const d = await connectDevice(tcp, 'acme', 'mem-1');
     let open!: () => void;

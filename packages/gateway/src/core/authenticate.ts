@@ -24,7 +24,10 @@ export type AuthFailureReason =
   | 'no_auth_method'
   | 'registry_unavailable';
 
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; returnCode: 3 | 4 | 5; reason: AuthFailureReason; message: string };
+export type AuthOutcome =
+  /** `expiresAtMs`: when the token the client logged in with expires (absent for registry logins). */
+  | { ok: true; principal: Principal; expiresAtMs?: number }
+  | { ok: false; returnCode: 3 | 4 | 5; reason: AuthFailureReason; message: string };
 
 export interface AuthenticatorOptions {
   /** HMAC secrets; the first signs nothing here, all are accepted (rotation). Empty = tokens disabled. */
@@ -73,7 +76,7 @@ export class Authenticator {
             return fail(CONNACK.NOT_AUTHORIZED, 'token_subject_mismatch', `token is for ${r.claims.deviceId}, username is ${username}`);
           }
           const principal: Principal = isPartner ? { kind: 'partner', tenant: r.claims.tenant, name } : { kind: 'device', tenant: r.claims.tenant, deviceId: name };
-          return { ok: true, principal };
+          return { ok: true, principal, expiresAtMs: r.claims.expSec * 1000 };
         }
         last = fail(r.code === 'token_expired' ? CONNACK.NOT_AUTHORIZED : CONNACK.BAD_USERNAME_OR_PASSWORD, r.code, r.message);
         if (r.code !== 'token_bad_signature') break; // other secrets can't change a malformed/expired verdict

@@ -24,6 +24,33 @@ interface FwClient extends Client {
   fwPrincipal?: Principal;
   fwTail?: Promise<void>;
   fwRawId?: string;
+  /** Closes the session when its login token expires. */
+  fwExpiry?: NodeJS.Timeout;
+}
+
+/** setTimeout's longest delay (~24.8 days); a later expiry re-arms when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes `client` once `atMs` has passed: a token's expiry ends the session it opened, not only the next login. */
+function closeAt(client: FwClient, atMs: number, onExpire: () => void): void {
+  const left = atMs - Date.now();
+  client.fwExpiry = setTimeout(
+    () => {
+      client.fwExpiry = undefined;
+      if (client.closed) return;
+      if (Date.now() < atMs) return closeAt(client, atMs, onExpire);
+      onExpire();
+      client.close();
+    },
+    Math.max(0, Math.min(left, MAX_TIMER_MS)),
+  );
+  client.fwExpiry.unref();
+}
+
+/** Arms the expiry of a session that logged in with a token; the timer goes when the connection does. */
+function expireSession(client: FwClient, atMs: number, onExpire: () => void): void {
+  closeAt(client, atMs, onExpire);
+  (client.conn as unknown as NodeJS.EventEmitter).once('close', () => clearTimeout(client.fwExpiry));
 }
 
 export interface BrokerDeps {
@@ -94,6 +121,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
           // (or read the session of) another device's client id.
           c.fwRawId = client.id;
           (c as { id: string }).id = `${r.principal.tenant}/${principalLabel(r.principal)}/${client.id}`;
+          if (r.expiresAtMs !== undefined) {
+            expireSession(c, r.expiresAtMs, () => {
+              m.sessionsExpired.inc();
+              log.info({ client: c.id }, 'login token expired: closing the session');
+            });
+          }
           done(null, true);
         },
         (e: Error) => {
@@ -158,6 +191,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     m.connectsTotal.inc({ transport: transportOf(client) });
   });
   broker.on('clientDisconnect', (client) => m.connections.dec({ transport: transportOf(client) }));
+
   broker.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   return broker;
