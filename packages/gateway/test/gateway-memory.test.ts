@@ -31,7 +31,7 @@ describe('gateway with memory sink', () => {
     const expMs = Number(password.split('.')[3]) * 1000;
     const client = await mqtt.connectAsync(tcp, { username: 'exp-1', password, clientId: 'exp-1', reconnectPeriod: 0 });
     await client.subscribeAsync('fw/acme/exp-1/down/#', { qos: 1 }); // the session works until then
-    await new Promise((r) => client.once('close', r));
+    await new Promise<void>((r) => client.once('close', () => r()));
     expect(Date.now()).toBeGreaterThanOrEqual(expMs);
     const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_sessions_expired_total'));
     expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
