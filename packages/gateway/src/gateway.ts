@@ -170,7 +170,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     const isReady = () => sink.isReady() && !closing;
     if (cfg.httpPort !== null) {
       const wsTls = cfg.wsTls && cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined } : undefined;
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor });
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
       ports.http = http.port;
     }
     log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');

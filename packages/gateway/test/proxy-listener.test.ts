@@ -3,6 +3,8 @@
 // rate-limited by; without it every device behind the balancer would share one bucket.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeTelemetryRecord, uplinkBatchTopic } from '@fleetwire/proto';
@@ -31,7 +33,7 @@ beforeAll(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   gw = await startGateway({
     host: '127.0.0.1', mqttPort: 0, tlsPort: 0, httpPort: 0, tlsCertFile: cert, tlsKeyFile: key,
-    proxyProtocol: true, trustForwardedFor: true, sink, tokenSecrets: [SECRET], logger: pino(quiet),
+    proxyProtocol: true, sink, tokenSecrets: [SECRET], logger: pino(quiet),
     authBurst: 2, authRefillPerSec: 0.001, lingerMs: 1,
   });
 });
@@ -92,12 +94,61 @@ describe('gateway behind a load balancer', () => {
     expect(direct).toMatchObject({ ok: false, code: undefined }); // TLS straight away, no header: closed
   });
 
-  it('takes a WebSocket client address from X-Forwarded-For when told to trust it', async () => {
+  it('on the WebSocket port, takes the address from a PROXY v2 header and refuses upgrades without one', async () => {
     const ws = `ws://127.0.0.1:${gw.ports.http}/mqtt`;
-    const via = (ip: string) => ({ wsOptions: { headers: { 'x-forwarded-for': `10.0.0.1, ${ip}` } } });
-    for (let i = 0; i < 2; i++) expect((await connectRefused(ws, { ...creds('lb-ws-bad', false), ...via('192.0.2.50') })).code).toBe(4);
-    expect((await connectRefused(ws, { ...creds('lb-ws-1'), ...via('192.0.2.50') })).code).toBe(5);
-    const good = await mqtt.connectAsync(ws, { ...creds('lb-ws-2'), ...via('192.0.2.51'), reconnectPeriod: 0, connectTimeout: 5000 });
+    // The balancer's connection: PROXY v2 header first, then the HTTP upgrade (uWS parses the header itself).
+    // ws ignores a createConnection option, but honours an http.Agent.
+    class ViaBalancer extends http.Agent {
+      constructor(private readonly src: number[]) {
+        super();
+      }
+      override createConnection(o: { port?: number; host?: string }): net.Socket {
+        const s = net.connect(Number(o.port), o.host ?? '127.0.0.1');
+        s.write(v2Header({ src: this.src }));
+        return s;
+      }
+    }
+    const via = (src: number[]) => ({ wsOptions: { agent: new ViaBalancer(src) } });
+    for (let i = 0; i < 2; i++) expect((await connectRefused(ws, { ...creds('lb-ws-bad', false), ...via([192, 0, 2, 60]) })).code).toBe(4);
+    expect((await connectRefused(ws, { ...creds('lb-ws-1'), ...via([192, 0, 2, 60]) })).code).toBe(5);
+    const good = await mqtt.connectAsync(ws, { ...creds('lb-ws-2'), ...via([192, 0, 2, 61]), reconnectPeriod: 0, connectTimeout: 5000 });
     await good.endAsync();
+    // Straight to the port, no header: the upgrade is refused.
+    const direct = await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port: gw.ports.http!, path: '/mqtt',
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'mqtt' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('upgrade', (_res, socket) => {
+        socket.destroy();
+        reject(new Error('upgraded without a PROXY header'));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(direct).toBe(400);
+    const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_proxy_header_rejects_total{transport="ws"}'));
+    expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`http://127.0.0.1:${gw.ports.http}/healthz`)).status).toBe(200); // probes need no header
+  });
+});
+
+describe('WebSocket behind an HTTP proxy', () => {
+  it('takes the client address from X-Forwarded-For when told to trust it', async () => {
+    const g = await startGateway({ host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, trustForwardedFor: true, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet), authBurst: 2, authRefillPerSec: 0.001 });
+    try {
+      const ws = `ws://127.0.0.1:${g.ports.http}/mqtt`;
+      const via = (ip: string) => ({ wsOptions: { headers: { 'x-forwarded-for': `10.0.0.1, ${ip}` } } });
+      for (let i = 0; i < 2; i++) expect((await connectRefused(ws, { ...creds('xff-bad', false), ...via('192.0.2.50') })).code).toBe(4);
+      expect((await connectRefused(ws, { ...creds('xff-1'), ...via('192.0.2.50') })).code).toBe(5);
+      const good = await mqtt.connectAsync(ws, { ...creds('xff-2'), ...via('192.0.2.51'), reconnectPeriod: 0, connectTimeout: 5000 });
+      await good.endAsync();
+    } finally {
+      await g.close();
+    }
   });
 });

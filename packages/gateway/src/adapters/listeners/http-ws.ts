@@ -24,6 +24,10 @@ export interface HttpWsOptions {
   tls?: TlsFiles;
   /** Take the client address from the rightmost X-Forwarded-For entry (set it only behind a proxy that adds one). */
   trustForwardedFor?: boolean;
+  /** WebSocket upgrades must arrive with a PROXY protocol v2 header (uWS parses it); its address is the client's. */
+  proxyProtocol?: boolean;
+  /** Called for each upgrade refused for lacking the PROXY header. */
+  onProxyReject?: (transport: 'ws' | 'wss', reason: string) => void;
 }
 
 /** The address the nearest proxy saw: the rightmost X-Forwarded-For entry, if it is an IP address. */
@@ -114,8 +118,20 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
         res.writeStatus('400 Bad Request').end('MQTT over WebSocket needs the "mqtt" subprotocol');
         return;
       }
+      let ip = textIp(res.getRemoteAddressAsText());
+      if (o.proxyProtocol) {
+        const proxied = textIp(res.getProxiedRemoteAddressAsText());
+        if (!proxied) {
+          o.onProxyReject?.(o.tls ? 'wss' : 'ws', 'no PROXY protocol v2 header');
+          res.writeStatus('400 Bad Request').end('a PROXY protocol v2 header is required on this port');
+          return;
+        }
+        ip = proxied;
+      } else if (o.trustForwardedFor) {
+        ip = forwardedFor(req.getHeader('x-forwarded-for')) ?? ip;
+      }
       res.upgrade<WsData>(
-        { ip: (o.trustForwardedFor && forwardedFor(req.getHeader('x-forwarded-for'))) || textIp(res.getRemoteAddressAsText()) },
+        { ip },
         req.getHeader('sec-websocket-key'),
         proto ?? '',
         req.getHeader('sec-websocket-extensions'),
