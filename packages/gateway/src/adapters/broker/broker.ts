@@ -191,7 +191,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     m.connectsTotal.inc({ transport: transportOf(client) });
   });
   broker.on('clientDisconnect', (client) => m.connections.dec({ transport: transportOf(client) }));
-
   broker.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   return broker;
