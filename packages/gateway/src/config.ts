@@ -33,6 +33,8 @@ export interface GatewayConfig {
   cluster: boolean;
   databaseUrl: string | null;
   registrySchema: string;
+  /** Re-check registry logins this often; sessions of disabled or removed accounts are closed. 0 = never. */
+  registryRecheckSec: number;
   tokenSecrets: string[];
   lingerMs: number;
   maxBatch: number;
@@ -77,6 +79,7 @@ export function defaultConfig(): GatewayConfig {
     cluster: false,
     databaseUrl: null,
     registrySchema: 'public',
+    registryRecheckSec: 60,
     tokenSecrets: [],
     lingerMs: 5,
     maxBatch: 500,
@@ -119,6 +122,7 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
   { key: 'registrySchema', env: 'FW_GATEWAY_REGISTRY_SCHEMA', flag: 'registry-schema', kind: 'str', help: 'Postgres schema of the registry tables' },
+  { key: 'registryRecheckSec', env: 'FW_GATEWAY_REGISTRY_RECHECK_SEC', flag: 'registry-recheck-sec', kind: 'int', help: 'close sessions of disabled/removed registry accounts, checked this often (0 = never)' },
   { key: 'tokenSecrets', env: 'FW_GATEWAY_TOKEN_SECRET', flag: 'token-secret', kind: 'list', help: 'HMAC secret(s) for device tokens; comma-separated to rotate' },
   { key: 'lingerMs', env: 'FW_GATEWAY_LINGER_MS', flag: 'linger-ms', kind: 'int', help: 'micro-batch linger' },
   { key: 'maxBatch', env: 'FW_GATEWAY_MAX_BATCH', flag: 'max-batch', kind: 'int', help: 'messages per Kafka request' },

@@ -138,7 +138,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       mq = mqRedis({ subConn, pubConn });
       persistence = adaptRetainedStream(new RedisPersistence({ conn: new Redis(cfg.redisUrl) }));
     }
-    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs });
+    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs, registry, registryRecheckMs: cfg.registryRecheckSec * 1000 });
     cleanups.push(
       () =>
         new Promise<void>((r) => {

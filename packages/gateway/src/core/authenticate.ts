@@ -7,6 +7,11 @@ import { looksLikeToken, verifyDeviceToken } from './token.js';
 
 export interface CredentialRegistry {
   verify(kind: 'device' | 'partner', name: string, secret: string): Promise<Principal | null>;
+  /**
+   * Whether each account still exists and is enabled (uncached), so sessions of revoked accounts can be
+   * closed. Optional: without it, a registry login lasts as long as its connection.
+   */
+  stillValid?(principals: readonly Principal[]): Promise<boolean[]>;
 }
 
 /** MQTT 3.1.1 CONNACK return codes used for rejections. */
@@ -25,8 +30,8 @@ export type AuthFailureReason =
   | 'registry_unavailable';
 
 export type AuthOutcome =
-  /** `expiresAtMs`: when the token the client logged in with expires (absent for registry logins). */
-  | { ok: true; principal: Principal; expiresAtMs?: number }
+  /** `expiresAtMs`: when the login token expires. `viaRegistry`: the registry vouched for the secret. */
+  | { ok: true; principal: Principal; expiresAtMs?: number; viaRegistry?: true }
   | { ok: false; returnCode: 3 | 4 | 5; reason: AuthFailureReason; message: string };
 
 export interface AuthenticatorOptions {
@@ -95,6 +100,6 @@ export class Authenticator {
     } catch (e) {
       return fail(CONNACK.SERVER_UNAVAILABLE, 'registry_unavailable', `device registry unavailable: ${(e as Error).message}`);
     }
-    return p ? { ok: true, principal: p } : fail(CONNACK.BAD_USERNAME_OR_PASSWORD, 'bad_secret', 'unknown account or wrong secret');
+    return p ? { ok: true, principal: p, viaRegistry: true } : fail(CONNACK.BAD_USERNAME_OR_PASSWORD, 'bad_secret', 'unknown account or wrong secret');
   }
 }

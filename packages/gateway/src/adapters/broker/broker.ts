@@ -9,8 +9,9 @@ import { parseDeviceTopic } from '@fleetwire/proto';
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { canPublish, canSubscribe, type Principal, principalLabel } from '../../core/acl.js';
-import type { Authenticator } from '../../core/authenticate.js';
+import type { Authenticator, CredentialRegistry } from '../../core/authenticate.js';
 import type { GatewayMetrics } from '../../core/metrics.js';
+import { RegistrySessions } from './registry-sessions.js';
 import type { Transport, UplinkPipeline } from './uplink-pipeline.js';
 
 export interface FwConn {
@@ -64,6 +65,9 @@ export interface BrokerDeps {
   id?: string;
   /** A subscriber whose socket has not drained for this long is disconnected (Aedes drainTimeout). */
   clientDrainTimeoutMs?: number;
+  /** Re-check registry logins this often and close those whose account was disabled or removed; 0 = never. */
+  registry?: CredentialRegistry | null;
+  registryRecheckMs?: number;
 }
 
 function isUplinkTopic(topic: string): boolean {
@@ -97,6 +101,10 @@ export function remoteIp(client: Client): string {
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const { auth, pipeline, metrics: m, log } = deps;
+  const registrySessions = new RegistrySessions(deps.registry ?? null, deps.registryRecheckMs ?? 0, (client, p) => {
+    m.sessionsRevoked.inc();
+    log.info({ client: client.id, tenant: p.tenant }, 'registry account disabled or removed: closing the session');
+  }, log);
 
   const opts: AedesOptions = {
     id: deps.id,
@@ -121,6 +129,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
           // (or read the session of) another device's client id.
           c.fwRawId = client.id;
           (c as { id: string }).id = `${r.principal.tenant}/${principalLabel(r.principal)}/${client.id}`;
+          if (r.viaRegistry) registrySessions.track(c, r.principal);
           if (r.expiresAtMs !== undefined) {
             expireSession(c, r.expiresAtMs, () => {
               m.sessionsExpired.inc();
@@ -184,6 +193,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   };
 
   const broker = await Aedes.createBroker(opts);
+  broker.once('closed', () => registrySessions.close());
   wrapEmitter((broker as unknown as { mq: Parameters<typeof wrapEmitter>[0] }).mq);
 
   broker.on('client', (client) => {

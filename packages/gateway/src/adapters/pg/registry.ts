@@ -100,6 +100,39 @@ export class PgRegistry {
     return null;
   }
 
+  /**
+   * One query per kind, uncached: whether each device is still enabled / each partner still exists. When one
+   * is not, the verification cache is dropped too, so the revoked account can't log straight back in from it.
+   * Throws when Postgres is unreachable (the caller keeps the sessions).
+   */
+  async stillValid(principals: readonly Principal[]): Promise<boolean[]> {
+    const devices = principals.flatMap((p) => (p.kind === 'device' ? [p] : []));
+    const partners = principals.flatMap((p) => (p.kind === 'partner' ? [p] : []));
+    const valid = new Set<string>();
+    if (devices.length > 0) {
+      const res = await this.pool.query<{ tenant: string; name: string }>(
+        `SELECT d.tenant, d.device_id AS name FROM ${this.schema}.gateway_devices d
+         JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON d.tenant = k.tenant AND d.device_id = k.name WHERE d.enabled`,
+        [devices.map((p) => p.tenant), devices.map((p) => p.deviceId)],
+      );
+      for (const r of res.rows) valid.add(`device\u0000${r.tenant}\u0000${r.name}`);
+    }
+    if (partners.length > 0) {
+      const res = await this.pool.query<{ tenant: string; name: string }>(
+        `SELECT p.tenant, p.username AS name FROM ${this.schema}.gateway_partners p
+         JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON p.tenant = k.tenant AND p.username = k.name`,
+        [partners.map((p) => p.tenant), partners.map((p) => p.name)],
+      );
+      for (const r of res.rows) valid.add(`partner\u0000${r.tenant}\u0000${r.name}`);
+    }
+    const out = principals.map((p) => valid.has(`${p.kind}\u0000${p.tenant}\u0000${p.kind === 'device' ? p.deviceId : p.name}`));
+    if (out.includes(false)) {
+      this.rows.clear();
+      this.verified.clear();
+    }
+    return out;
+  }
+
   async addDevice(tenant: string, deviceId: string, secretHash: string, enabled = true): Promise<void> {
     await this.pool.query(
       `INSERT INTO ${this.schema}.gateway_devices (tenant, device_id, secret_hash, enabled) VALUES ($1, $2, $3, $4)
