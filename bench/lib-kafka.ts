@@ -1,19 +1,21 @@
-// A Kafka producer set up like the gateway's (idempotent, one request in flight, Java-compatible
-// partitioner) on a fresh 6-partition topic of its own: the baselines that produce straight to Kafka.
+// A Kafka producer with the gateway's own settings (GATEWAY_PRODUCER: idempotent, one request in flight,
+// its Java-compatible partitioner, its retries) on a fresh 6-partition topic of its own: the baselines
+// that produce straight to Kafka.
+import { GATEWAY_PRODUCER } from '@fleetwire/gateway';
 import { provisionTopics } from '@fleetwire/proto';
 import type { Producer } from 'kafkajs';
 
 const load = (m: string): Promise<any> => import(m);
 
 export async function gatewayLikeProducer(brokers: string[], clientId: string, topicPrefix: string): Promise<{ topic: string; producer: Producer }> {
-  const { Kafka, logLevel, Partitioners } = await load('kafkajs');
+  const { Kafka, logLevel } = await load('kafkajs');
   const kafka = new Kafka({ brokers, clientId, logLevel: logLevel.NOTHING });
   const topic = `${topicPrefix}.${Date.now().toString(36)}`;
   const admin = kafka.admin();
   await admin.connect();
   await provisionTopics(admin, [{ topic, numPartitions: 6 }]);
   await admin.disconnect();
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({ ...GATEWAY_PRODUCER });
   await producer.connect();
   return { topic, producer };
 }

@@ -10,6 +10,6 @@ export { validateUplink, type GatewayReasonCode, type UplinkResult } from './cor
 export { Registry, gatewayMetrics, type GatewayMetrics } from './core/metrics.js';
 export type { SinkRecord, TelemetrySink } from './adapters/sink.js';
 export { MemorySink, type MemorySinkOptions } from './adapters/memory-sink.js';
-export { KafkaSink, type KafkaSinkOptions } from './adapters/kafka/kafka-sink.js';
+export { GATEWAY_PRODUCER, KafkaSink, type KafkaSinkOptions } from './adapters/kafka/kafka-sink.js';
 export { PgRegistry, registryDdl } from './adapters/pg/registry.js';
 export { pushConfig, type PushConfigOptions } from './push-config.js';

@@ -1,7 +1,7 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
 import { KAFKA_TOPICS, provisionTopics, SCHEMAS } from '@fleetwire/proto';
-import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
 import { KeyBytes, KeyHashPartitioner } from './keys.js';
@@ -21,6 +21,19 @@ export interface KafkaSinkOptions {
   healthProbeMs?: number;
   logger?: Logger;
 }
+
+/** The gateway's producer settings; the benches' Kafka-only baselines use the same. */
+export const GATEWAY_PRODUCER: Readonly<ProducerConfig> = Object.freeze({
+  idempotent: true,
+  maxInFlightRequests: 1,
+  // Java-compatible murmur2 on the key (device id): same partition as any other client would pick
+  // (kafkajs' DefaultPartitioner, without its per-record allocations).
+  createPartitioner: KeyHashPartitioner,
+  allowAutoTopicCreation: false,
+  // Idempotent producers retry "forever" by default; bound the time of one send so a long outage
+  // surfaces as an error (the gateway then drops the clients, which resend after reconnecting).
+  retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
+});
 
 class SinkClosedError extends Error {
   override readonly name = 'SinkClosedError';
@@ -83,17 +96,7 @@ export class KafkaSink implements TelemetrySink {
         fn({ kafka: e.namespace, ...rest }, message);
       },
     });
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // Java-compatible murmur2 on the key (device id): same partition as any other client would pick
-      // (kafkajs' DefaultPartitioner, without its per-record allocations).
-      createPartitioner: KeyHashPartitioner,
-      allowAutoTopicCreation: false,
-      // Idempotent producers retry "forever" by default; bound the time of one send so a long outage
-      // surfaces as an error (the gateway then drops the clients, which resend after reconnecting).
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
-    });
+    this.producer = this.kafka.producer({ ...GATEWAY_PRODUCER });
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
       if (!this.closed) this.scheduleConnect();
