@@ -18,7 +18,7 @@ export interface GatewayConfig {
   wsTls: boolean;
   /** HTTP port for MQTT over WebSocket (wsPath), /healthz, /readyz, /metrics. null = disabled. */
   httpPort: number | null;
-  /** The MQTT TCP and TLS ports sit behind a load balancer that sends a PROXY protocol (v1/v2) header. */
+  /** Behind a load balancer that sends a PROXY protocol header: v1/v2 on the MQTT TCP and TLS ports, v2 on the WebSocket port. */
   proxyProtocol: boolean;
   /** Take a WebSocket client's address from X-Forwarded-For (rightmost entry): only behind a proxy that sets it. */
   trustForwardedFor: boolean;
@@ -64,11 +64,11 @@ export function defaultConfig(): GatewayConfig {
     tlsPort: 8883,
     tlsCertFile: null,
     tlsKeyFile: null,
-    proxyProtocol: false,
-    trustForwardedFor: false,
     tlsCaFile: null,
     wsTls: false,
     httpPort: 8080,
+    proxyProtocol: false,
+    trustForwardedFor: false,
     wsPath: '/mqtt',
     kafkaBrokers: [],
     kafkaClientId: 'fleetwire-gateway',
@@ -112,7 +112,7 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'wsTls', env: 'FW_GATEWAY_WS_TLS', flag: 'ws-tls', kind: 'bool', help: 'serve the HTTP port as https + wss (needs cert and key)' },
   { key: 'httpPort', env: 'FW_GATEWAY_HTTP_PORT', flag: 'http-port', kind: 'port', help: 'HTTP port: WebSocket MQTT, /healthz, /readyz, /metrics' },
   { key: 'wsPath', env: 'FW_GATEWAY_WS_PATH', flag: 'ws-path', kind: 'str', help: 'WebSocket path' },
-  { key: 'proxyProtocol', env: 'FW_GATEWAY_PROXY_PROTOCOL', flag: 'proxy-protocol', kind: 'bool', help: 'MQTT TCP/TLS connections start with a PROXY protocol v1/v2 header (behind a load balancer)' },
+  { key: 'proxyProtocol', env: 'FW_GATEWAY_PROXY_PROTOCOL', flag: 'proxy-protocol', kind: 'bool', help: 'connections start with a PROXY protocol header (behind a load balancer): v1/v2 on MQTT TCP/TLS, v2 on WebSocket' },
   { key: 'trustForwardedFor', env: 'FW_GATEWAY_TRUST_X_FORWARDED_FOR', flag: 'trust-x-forwarded-for', kind: 'bool', help: 'WebSocket client address from X-Forwarded-For (behind an HTTP proxy)' },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'list', help: 'comma-separated host:port list' },
   { key: 'kafkaClientId', env: 'FW_KAFKA_CLIENT_ID', flag: 'kafka-client-id', kind: 'str', help: 'Kafka client id' },

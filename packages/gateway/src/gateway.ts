@@ -161,15 +161,16 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       sockets.push(s);
       ports.mqtt = s.port;
     }
-    if (cfg.tlsPort !== null && cfg.tlsCertFile && cfg.tlsKeyFile) {
-      const s = await startTls(broker, cfg.host, cfg.tlsPort, { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined }, listenerOpts);
+    const tlsFiles = cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined } : undefined;
+    if (cfg.tlsPort !== null && tlsFiles) {
+      const s = await startTls(broker, cfg.host, cfg.tlsPort, tlsFiles, listenerOpts);
       sockets.push(s);
       ports.tls = s.port;
     }
     let closing = false;
     const isReady = () => sink.isReady() && !closing;
     if (cfg.httpPort !== null) {
-      const wsTls = cfg.wsTls && cfg.tlsCertFile && cfg.tlsKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile, caFile: cfg.tlsCaFile ?? undefined } : undefined;
+      const wsTls = cfg.wsTls ? tlsFiles : undefined;
       http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
       ports.http = http.port;
     }

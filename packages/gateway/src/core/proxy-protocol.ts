@@ -1,6 +1,7 @@
 // PROXY protocol v1 (text) and v2 (binary) headers, as sent by HAProxy, AWS NLB, Envoy and others in front
 // of a TCP service, so the service learns the client's address instead of the load balancer's. Pure.
 // Spec: https://www.haproxy.org/download/2.9/doc/proxy-protocol.txt
+import { isIPv4, isIPv6 } from 'node:net';
 
 export type ProxyHeader =
   /** More bytes are needed to decide. */
@@ -14,8 +15,6 @@ const V1_PREFIX = Buffer.from('PROXY ');
 const V1_MAX = 107; // the longest v1 line, CRLF included
 const V2_MAX_ADDR = 4096; // address block bound (TLVs included); the spec allows up to 65535
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]{2,45}$/;
 const PORT = /^(0|[1-9]\d{0,4})$/;
 
 /** Reads the header at the start of `buf` (what a connection sent so far). */
@@ -41,9 +40,9 @@ function parseV1(b: Buffer): ProxyHeader {
   if (parts[1] === 'UNKNOWN') return { state: 'done', length, source: null };
   if (parts.length !== 6) return { state: 'invalid', reason: 'PROXY v1 line needs 6 fields' };
   const [, fam, src, dst, sport, dport] = parts as [string, string, string, string, string, string];
-  const ip = fam === 'TCP4' ? IPV4 : fam === 'TCP6' ? IPV6 : null;
-  if (!ip) return { state: 'invalid', reason: `PROXY v1 family ${JSON.stringify(fam)} is not TCP4, TCP6 or UNKNOWN` };
-  if (!ip.test(src) || !ip.test(dst)) return { state: 'invalid', reason: 'PROXY v1 address malformed' };
+  const isIp = fam === 'TCP4' ? isIPv4 : fam === 'TCP6' ? isIPv6 : null;
+  if (!isIp) return { state: 'invalid', reason: `PROXY v1 family ${JSON.stringify(fam)} is not TCP4, TCP6 or UNKNOWN` };
+  if (!isIp(src) || !isIp(dst)) return { state: 'invalid', reason: 'PROXY v1 address malformed' };
   if (!PORT.test(sport) || !PORT.test(dport) || Number(sport) > 65535 || Number(dport) > 65535) {
     return { state: 'invalid', reason: 'PROXY v1 port malformed' };
   }

@@ -106,26 +106,20 @@ export class PgRegistry {
    * Throws when Postgres is unreachable (the caller keeps the sessions).
    */
   async stillValid(principals: readonly Principal[]): Promise<boolean[]> {
-    const devices = principals.flatMap((p) => (p.kind === 'device' ? [p] : []));
-    const partners = principals.flatMap((p) => (p.kind === 'partner' ? [p] : []));
+    const nameOf = (p: Principal) => (p.kind === 'device' ? p.deviceId : p.name);
+    const key = (kind: Principal['kind'], tenant: string, name: string) => `${kind}\u0000${tenant}\u0000${name}`;
     const valid = new Set<string>();
-    if (devices.length > 0) {
-      const res = await this.pool.query<{ tenant: string; name: string }>(
-        `SELECT d.tenant, d.device_id AS name FROM ${this.schema}.gateway_devices d
-         JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON d.tenant = k.tenant AND d.device_id = k.name WHERE d.enabled`,
-        [devices.map((p) => p.tenant), devices.map((p) => p.deviceId)],
-      );
-      for (const r of res.rows) valid.add(`device\u0000${r.tenant}\u0000${r.name}`);
+    const tables = [
+      { kind: 'device', sql: `SELECT d.tenant, d.device_id AS name FROM ${this.schema}.gateway_devices d JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON d.tenant = k.tenant AND d.device_id = k.name WHERE d.enabled` },
+      { kind: 'partner', sql: `SELECT p.tenant, p.username AS name FROM ${this.schema}.gateway_partners p JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON p.tenant = k.tenant AND p.username = k.name` },
+    ] as const;
+    for (const { kind, sql } of tables) {
+      const these = principals.filter((p) => p.kind === kind);
+      if (these.length === 0) continue;
+      const res = await this.pool.query<{ tenant: string; name: string }>(sql, [these.map((p) => p.tenant), these.map(nameOf)]);
+      for (const r of res.rows) valid.add(key(kind, r.tenant, r.name));
     }
-    if (partners.length > 0) {
-      const res = await this.pool.query<{ tenant: string; name: string }>(
-        `SELECT p.tenant, p.username AS name FROM ${this.schema}.gateway_partners p
-         JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON p.tenant = k.tenant AND p.username = k.name`,
-        [partners.map((p) => p.tenant), partners.map((p) => p.name)],
-      );
-      for (const r of res.rows) valid.add(`partner\u0000${r.tenant}\u0000${r.name}`);
-    }
-    const out = principals.map((p) => valid.has(`${p.kind}\u0000${p.tenant}\u0000${p.kind === 'device' ? p.deviceId : p.name}`));
+    const out = principals.map((p) => valid.has(key(p.kind, p.tenant, nameOf(p))));
     if (out.includes(false)) {
       this.rows.clear();
       this.verified.clear();
