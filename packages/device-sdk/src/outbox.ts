@@ -1,6 +1,6 @@
 // The outbox: pending chunks and sealed batches mirrored in memory over an OutboxStorage, with sealing,
 // acknowledgement, retention and storage-failure recovery. Synchronous; the client schedules it.
-import { type BatchMeta, consume, estimateRows, gatherRows, type PendingChunk, type Rows, sealRows } from './core/batch.js';
+import { batchRowLimit, type BatchMeta, consume, estimateRows, EVENTS_RIDE, gatherRows, onlyEvents, type PendingChunk, type Rows, sealRows } from './core/batch.js';
 import { type BatchInfo, batchCost, chunkCost, planRetention } from './core/retention.js';
 import type { NewChunk, OutboxSnapshot, OutboxStorage } from './adapters/storage.js';
 import { StorageError } from './errors.js';
@@ -134,9 +134,11 @@ export class Outbox {
     while (this.pendingRows > 0) {
       const full = this.pendingRows >= p.maxSamples || this.pendingEst >= p.maxBytes;
       if (!force && !timeDue && !full) break;
-      const rows = gatherRows(this.chunks, p.maxSamples);
+      const rows = gatherRows(this.chunks, p.maxSamples + EVENTS_RIDE);
+      // Events alone wait for the samples that come next (up to two intervals), unless everything must go now.
+      if (!force && onlyEvents(rows) && now - this.chunks[0]!.storedAt < 2 * p.intervalMs) break;
       const seq = this.nextSeq;
-      const { bytes, n } = sealRows({ ...p.meta, seq, sentAtMs: now }, rows, p.maxBytes);
+      const { bytes, n } = sealRows({ ...p.meta, seq, sentAtMs: now }, rows, p.maxBytes, batchRowLimit(rows, p.maxSamples));
       const info: BatchInfo = { seq, bootId: p.meta.bootId, bytes: bytes.length, samples: n, sealedAt: now };
       const { deleted, trimmed } = consume(this.chunks, n);
       try {

@@ -1,6 +1,9 @@
 // Client behaviour on the in-memory outbox with no broker reachable (127.0.0.1:1 refuses connections).
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeDeviceBatch } from '@fleetwire/proto';
+import { KIND_EVENT, RowBuffer } from '../src/core/samples.js';
 import { createClient, type FleetwireClient, MemoryStorage, SampleError } from '../src/index.js';
+import { Outbox } from '../src/outbox.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 let client: FleetwireClient | null = null;
@@ -65,6 +68,52 @@ describe('client', () => {
     expect(st.decimated).toBe(500);
     expect(st.events).toBe(1);
     expect(st.pendingSamples).toBe(501); // 500 samples + 1 event row
+  });
+
+  it('seals edge events with the samples of their time, never alone (715 fixes in one call, 55 a batch)', async () => {
+    const storage = new MemoryStorage();
+    const c = await make({ storage, batch: { maxSamples: 55, intervalMs: 60_000 }, detection: {} });
+    // A drive that starts at once: the trip-start event is detected in this call and recorded after the fixes.
+    const fixes = Array.from({ length: 715 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 15 }));
+    await c.record(fixes);
+    await expect(c.flush({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'flush_timeout' });
+    const st = c.stats();
+    expect(st.events).toBeGreaterThan(0);
+    const batches = storage.open().batches.map((b) => decodeDeviceBatch(storage.readBatch(b.seq)!));
+    const decoded = batches.map((r) => (r.ok ? r.value : null));
+    expect(decoded.every((b) => b !== null)).toBe(true);
+    const eventOnly = decoded.filter((b) => (b!.gps?.tDeltaMs?.length ?? 0) + (b!.accel?.tDeltaMs?.length ?? 0) === 0);
+    expect(eventOnly).toHaveLength(0);
+    expect(decoded.reduce((s, b) => s + (b!.gps?.tDeltaMs?.length ?? 0), 0)).toBe(715);
+    expect(decoded.reduce((s, b) => s + (b!.events?.length ?? 0), 0)).toBe(st.events);
+    expect(decoded.map((b) => Number(b!.seq))).toEqual(decoded.map((_, i) => i + 1));
+  });
+
+  it('an event detected in the last row of a full batch rides with that batch', async () => {
+    const storage = new MemoryStorage();
+    const c = await make({ storage, batch: { maxSamples: 10, intervalMs: 60_000 }, detection: {} });
+    // 10 fixes fill a batch exactly; the trip-start event is the 11th row and rides with them.
+    await c.record(Array.from({ length: 10 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 15 })));
+    await new Promise((r) => setImmediate(r));
+    expect(c.stats()).toMatchObject({ sealedBatches: 1, pendingSamples: 0 });
+    const only = decodeDeviceBatch(storage.readBatch(1)!);
+    expect(only.ok && [only.value.gps?.tDeltaMs?.length, only.value.events?.length]).toEqual([10, 1]);
+  });
+
+  it('the outbox holds events alone until samples follow (two intervals at most) and seals them when forced', () => {
+    const make = () => {
+      const o = new Outbox(new MemoryStorage(), { dropped: () => {}, error: () => {} });
+      o.open();
+      const b = new RowBuffer();
+      b.push(T0, KIND_EVENT, 1, 500, 400, 481_000_000, 115_000_000, 1500);
+      o.append(b.take(), T0);
+      return o;
+    };
+    const p = { maxBytes: 64 * 1024, maxSamples: 100, intervalMs: 1000, meta: { deviceId: 'd1', bootId: 'b', agent: 'test', accelRateHz: 50 } };
+    const o = make();
+    expect(o.seal(T0 + 1500, p, false)).toBe(0);
+    expect(o.seal(T0 + 2000, p, false)).toBe(1);
+    expect(make().seal(T0, p, true)).toBe(1);
   });
 
   it('rejects record() after close()', async () => {

@@ -152,15 +152,47 @@ function accelTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IAc
   return { baseTimeMs: base, rateHz: Math.round(rateHz), tDeltaMs: tD, xDeltaMg: xs, yDeltaMg: ys, zDeltaMg: zs };
 }
 
+/** Edge events may ride along past a batch's sample limit: at most this many rows. */
+export const EVENTS_RIDE = 64;
+
+/** How many event rows directly follow row `from` (at most `max`). */
+export function trailingEvents(rows: Rows, from: number, max = rows.n - from): number {
+  let k = 0;
+  while (k < max && from + k < rows.n && rows.v[(from + k) * ROW_INTS] === KIND_EVENT) k++;
+  return k;
+}
+
+/** True when every one of the rows is an edge event (nothing else to ship them with yet). */
+export function onlyEvents(rows: Rows): boolean {
+  return rows.n > 0 && trailingEvents(rows, 0) === rows.n;
+}
+
 /**
- * Encodes the largest prefix of `rows` (up to `rows.n`) whose encoding fits `maxBytes`.
- * Starts from the size estimate and shrinks proportionally when the real encoding is larger.
+ * How many leading rows one batch may take: `maxSamples` rows, plus the edge events that directly follow
+ * them (up to EVENTS_RIDE). An event is recorded right after the samples it was detected in, so it rides
+ * with them instead of being sealed alone in a batch of its own.
  */
-export function sealRows(meta: BatchMeta, rows: Rows, maxBytes: number): { bytes: Uint8Array; n: number } {
-  let n = rowsWithinEstimate(rows, maxBytes);
+export function batchRowLimit(rows: Rows, maxSamples: number): number {
+  const n = Math.min(rows.n, maxSamples);
+  return n + trailingEvents(rows, n, EVENTS_RIDE);
+}
+
+/**
+ * Encodes the largest prefix of `rows` (up to `limit` rows) whose encoding fits `maxBytes`.
+ * Starts from the size estimate and shrinks proportionally when the real encoding is larger. Edge events
+ * that directly follow the prefix are taken along when the encoding still fits.
+ */
+export function sealRows(meta: BatchMeta, rows: Rows, maxBytes: number, limit = rows.n): { bytes: Uint8Array; n: number } {
+  const view: Rows = limit < rows.n ? { n: limit, t: rows.t, v: rows.v } : rows;
+  let n = rowsWithinEstimate(view, maxBytes);
   for (;;) {
-    const bytes = encodeDeviceBatch(buildBatch(meta, rows, n));
-    if (bytes.length <= maxBytes || n === 1) return { bytes, n };
+    const bytes = encodeDeviceBatch(buildBatch(meta, view, n));
+    if (bytes.length <= maxBytes || n === 1) {
+      const m = n + trailingEvents(view, n);
+      if (m === n) return { bytes, n };
+      const more = encodeDeviceBatch(buildBatch(meta, view, m));
+      return more.length <= maxBytes ? { bytes: more, n: m } : { bytes, n };
+    }
     n = Math.max(1, Math.min(n - 1, Math.floor((n * maxBytes * 0.95) / bytes.length)));
   }
 }
