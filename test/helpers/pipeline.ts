@@ -98,6 +98,8 @@ export interface ScorerHandle {
   events: string[];
   /** Times the scorer's KafkaSource restarted its consumer after a crash kafkajs would not restart. */
   readonly restarts: number;
+  /** True once the scorer's group has committed everything the topic held at the call (KafkaSource.drained). */
+  drained(ms?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startScorer(env: StackEnv, n: RunNames, o: { databaseUrl?:
       return (source as { restarts?: number }).restarts ?? 0;
     },
     events,
+    drained: (ms) => source.drained(ms),
     stop: async () => {
       if (stopped) return;
       stopped = true;

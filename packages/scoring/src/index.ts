@@ -1,7 +1,7 @@
 // @fleetwire/scoring public API.
 export * from './core/index.js';
 export type { Db, Queryable } from './adapters/db.js';
-export { isTransientDbError } from './adapters/db.js';
+export { classifyDbError, isTransientDbError, type DbErrorKind } from './adapters/db.js';
 export { createPgDb, PgDb, type PgDbOptions } from './adapters/pg/db.js';
 export { createPgliteDb, PgliteDb } from './adapters/pglite/db.js';
 export { migrate, readMigrations, MigrationError, type Migration, type MigrateResult } from './adapters/pg/migrate.js';

@@ -4,7 +4,7 @@ import { ConfigError } from '../src/core/config.js';
 import { parseDuration } from '../src/batch/batch.js';
 import { ScoringMetrics } from '../src/ops/metrics.js';
 import { startOpsServer } from '../src/ops/http.js';
-import { isTransientDbError } from '../src/adapters/db.js';
+import { classifyDbError, isTransientDbError } from '../src/adapters/db.js';
 
 describe('config', () => {
   const base = { FW_DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
@@ -30,7 +30,25 @@ describe('config', () => {
   it('classifies transient database errors', () => {
     expect(isTransientDbError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isTransientDbError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
-    expect(isTransientDbError(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false);
+    expect(isTransientDbError(Object.assign(new Error('value too long for type character varying(8)'), { code: '22001' }))).toBe(false);
+  });
+  it('classifies database errors by what they say about the record', () => {
+    const err = (code: string | undefined, message: string) => Object.assign(new Error(message), code ? { code } : {});
+    // Nothing about the record: pause and retry, give no record up.
+    for (const [code, msg] of [
+      ['ECONNRESET', 'read ECONNRESET'], ['57P01', 'terminating connection'], ['53100', 'could not extend file: No space left on device'],
+      ['53300', 'too many clients'], ['40001', 'could not serialize access'], ['40P01', 'deadlock detected'], ['57014', 'canceling statement due to statement timeout'],
+      ['42P01', 'relation "trips" does not exist'], ['42501', 'permission denied for table trips'], ['42601', 'syntax error'], ['58030', 'could not read block'],
+      ['XX000', 'internal error'], [undefined, 'Connection terminated unexpectedly'],
+    ] as const) expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'transient']);
+    expect(classifyDbError(err('23514', 'no partition of relation "batch_summaries" found for row'))).toBe('missing_partition');
+    // The database refuses these rows: the same record gets the same answer.
+    for (const [code, msg] of [
+      ['23514', 'new row for relation "x" violates check constraint "c"'], ['23505', 'duplicate key value'], ['22003', 'integer out of range'],
+      ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'], ['22P02', 'invalid input syntax for type uuid'], [undefined, 'Cannot read properties of undefined'],
+    ] as const) expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'rejected']);
+    expect(classifyDbError(null)).toBe('rejected');
+    expect(classifyDbError('a string')).toBe('rejected');
   });
 });
 

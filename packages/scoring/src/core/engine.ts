@@ -2,6 +2,7 @@
 import type { CoreConfig } from './config.js';
 import { accelHorizontalPeaks, closeEpisodes, detectInterval, episodeToEvent, type AccelPeaks } from './detect.js';
 import { emptySums, featuresFromSums } from './features.js';
+import { batchTimeRange } from './batch-time.js';
 import { haversineE7, isNight } from './geo.js';
 import { tripId } from './ids.js';
 import { type CompletedTrip, type DetectedEvent, type DeviceState, type Episode, EV, type LastSample, type StepOutput } from './types.js';
@@ -13,6 +14,10 @@ export interface TelemetryInput {
   seq: number;
   gps: { t: Float64Array; latE7: Int32Array; lonE7: Int32Array; speedCms: Int32Array; headingCdeg: Int32Array };
   accel?: { t: Float64Array; xMg: Int32Array; yMg: Int32Array; zMg: Int32Array } | null;
+  /** Times (ms) of the batch's edge events: part of the batch's time range. */
+  eventT?: ArrayLike<number> | null;
+  /** Where a batch without samples or events is filed (the scorer passes core/batch-time fallbackTime()). */
+  fallbackTimeMs?: number;
 }
 
 export const idempotencyKey = (bootId: string, seq: number): string => `${bootId}:${seq}`;
@@ -131,9 +136,14 @@ function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConf
  */
 export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: CoreConfig): StepOutput {
   if (isDuplicate(st, input.bootId, input.seq)) return { duplicate: true, trips: [], events: [], summary: null };
+  const a = input.accel;
+  const range = batchTimeRange(
+    { gpsT: input.gps.t, accelT: a?.t, eventT: input.eventT },
+    input.fallbackTimeMs === undefined ? undefined : { t: input.fallbackTimeMs, source: 'sent_at' },
+  );
+  if (!range) throw new Error(`batch ${input.bootId}/${input.seq} holds no samples or events and no fallback time was given`);
   remember(st, input.bootId, input.seq, cfg);
   const out = new Collector();
-  const a = input.accel;
   const peaks: AccelPeaks = a && a.t.length > 0 ? accelHorizontalPeaks(st, a.t, a.xMg, a.yMg, a.zMg, cfg) : new Map();
   const g = input.gps;
   let late = 0;
@@ -158,9 +168,6 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
     if (speed > maxSpeed) maxSpeed = speed;
   }
   const n = g.t.length;
-  const at = a?.t;
-  const tStart = Math.min(n > 0 ? g.t[0]! : Infinity, at && at.length > 0 ? at[0]! : Infinity);
-  const tEnd = Math.max(n > 0 ? g.t[n - 1]! : -Infinity, at && at.length > 0 ? at[at.length - 1]! : -Infinity);
   return {
     duplicate: false,
     trips: out.trips,
@@ -169,10 +176,10 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
       deviceId: input.deviceId,
       bootId: input.bootId,
       seq: input.seq,
-      tStartMs: Number.isFinite(tStart) ? tStart : 0,
-      tEndMs: Number.isFinite(tEnd) ? tEnd : 0,
+      tStartMs: range.startMs,
+      tEndMs: range.endMs,
       gpsSamples: n,
-      accelSamples: at?.length ?? 0,
+      accelSamples: a?.t.length ?? 0,
       distanceM: distance,
       maxSpeedMs: maxSpeed,
       lateSamples: late,

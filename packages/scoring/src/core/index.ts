@@ -6,3 +6,4 @@ export * from './types.js';
 export { severity, accelHorizontalPeaks } from './detect.js';
 export * from './engine.js';
 export * from './simulate.js';
+export * from './batch-time.js';

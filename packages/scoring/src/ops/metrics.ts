@@ -66,6 +66,7 @@ export class ScoringMetrics {
   readonly scores = new Series('fw_scoring_scores_total', 'Risk scores computed', 'counter');
   readonly dbRetries = new Series('fw_scoring_db_retries_total', 'Database write attempts that failed and were retried', 'counter');
   readonly publishFailures = new Series('fw_scoring_publish_failures_total', 'Redis/Kafka publish attempts that failed', 'counter');
+  readonly isolatedBatches = new Series('fw_scoring_isolated_batches_total', 'Log batches the database rejected, retried one record at a time', 'counter');
   readonly lag = new Series('fw_scoring_consumer_lag', 'Consumer lag per partition (messages)', 'gauge');
   readonly recordsPerSecond = new Series('fw_scoring_records_per_second', 'Records per second over the last 10 s', 'gauge');
   readonly inference = new Histogram('fw_scoring_inference_seconds', 'ONNX session.run latency per micro-batch');
@@ -82,7 +83,7 @@ export class ScoringMetrics {
 
   render(): string {
     return (
-      [this.records, this.duplicates, this.deadLetters, this.trips, this.events, this.scores, this.dbRetries, this.publishFailures, this.lag, this.recordsPerSecond, this.inference, this.dbWrite]
+      [this.records, this.duplicates, this.deadLetters, this.trips, this.events, this.scores, this.dbRetries, this.publishFailures, this.isolatedBatches, this.lag, this.recordsPerSecond, this.inference, this.dbWrite]
         .map((s) => s.render())
         .join('\n') + '\n'
     );

@@ -1,19 +1,21 @@
 // Real-time scorer: log batch -> decode -> per-device state (from Postgres, row-locked) -> detect -> ONNX
 // -> one Postgres transaction (results + state + processed keys + outbox) -> Redis -> Kafka -> offsets.
 import { performance } from 'node:perf_hooks';
-import { accelColumns, decodeTelemetryRecord, gpsColumns } from '@fleetwire/proto';
 import pino from 'pino';
 import { type CoreConfig, resolveCoreConfig } from '../core/config.js';
-import { flushIdle, processTelemetry, type TelemetryInput } from '../core/engine.js';
-import { newDeviceState, type DeviceState } from '../core/types.js';
+import { batchTimeRange } from '../core/batch-time.js';
+import { flushIdle } from '../core/engine.js';
+import type { DeviceState } from '../core/types.js';
 import type { Cache } from '../adapters/cache.js';
-import { type Db, isTransientDbError } from '../adapters/db.js';
+import { classifyDbError, type Db, type Queryable } from '../adapters/db.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import { PartitionManager } from '../adapters/pg/partitions.js';
-import { deleteOutbox, keyString, loadStatesForUpdate, pendingOutbox, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
+import { deleteOutbox, pendingOutbox } from '../adapters/pg/store.js';
 import { type BatchControl, NullPublisher, type OutMessage, type Publisher, type RecordSource, type SourceBatch } from '../adapters/source.js';
 import { ScoringMetrics } from '../ops/metrics.js';
-import { Collected, scoreCollected } from './collect.js';
+import { type Applied, applyItems, MissingPartitions, writeCollected } from './apply.js';
+import { Collected } from './collect.js';
+import { decodeBatch, type Item } from './decode.js';
 import { cacheOps, DEFAULT_EMIT_TOPICS, deadLetter, type EmitTopics, type Emission, kafkaMessages } from './emit.js';
 
 export interface RealtimeScorerOptions {
@@ -35,6 +37,10 @@ export interface RealtimeScorerOptions {
   /** Backoff while Postgres is unreachable. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Attempts of its own a record the database rejects gets before it is dead-lettered (default 3). */
+  poisonAttempts?: number;
+  /** Wait before a rejected record's next attempt: this times the attempt number (default 100 ms). */
+  poisonRetryMs?: number;
 }
 
 export interface RealtimeScorer {
@@ -47,6 +53,10 @@ export interface RealtimeScorer {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const errText = (e: unknown): string => {
+  const err = e as { code?: unknown; message?: unknown };
+  return `${typeof err?.code === 'string' ? `${err.code} ` : ''}${typeof err?.message === 'string' ? err.message : String(e)}`;
+};
 
 export class RealtimeProcessor {
   readonly cfg: CoreConfig;
@@ -59,7 +69,10 @@ export class RealtimeProcessor {
   private outboxDirty = true;
   private lock: Promise<unknown> = Promise.resolve();
 
+  readonly now: () => number;
+
   constructor(readonly o: RealtimeScorerOptions) {
+    this.now = o.now ?? Date.now;
     this.cfg = resolveCoreConfig(o.core);
     this.metrics = o.metrics ?? new ScoringMetrics();
     this.log = o.logger ?? pino({ level: 'silent' });
@@ -81,86 +94,95 @@ export class RealtimeProcessor {
 
   private async handleNow(batch: SourceBatch, ctl: BatchControl): Promise<void> {
     if (this.outboxDirty) await this.withDbRetry(ctl, () => this.flushOutbox());
-    const where = `${batch.topic}/${batch.partition}`;
+    const { items, rejected } = decodeBatch(batch, this.now());
     const dead: OutMessage[] = [];
-    const inputs: { tenant: string; input: TelemetryInput }[] = [];
-    for (const m of batch.messages) {
-      const source = `${where}/${m.offset}`;
-      const r = m.value ? decodeTelemetryRecord(m.value) : null;
-      if (!r || !r.ok) {
-        const code = r ? r.error.code : 'payload_empty';
-        const reason = r ? r.error.message : 'record has no value';
-        this.metrics.deadLetters.inc(1, { reason: code });
-        this.log.warn({ source, code, reason }, 'poison record dead-lettered');
-        dead.push(deadLetter({ reasonCode: code, reason, source, deviceId: m.key?.toString('utf8') ?? '', payload: m.value }));
-        continue;
-      }
-      const rec = r.value;
-      const b = rec.batch!;
-      inputs.push({
-        tenant: rec.tenant,
-        input: { deviceId: b.deviceId ?? '', bootId: b.bootId ?? '', seq: Number(b.seq), gps: gpsColumns(b.gps), accel: accelColumns(b.accel) },
-      });
+    for (const r of rejected) {
+      this.metrics.deadLetters.inc(1, { reason: r.code });
+      this.log.warn({ source: r.source, deviceId: r.deviceId, code: r.code, reason: r.reason }, 'poison record dead-lettered');
+      dead.push(r.message);
     }
     this.metrics.noteRecords(batch.messages.length);
-    const times: number[] = [];
-    for (const { input } of inputs) if (input.gps.t.length > 0) times.push(input.gps.t[0]!, input.gps.t[input.gps.t.length - 1]!);
-    const res = await this.withDbRetry(ctl, async () => {
-      await this.partitions.ensureFor(times);
-      return this.o.db.transaction(async (tx) => {
-        const devices = [...new Set(inputs.map((i) => i.input.deviceId))];
-        const states = await loadStatesForUpdate(tx, devices);
-        const drivers = await resolveDrivers(tx, inputs.map((i) => ({ deviceId: i.input.deviceId, tenant: i.tenant })));
-        const done = await processedKeys(tx, inputs.map((i) => i.input));
-        const c = new Collected();
-        const failed: OutMessage[] = [];
-        let dups = 0;
-        for (const { tenant, input } of inputs) {
-          const k = keyString(input);
-          if (done.has(k)) {
-            dups++;
-            continue;
-          }
-          done.add(k);
-          const st = c.states.get(input.deviceId) ?? states.get(input.deviceId) ?? newDeviceState(input.deviceId);
-          const backup = JSON.stringify(st);
-          let out;
-          try {
-            out = processTelemetry(st, input, this.cfg);
-          } catch (e) {
-            // A record the core cannot handle must not block the partition: dead-letter it, keep the old state.
-            c.states.set(input.deviceId, JSON.parse(backup) as DeviceState);
-            failed.push(deadLetter({ reasonCode: 'processing_failed', reason: (e as Error).message, source: where, deviceId: input.deviceId, tenant, payload: null }));
-            continue;
-          }
-          c.states.set(input.deviceId, st);
-          c.keys.push({ deviceId: input.deviceId, bootId: input.bootId, seq: input.seq });
-          if (out.duplicate) {
-            dups++;
-            continue;
-          }
-          const who = { tenant, driverId: drivers.get(input.deviceId) ?? input.deviceId };
-          if (out.summary) c.summaries.push({ s: out.summary, driverId: who.driverId });
-          for (const t of out.trips) c.trips.push({ t, who });
-          for (const e of out.events) c.events.push({ e, who });
-        }
-        const w = await scoreCollected(c, this.o.model, where, this.metrics);
-        const outboxId = await writeBatch(tx, w);
-        return { outboxId, emission: w.emission, dups, failed, trips: w.trips.length, events: w.events.length };
-      });
-    });
-    this.metrics.duplicates.inc(res.dups);
-    this.metrics.trips.inc(res.trips);
-    this.metrics.scores.inc(res.trips);
-    this.metrics.events.inc(res.events);
-    for (const _ of res.failed) this.metrics.deadLetters.inc(1, { reason: 'processing_failed' });
-    dead.push(...res.failed);
+    const where = `${batch.topic}/${batch.partition}`;
+    let applied: Applied[];
+    try {
+      applied = [await this.commit(items, where, ctl)];
+    } catch (e) {
+      if (classifyDbError(e) !== 'rejected' || !ctl.isRunning()) throw e;
+      // One record (or more) the database refuses: find it by committing the records one at a time.
+      this.metrics.isolatedBatches.inc();
+      this.log.warn({ source: where, records: items.length, err: errText(e) }, 'batch rejected by the database; retrying its records one at a time');
+      applied = await this.commitOneByOne(items, where, ctl, dead);
+    }
+    for (const a of applied) {
+      this.metrics.duplicates.inc(a.dups);
+      this.metrics.trips.inc(a.trips);
+      this.metrics.scores.inc(a.trips);
+      this.metrics.events.inc(a.events);
+      for (const f of a.failed) dead.push(this.giveUp(f.item, 'processing_failed', f.reason));
+    }
     if (dead.length > 0) await this.publisher.send(this.topics.deadletter, dead);
-    if (res.outboxId && res.emission) await this.publish(res.outboxId, res.emission);
+    for (const a of applied) if (a.outboxId && a.emission) await this.publish(a.outboxId, a.emission);
     if (batch.highWatermark !== undefined) {
       const last = batch.messages[batch.messages.length - 1]!;
       this.metrics.lag.set(Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1), { topic: batch.topic, partition: String(batch.partition) });
     }
+  }
+
+  /** One transaction for these items; transient errors wait and retry, missing partitions are created. */
+  private async commit(items: Item[], where: string, ctl: BatchControl): Promise<Applied> {
+    const times: number[] = [];
+    for (const { input } of items) {
+      const r = batchTimeRange({ gpsT: input.gps.t, accelT: input.accel?.t, eventT: input.eventT });
+      if (r) times.push(r.startMs, r.endMs);
+      if (input.fallbackTimeMs !== undefined) times.push(input.fallbackTimeMs);
+    }
+    const ctx = { cfg: this.cfg, model: this.o.model, metrics: this.metrics, partitions: this.partitions, source: where };
+    return this.withDbRetry(ctl, async () => {
+      await this.partitions.ensureFor(times);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.o.db.transaction((tx) => applyItems(tx, items, ctx));
+        } catch (e) {
+          // Rows of months not ensured yet (a trip that began in an earlier month): create them, run again.
+          if (!(e instanceof MissingPartitions) || attempt >= 2) throw e;
+          await this.partitions.ensureFor(e.timesMs);
+        }
+      }
+    });
+  }
+
+  /**
+   * Commits each record in its own transaction, in log order. A record the database keeps rejecting
+   * (poisonAttempts times) is dead-lettered (`store_failed`) and skipped; every other record is kept.
+   */
+  private async commitOneByOne(items: Item[], where: string, ctl: BatchControl, dead: OutMessage[]): Promise<Applied[]> {
+    const out: Applied[] = [];
+    const attempts = Math.max(1, this.o.poisonAttempts ?? 3);
+    for (const item of items) {
+      for (let n = 1; ; n++) {
+        try {
+          out.push(await this.commit([item], where, ctl));
+          break;
+        } catch (e) {
+          if (classifyDbError(e) !== 'rejected' || !ctl.isRunning()) throw e;
+          if (n >= attempts) {
+            dead.push(this.giveUp(item, 'store_failed', `database rejected the record ${n} times: ${errText(e)}`));
+            break;
+          }
+          await sleep((this.o.poisonRetryMs ?? 100) * n);
+        }
+      }
+      await ctl.heartbeat().catch(() => {});
+    }
+    return out;
+  }
+
+  /** Counts, logs and builds the dead letter of a record that is given up. */
+  private giveUp(item: Item, code: string, reason: string): OutMessage {
+    const { input, tenant, source } = item;
+    this.metrics.deadLetters.inc(1, { reason: code });
+    this.log.warn({ source, tenant, deviceId: input.deviceId, bootId: input.bootId, seq: input.seq, code, reason }, 'record dead-lettered');
+    return deadLetter({ reasonCode: code, reason, source, deviceId: input.deviceId, tenant, payload: item.payload });
   }
 
   /** Redis, then Kafka, then the outbox row goes. A failure leaves the row for the next flush. */
@@ -206,7 +228,7 @@ export class RealtimeProcessor {
         this.dbUp = true;
         return r;
       } catch (e) {
-        if (!isTransientDbError(e)) throw e;
+        if (classifyDbError(e) !== 'transient') throw e;
         this.dbUp = false;
         this.metrics.dbRetries.inc();
         if (!paused) {
@@ -227,35 +249,46 @@ export class RealtimeProcessor {
 
   sweep(nowMs: number): Promise<number> {
     return this.exclusive(async () => {
-      const cutoff = nowMs - this.cfg.gapMs;
-      const res = await this.o.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ device_id: string; state: DeviceState | string; tenant: string | null; driver_id: string | null }>(
-          // Silence is judged on arrival time (updated_at), not data time: replaying or backfilling old data
-          // keeps updated_at fresh, so a trip is never closed under a device that is still delivering.
-          `SELECT s.device_id, s.state, d.tenant, d.driver_id FROM device_state s LEFT JOIN devices d USING (device_id)
-            WHERE s.trip_open AND s.updated_at <= to_timestamp($1 / 1000.0) ORDER BY s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
-          [cutoff],
-        );
-        const c = new Collected();
-        for (const r of rows) {
-          const st = typeof r.state === 'string' ? (JSON.parse(r.state) as DeviceState) : r.state;
-          const out = flushIdle(st, nowMs, this.cfg);
-          c.states.set(st.deviceId, st);
-          const who = { tenant: r.tenant ?? '', driverId: r.driver_id ?? st.deviceId };
-          for (const t of out.trips) c.trips.push({ t, who });
-          for (const e of out.events) c.events.push({ e, who });
+      let res: { outboxId: string | null; emission: Emission | null; trips: number } | null = null;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          res = await this.o.db.transaction((tx) => this.sweepTx(tx, nowMs));
+          break;
+        } catch (e) {
+          if (!(e instanceof MissingPartitions) || attempt >= 2) throw e;
+          await this.partitions.ensureFor(e.timesMs);
         }
-        if (c.states.size === 0) return null;
-        await this.partitions.ensureFor(c.trips.map((t) => t.t.endMs));
-        const w = await scoreCollected(c, this.o.model, 'sweep', this.metrics);
-        return { outboxId: await writeBatch(tx, w), emission: w.emission, trips: w.trips.length };
-      });
+      }
       if (!res) return 0;
       this.metrics.trips.inc(res.trips);
       this.metrics.scores.inc(res.trips);
       if (res.outboxId && res.emission) await this.publish(res.outboxId, res.emission);
       return res.trips;
     });
+  }
+
+  private async sweepTx(tx: Queryable, nowMs: number): Promise<{ outboxId: string | null; emission: Emission | null; trips: number } | null> {
+    const cutoff = nowMs - this.cfg.gapMs;
+    const { rows } = await tx.query<{ device_id: string; state: DeviceState | string; tenant: string | null; driver_id: string | null }>(
+      // Silence is judged on arrival time (updated_at), not data time: replaying or backfilling old data
+      // keeps updated_at fresh, so a trip is never closed under a device that is still delivering.
+      `SELECT s.device_id, s.state, d.tenant, d.driver_id FROM device_state s LEFT JOIN devices d USING (device_id)
+        WHERE s.trip_open AND s.updated_at <= to_timestamp($1 / 1000.0) ORDER BY s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
+      [cutoff],
+    );
+    const c = new Collected();
+    for (const r of rows) {
+      const st = typeof r.state === 'string' ? (JSON.parse(r.state) as DeviceState) : r.state;
+      const out = flushIdle(st, nowMs, this.cfg);
+      c.states.set(st.deviceId, st);
+      const who = { tenant: r.tenant ?? '', driverId: r.driver_id ?? st.deviceId };
+      for (const t of out.trips) c.trips.push({ t, who });
+      for (const e of out.events) c.events.push({ e, who });
+    }
+    if (c.states.size === 0) return null;
+    const ctx = { cfg: this.cfg, model: this.o.model, metrics: this.metrics, partitions: this.partitions, source: 'sweep' };
+    const { outboxId, w } = await writeCollected(tx, c, ctx);
+    return { outboxId, emission: w.emission, trips: w.trips.length };
   }
 }
 

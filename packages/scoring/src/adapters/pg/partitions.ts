@@ -32,6 +32,13 @@ export class PartitionManager {
 
   constructor(private readonly db: Db) {}
 
+  /** The months of these times (ms) this process has not ensured yet (the hot path's check before writing). */
+  unknownMonths(timesMs: Iterable<number>): number[] {
+    const out = new Set<number>();
+    for (const t of timesMs) if (Number.isFinite(t) && !this.known.has(monthOf(t))) out.add(monthOf(t));
+    return [...out];
+  }
+
   /** Ensures every partitioned table has partitions for the months touched by these times (ms). */
   async ensureFor(timesMs: Iterable<number>): Promise<number> {
     const months = new Set<number>();

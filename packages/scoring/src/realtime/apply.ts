@@ -1,0 +1,105 @@
+// The body of one real-time transaction: lock device states, resolve drivers, skip processed keys, run the
+// core, score completed trips, write everything. Runs for a whole log batch, or for one record at a time
+// when a batch holds a record the database rejects (see scorer.ts).
+import { type CoreConfig } from '../core/config.js';
+import { processTelemetry } from '../core/engine.js';
+import { newDeviceState, type DeviceState } from '../core/types.js';
+import type { Queryable } from '../adapters/db.js';
+import type { RiskModel } from '../adapters/onnx/model.js';
+import type { PartitionManager } from '../adapters/pg/partitions.js';
+import { type BatchWrite, keyString, loadStatesForUpdate, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
+import type { ScoringMetrics } from '../ops/metrics.js';
+import { Collected, scoreCollected } from './collect.js';
+import type { Item } from './decode.js';
+import type { Emission } from './emit.js';
+
+/** A write would land in months whose partitions this process has not ensured: ensure them, then retry. */
+export class MissingPartitions extends Error {
+  readonly code = 'missing_partitions';
+  constructor(readonly timesMs: number[]) {
+    super(`partitions missing for ${timesMs.length} time(s)`);
+  }
+}
+
+/** A record the core threw on: dead-lettered, its device state left as it was. */
+export interface CoreFailure {
+  item: Item;
+  reason: string;
+}
+
+export interface Applied {
+  outboxId: string | null;
+  emission: Emission | null;
+  dups: number;
+  failed: CoreFailure[];
+  trips: number;
+  events: number;
+}
+
+export interface ApplyContext {
+  cfg: CoreConfig;
+  model: RiskModel;
+  metrics: ScoringMetrics;
+  partitions: PartitionManager;
+  source: string;
+}
+
+/** Every time a BatchWrite files a row under (the partition keys of the time-series tables). */
+export function writeTimes(w: BatchWrite): number[] {
+  const t: number[] = [];
+  for (const s of w.summaries) t.push(s.s.tStartMs);
+  for (const x of w.trips) t.push(x.t.startMs);
+  for (const e of w.events) t.push(e.e.tMs);
+  for (const s of w.scores) t.push(s.scope === 'trip' ? s.computedAtMs : s.periodEndMs);
+  return t;
+}
+
+/** Writes a collected set, after checking its partitions exist (throws MissingPartitions otherwise). */
+export async function writeCollected(tx: Queryable, c: Collected, ctx: ApplyContext): Promise<{ outboxId: string | null; w: BatchWrite }> {
+  const w = await scoreCollected(c, ctx.model, ctx.source, ctx.metrics);
+  const times = writeTimes(w);
+  if (ctx.partitions.unknownMonths(times).length > 0) throw new MissingPartitions(times);
+  return { outboxId: await writeBatch(tx, w), w };
+}
+
+export async function applyItems(tx: Queryable, items: Item[], ctx: ApplyContext): Promise<Applied> {
+  const devices = [...new Set(items.map((i) => i.input.deviceId))];
+  const states = await loadStatesForUpdate(tx, devices);
+  const drivers = await resolveDrivers(tx, items.map((i) => ({ deviceId: i.input.deviceId, tenant: i.tenant })));
+  const done = await processedKeys(tx, items.map((i) => i.input));
+  const c = new Collected();
+  const failed: CoreFailure[] = [];
+  let dups = 0;
+  for (const item of items) {
+    const { tenant, input } = item;
+    const k = keyString(input);
+    if (done.has(k)) {
+      dups++;
+      continue;
+    }
+    done.add(k);
+    const st = c.states.get(input.deviceId) ?? states.get(input.deviceId) ?? newDeviceState(input.deviceId);
+    const backup = JSON.stringify(st);
+    let out;
+    try {
+      out = processTelemetry(st, input, ctx.cfg);
+    } catch (e) {
+      // A record the core cannot handle must not block the partition: dead-letter it, keep the old state.
+      c.states.set(input.deviceId, JSON.parse(backup) as DeviceState);
+      failed.push({ item, reason: (e as Error).message });
+      continue;
+    }
+    c.states.set(input.deviceId, st);
+    c.keys.push({ deviceId: input.deviceId, bootId: input.bootId, seq: input.seq });
+    if (out.duplicate) {
+      dups++;
+      continue;
+    }
+    const who = { tenant, driverId: drivers.get(input.deviceId) ?? input.deviceId };
+    if (out.summary) c.summaries.push({ s: out.summary, driverId: who.driverId });
+    for (const t of out.trips) c.trips.push({ t, who });
+    for (const e of out.events) c.events.push({ e, who });
+  }
+  const { outboxId, w } = await writeCollected(tx, c, ctx);
+  return { outboxId, emission: w.emission, dups, failed, trips: w.trips.length, events: w.events.length };
+}

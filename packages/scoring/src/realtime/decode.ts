@@ -1,0 +1,59 @@
+// One log batch -> telemetry items for the core, and dead letters for records that fail to decode.
+import { accelColumns, decodeTelemetryRecord, gpsColumns } from '@fleetwire/proto';
+import type { TelemetryInput } from '../core/engine.js';
+import { fallbackTime } from '../core/batch-time.js';
+import type { OutMessage, SourceBatch, SourceMessage } from '../adapters/source.js';
+import { deadLetter } from './emit.js';
+
+/** A decoded record and what is needed to dead-letter it later (its bytes and where it came from). */
+export interface Item {
+  tenant: string;
+  input: TelemetryInput;
+  /** "<topic>/<partition>/<offset>" */
+  source: string;
+  payload: Buffer;
+}
+
+export interface Rejected {
+  code: string;
+  reason: string;
+  source: string;
+  deviceId: string;
+  message: OutMessage;
+}
+
+export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[]; rejected: Rejected[] } {
+  const where = `${batch.topic}/${batch.partition}`;
+  const items: Item[] = [];
+  const rejected: Rejected[] = [];
+  for (const m of batch.messages) {
+    const source = `${where}/${m.offset}`;
+    const r = m.value ? decodeTelemetryRecord(m.value, { nowMs }) : null;
+    if (!r || !r.ok) {
+      const code = r ? r.error.code : 'payload_empty';
+      const reason = r ? r.error.message : 'record has no value';
+      const deviceId = m.key?.toString('utf8') ?? '';
+      rejected.push({ code, reason, source, deviceId, message: deadLetter({ reasonCode: code, reason, source, deviceId, payload: m.value }) });
+      continue;
+    }
+    const rec = r.value;
+    const b = rec.batch!;
+    items.push({
+      tenant: rec.tenant,
+      source,
+      payload: m.value!,
+      input: {
+        deviceId: b.deviceId ?? '',
+        bootId: b.bootId ?? '',
+        seq: Number(b.seq),
+        gps: gpsColumns(b.gps),
+        accel: accelColumns(b.accel),
+        eventT: (b.events ?? []).map((e) => Number(e.tMs ?? 0)),
+        fallbackTimeMs: fallbackTime({ sentAtMs: Number(b.sentAtMs ?? 0), receivedAtMs: Number(rec.receivedAtMs ?? 0), logTimeMs: logTime(m), nowMs }).t,
+      },
+    });
+  }
+  return { items, rejected };
+}
+
+const logTime = (m: SourceMessage): number | undefined => (m.timestamp === undefined ? undefined : Number(m.timestamp));
