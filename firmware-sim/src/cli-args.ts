@@ -15,6 +15,8 @@ export interface RunArgs {
   durationMs: number;
   gateway: string;
   tenant: string;
+  /** --tenant a,b,c: the devices spread over these tenants, ids overlapping (see FleetOptions.tenants). */
+  tenants?: string[];
   dataDir: string;
   tokenSecret?: string;
   tokenTtlSec: number;
@@ -150,8 +152,11 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     } catch (e) {
       throw new CliError(`bad --gateway: ${(e as Error).message}`);
     }
-    const tenant = flags.get('tenant') ?? 'demo';
-    if (!SEGMENT.test(tenant)) throw new CliError(`bad --tenant "${tenant}": only [A-Za-z0-9._:-], 1..128 chars`);
+    const tenantList = (flags.get('tenant') ?? 'demo').split(',');
+    for (const t of tenantList) if (!SEGMENT.test(t)) throw new CliError(`bad --tenant "${t}": only [A-Za-z0-9._:-], 1..128 chars`);
+    if (new Set(tenantList).size !== tenantList.length) throw new CliError(`bad --tenant: "${flags.get('tenant')}" names a tenant twice`);
+    const tenant = tenantList[0]!;
+    const tenants = tenantList.length > 1 ? tenantList : undefined;
     const prefix = flags.get('prefix') ?? 'sim-';
     if (!/^[A-Za-z0-9._:-]{0,100}$/.test(prefix)) throw new CliError(`bad --prefix "${prefix}": only [A-Za-z0-9._:-]`);
     let profiles: Array<[ProfileName, number]> | undefined;
@@ -173,6 +178,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       durationMs: duration(flags, 'duration', 3_600_000),
       gateway,
       tenant,
+      tenants,
       dataDir: flags.get('data-dir') ?? '.fleetwire-sim',
       tokenSecret,
       tokenTtlSec: int(flags, 'token-ttl', 7 * 86_400, 60, 10 * 365 * 86_400),
@@ -229,10 +235,11 @@ export const USAGE = `fleetwire-sim — simulated fleet of fleetwire devices
     --speedup X|max       simulated/real time ratio; 60 = one simulated hour per real minute (default 60)
     --duration D          simulated drive time per device: 90s, 30m, 2h, 1h30m (default 1h)
     --gateway URL         mqtt://, mqtts://, ws://, wss:// (default mqtt://127.0.0.1:1883, env FW_GATEWAY_URL)
-    --tenant T            tenant id (default demo)
+    --tenant T[,T2,...]   tenant id (default demo); several: devices spread over them round robin, ids
+                          numbered within each tenant (every tenant has its <prefix>0001)
     --data-dir DIR        one SQLite outbox per device (default .fleetwire-sim)
     --token-secret S      mint per-device tokens (env FW_GATEWAY_TOKEN_SECRET); --token-ttl SEC
-    --password P          same password for every device ("{id}" is replaced by the device id)
+    --password P          same password for every device ("{id}" and "{tenant}" are replaced by the device id and tenant)
     --replay FILE         replay a .gpx or .csv recording on every device instead of synthetic drives
     --churn R             connection drops per device per real minute (e.g. 0.1)
     --offline D           every device goes offline once for D (real time), at a random moment

@@ -18,6 +18,8 @@ const PROGRESS_SUMS = ['generated', 'recorded', 'sentSamples', 'sentBatches', 'd
 const SUMMARY_SUMS = ['devices', 'generated', 'generatedGps', 'generatedAccel', 'recorded', 'sentSamples', 'sentBatches', 'droppedSamples', 'rejected', 'unsent', 'reconnects'] as const;
 
 /** Sums of the shards' counts; elapsed is the longest, simulated time the device-weighted mean. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function mergeProgress(parts: readonly FleetProgress[]): FleetProgress {
   const t = sums(parts, PROGRESS_SUMS);
   return {
@@ -47,6 +49,6 @@ export function mergeSummaries(parts: readonly FleetSummary[]): FleetSummary {
     network: nets.length === 0 ? null : { cuts: nets.reduce((a, n) => a + n.cuts, 0), refused: nets.reduce((a, n) => a + n.refused, 0), connections: nets.reduce((a, n) => a + n.connections, 0) },
     errors,
     truth,
-    perDevice: parts.flatMap((s) => s.perDevice).sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)),
+    perDevice: parts.flatMap((s) => s.perDevice).sort((a, b) => cmp(a.tenant, b.tenant) || cmp(a.deviceId, b.deviceId)),
   };
 }

@@ -7,14 +7,14 @@ import type { Credentials, FleetOptions } from './runner.js';
 
 export async function fleetOptionsFromArgs(a: RunArgs): Promise<FleetOptions> {
   const replay = a.replay ? await loadRecording(a.replay) : undefined;
-  let credentialsFor: ((id: string) => Credentials) | undefined;
+  let credentialsFor: ((id: string, tenant: string) => Credentials) | undefined;
   if (a.tokenSecret) {
     const { mintDeviceToken } = await import('@fleetwire/gateway');
     const secret = a.tokenSecret;
-    credentialsFor = (id) => ({ username: id, password: mintDeviceToken({ tenant: a.tenant, deviceId: id, secret, ttlSec: a.tokenTtlSec }) });
+    credentialsFor = (id, tenant) => ({ username: id, password: mintDeviceToken({ tenant, deviceId: id, secret, ttlSec: a.tokenTtlSec }) });
   } else if (a.password !== undefined) {
     const tpl = a.password;
-    credentialsFor = (id) => ({ username: id, password: tpl.replaceAll('{id}', id) });
+    credentialsFor = (id, tenant) => ({ username: id, password: tpl.replaceAll('{id}', id).replaceAll('{tenant}', tenant) });
   }
   const tls: NonNullable<FleetOptions['client']>['tls'] = {};
   if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new CliError(`cannot read --ca ${a.ca}: ${e.message}`)));
@@ -25,6 +25,7 @@ export async function fleetOptionsFromArgs(a: RunArgs): Promise<FleetOptions> {
     durationMs: a.durationMs,
     gatewayUrl: a.gateway,
     tenant: a.tenant,
+    tenants: a.tenants,
     dataDir: a.dataDir,
     credentialsFor,
     replay,

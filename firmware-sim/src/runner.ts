@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient, type ClientOptions, type FleetwireClient, type Stats } from '@fleetwire/device-sdk';
+import { identityKey } from '@fleetwire/proto';
 import { NetworkShaper } from './adapters/net-shaper.js';
 import { chunkMsFor, planFleet, virtualStartFor, type DevicePlan } from './core/fleet-plan.js';
 import { synthesizeDrive } from './core/drive.js';
@@ -32,11 +33,17 @@ export interface FleetOptions {
   durationMs: number;
   /** mqtt://, mqtts://, ws:// or wss:// */
   gatewayUrl: string;
+  /** Tenant of every device, unless `tenants` is given. */
   tenant: string;
+  /**
+   * Spread the devices over these tenants (round robin) with ids numbered within each tenant, so they overlap:
+   * every tenant has its `<prefix>0001`. Outboxes then live in `<dataDir>/t-<tenant>/<id>.db`.
+   */
+  tenants?: readonly string[];
   /** One SQLite outbox per device is created here. */
   dataDir: string;
   /** MQTT credentials per device (e.g. a minted token); none when omitted or undefined. */
-  credentialsFor?: (deviceId: string) => Credentials | undefined | Promise<Credentials | undefined>;
+  credentialsFor?: (deviceId: string, tenant: string) => Credentials | undefined | Promise<Credentials | undefined>;
   /** Replay this recording on every device instead of synthesizing drives. */
   replay?: RecordedTrack;
   /** Connection drops per device per real minute (0 = none). */
@@ -83,6 +90,9 @@ interface Device {
   final?: Stats;
 }
 
+/** The network shaper's key of a device: its identity, since ids repeat across tenants. */
+const netKey = (p: DevicePlan): string => identityKey(p.tenant, p.deviceId);
+
 export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const url = parseGatewayUrl(o.gatewayUrl);
   if (!(o.speedup > 0)) throw new RangeError(`speedup must be > 0, got ${o.speedup}`);
@@ -96,7 +106,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const wallMs = Number.isFinite(o.speedup) ? o.durationMs / o.speedup : 0;
   const sh = o.shard ?? { index: 0, count: 1 };
   if (!(Number.isInteger(sh.count) && sh.count >= 1 && Number.isInteger(sh.index) && sh.index >= 0 && sh.index < sh.count)) throw new RangeError(`bad shard ${sh.index}/${sh.count}`);
-  const plans = planFleet({ devices: o.devices, seed, prefix: o.deviceIdPrefix, profileMix: o.profileMix, offlineMs, expectedWallMs: Math.max(wallMs, offlineMs * 2) }).filter((p) => p.index % sh.count === sh.index);
+  const multi = !!o.tenants && o.tenants.length > 0;
+  const plans = planFleet({ devices: o.devices, seed, prefix: o.deviceIdPrefix, tenants: multi ? o.tenants : [o.tenant], profileMix: o.profileMix, offlineMs, expectedWallMs: Math.max(wallMs, offlineMs * 2) }).filter((p) => p.index % sh.count === sh.index);
   const graph: RoadGraph | null = o.replay ? null : generateCity(o.city);
   const startReal = time.now();
   const startMs = o.startMs ?? virtualStartFor(startReal, o.durationMs, o.speedup);
@@ -144,7 +155,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       const p = 1 - Math.exp((-churn * tickMs) / 60_000);
       timers.push(
         setInterval(() => {
-          for (const d of devices) if (!d.done && rng.chance(p)) shaper.cut(d.plan.deviceId);
+          for (const d of devices) if (!d.done && rng.chance(p)) shaper.cut(netKey(d.plan));
         }, tickMs),
       );
     }
@@ -173,10 +184,11 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     if (delayMs > 0) await time.sleep(delayMs, stop.signal);
     if (stop.signal.aborted) return void (d.done = true);
     const id = d.plan.deviceId;
+    const tenant = d.plan.tenant;
     let deviceUrl = o.gatewayUrl;
     const tls = { ...(o.client?.tls ?? {}) };
     if (shaper) {
-      const port = await shaper.addDevice(id);
+      const port = await shaper.addDevice(netKey(d.plan));
       const u = new URL(o.gatewayUrl);
       if (!tls.servername && !/^[\d.:[\]]+$/.test(u.hostname)) tls.servername = u.hostname;
       u.hostname = '127.0.0.1';
@@ -184,16 +196,18 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       deviceUrl = u.toString();
       scheduleOffline(d);
     }
-    const credentials = o.credentialsFor ? await o.credentialsFor(id) : undefined;
+    const credentials = o.credentialsFor ? await o.credentialsFor(id, tenant) : undefined;
+    const file = multi ? path.join(o.dataDir, `t-${tenant}`, `${id}.db`) : path.join(o.dataDir, `${id}.db`);
+    if (multi) await mkdir(path.dirname(file), { recursive: true });
     const client = await createClient({
       durability: 'normal',
       reconnect: { initialDelayMs: 200, maxDelayMs: 5000 },
       ...o.client,
       ...(Object.keys(tls).length > 0 ? { tls } : {}),
       deviceId: id,
-      tenant: o.tenant,
+      tenant,
       url: deviceUrl,
-      storage: { path: path.join(o.dataDir, `${id}.db`) },
+      storage: { path: file },
       ...(credentials ? { credentials } : {}),
     });
     d.client = client;
@@ -213,7 +227,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
         }
       }
       d.drained = true;
-      if (shaper) shaper.setOffline(id, false);
+      if (shaper) shaper.setOffline(netKey(d.plan), false);
       if (!stop.signal.aborted) {
         await client.flush({ timeoutMs: o.drainTimeoutMs ?? 60_000 }).catch((e: { code?: string }) => {
           d.errors.set(e.code ?? 'flush_failed', (d.errors.get(e.code ?? 'flush_failed') ?? 0) + 1);
@@ -234,14 +248,15 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     const w = d.plan.offline;
     if (!w || !shaper) return;
     const elapsed = time.now() - startReal;
-    timers.push(setTimeout(() => !d.drained && shaper.setOffline(d.plan.deviceId, true), Math.max(0, w.startMs - elapsed)));
-    timers.push(setTimeout(() => shaper.setOffline(d.plan.deviceId, false), Math.max(0, w.endMs - elapsed)));
+    timers.push(setTimeout(() => !d.drained && shaper.setOffline(netKey(d.plan), true), Math.max(0, w.startMs - elapsed)));
+    timers.push(setTimeout(() => shaper.setOffline(netKey(d.plan), false), Math.max(0, w.endMs - elapsed)));
   }
 
   function summarize(): FleetSummary {
     const per: DeviceSummary[] = devices.map((d) => {
       const s = d.final;
       return {
+        tenant: d.plan.tenant,
         deviceId: d.plan.deviceId,
         profile: o.replay ? 'replay' : d.plan.profile,
         generated: d.generated.gps + d.generated.accel,

@@ -27,6 +27,8 @@ export interface FleetProgress extends Totals {
 
 /** One device's totals (see Totals) and what else is known about it. */
 export interface DeviceSummary extends Totals {
+  /** The device is (tenant, deviceId). */
+  tenant: string;
   deviceId: string;
   profile: string;
   sealedUnacked: number;

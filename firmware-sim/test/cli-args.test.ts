@@ -38,6 +38,10 @@ describe('fleetwire-sim flags', () => {
     expect(err(() => run('--speedup', '-1'))).toMatch(/bad --speedup/);
     expect(err(() => run('--churn', 'lots'))).toMatch(/bad --churn/);
     expect(err(() => run('--tenant', 'a/b'))).toMatch(/bad --tenant/);
+    expect(err(() => run('--tenant', 'a,,b'))).toMatch(/bad --tenant ""/);
+    expect(err(() => run('--tenant', 'a,a'))).toMatch(/names a tenant twice/);
+    expect(run('--tenant', 'acme,globex')).toMatchObject({ tenant: 'acme', tenants: ['acme', 'globex'] });
+    expect(run('--tenant', 'acme')).not.toHaveProperty('tenants', expect.anything());
     expect(err(() => run('--profiles', 'reckless:1'))).toMatch(/unknown driver profile "reckless"/);
     expect(err(() => run('--token-secret', 'short'))).toMatch(/at least 16/);
     expect(err(() => run('--token-secret', 'a-secret-of-16-chars!', '--password', 'p'))).toMatch(/either/);

@@ -97,6 +97,17 @@ describe('planFleet', () => {
     expect(a.every((d) => d.offline && d.offline.startMs >= 0 && d.offline.endMs <= 120_000 && d.offline.endMs - d.offline.startMs === 30_000)).toBe(true);
     expect(planFleet({ devices: 2000, seed: 's', profileMix: [['calm', 0.5], ['aggressive', 0.5]], offlineMs: 30_000, expectedWallMs: 120_000 })).toEqual(a);
   });
+  it('spreads devices over tenants with ids numbered within each tenant, so they overlap', () => {
+    const p = planFleet({ devices: 7, seed: 's', tenants: ['acme', 'globex', 'initech'] });
+    expect(p.map((d) => `${d.tenant}/${d.deviceId}`)).toEqual([
+      'acme/sim-0001', 'globex/sim-0001', 'initech/sim-0001', 'acme/sim-0002', 'globex/sim-0002', 'initech/sim-0002', 'acme/sim-0003',
+    ]);
+    // Profiles and seeds follow the fleet index, not the tenant: the same fleet as one tenant of 7.
+    expect(p.map((d) => d.seed)).toEqual(planFleet({ devices: 7, seed: 's' }).map((d) => d.seed));
+    expect(planFleet({ devices: 2, seed: 's' }).map((d) => d.tenant)).toEqual(['demo', 'demo']);
+    expect(() => planFleet({ devices: 2, seed: 1, tenants: ['a', 'a'] })).toThrow(/distinct/);
+    expect(() => planFleet({ devices: 2, seed: 1, tenants: ['a/b'] })).toThrow(/tenant/);
+  });
   it('rejects bad counts and prefixes', () => {
     expect(() => planFleet({ devices: 0, seed: 1 })).toThrow(/devices/);
     expect(() => planFleet({ devices: 1.5, seed: 1 })).toThrow(/devices/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { histogram, renderReport } from '../src/demo/report.js';
 import { renderTable, type DriverRow } from '../src/demo/summary.js';
 
-const driver = (id: string, score: number | null): DriverRow => ({ driverId: id, trips: 2, distanceKm: 12.3, harshBraking: 1, harshAcceleration: 0, harshCornering: 2, speedingS: 30, lastScore: score, meanScore: score });
+const driver = (id: string, score: number | null): DriverRow => ({ tenant: 'demo', driverId: id, trips: 2, distanceKm: 12.3, harshBraking: 1, harshAcceleration: 0, harshCornering: 2, speedingS: 30, lastScore: score, meanScore: score });
 
 describe('demo report', () => {
   it('bins scores into ten buckets, clamping the ends', () => {

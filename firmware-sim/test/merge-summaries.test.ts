@@ -4,7 +4,7 @@ import { runFleet } from '../src/runner.js';
 import type { DeviceSummary, FleetProgress, FleetSummary } from '../src/summary.js';
 
 const dev = (deviceId: string, n: number): DeviceSummary => ({
-  deviceId, profile: 'calm', generated: n, recorded: n, sentSamples: n, sentBatches: 1, droppedSamples: 0, pendingSamples: 0, sealedUnacked: 0, rejected: 0, reconnects: 0,
+  tenant: 'demo', deviceId, profile: 'calm', generated: n, recorded: n, sentSamples: n, sentBatches: 1, droppedSamples: 0, pendingSamples: 0, sealedUnacked: 0, rejected: 0, reconnects: 0,
   errors: { flush_timeout: 1 }, truth: { harsh_braking: 2 },
 });
 

@@ -4,12 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
+import { expect } from 'vitest';
 import type { PgDb } from '@fleetwire/scoring';
 import { runFleet } from '../../firmware-sim/src/runner.js';
 import type { FleetSummary } from '../../firmware-sim/src/summary.js';
 import { until } from '../helpers/env.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
-import { account, ledger, TOKEN_SECRET, type Accounting, type RunNames, type ScorerHandle } from '../helpers/pipeline.js';
+import { account, ackedByDevice, ledger, TOKEN_SECRET, type Accounting, type RunNames, type ScorerHandle } from '../helpers/pipeline.js';
 import type { ScenarioResult } from './results.js';
 
 export interface LoadOptions {
@@ -20,6 +21,8 @@ export interface LoadOptions {
 }
 
 export const devicePrefix = (n: RunNames) => `${n.id}-d`;
+/** The load's fleet is spread over three tenants whose device ids overlap (each has its <prefix>0001, ...). */
+export const loadTenants = (n: RunNames): string[] => ['a', 'b', 'c'].map((x) => `${n.tenant}-${x}`);
 
 export async function runLoad(url: string, n: RunNames, o: LoadOptions): Promise<FleetSummary> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fw-chaos-'));
@@ -30,13 +33,14 @@ export async function runLoad(url: string, n: RunNames, o: LoadOptions): Promise
       durationMs: o.simulatedMs,
       gatewayUrl: url,
       tenant: n.tenant,
+      tenants: loadTenants(n),
       dataDir,
       deviceIdPrefix: devicePrefix(n),
       seed: n.id,
       accelRateHz: 10,
       rampUpMs: 500,
       drainTimeoutMs: o.drainTimeoutMs ?? 90_000,
-      credentialsFor: (deviceId) => ({ username: deviceId, password: mintDeviceToken({ tenant: n.tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) }),
+      credentialsFor: (deviceId, tenant) => ({ username: deviceId, password: mintDeviceToken({ tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) }),
       client: { batch: { intervalMs: 1000, maxBytes: 64 * 1024, maxSamples: 2000 }, reconnect: { initialDelayMs: 200, maxDelayMs: 2000 } },
     });
   } finally {
@@ -46,7 +50,7 @@ export async function runLoad(url: string, n: RunNames, o: LoadOptions): Promise
 
 /** Waits (bounded) until Postgres holds every acknowledged sample; returns the final accounting either way. */
 export async function settle(db: PgDb, n: RunNames, s: FleetSummary, timeoutMs = 60_000): Promise<Accounting> {
-  const acked = new Map(s.perDevice.map((d) => [d.deviceId, d.sentSamples]));
+  const acked = ackedByDevice(s.perDevice);
   let last: Accounting | null = null;
   try {
     await until('Postgres to hold every acknowledged sample', async () => {
@@ -78,7 +82,17 @@ export async function explainLoss(sc: ScorerHandle, n: RunNames, s: FleetSummary
 export const scorerNote = (sc: ScorerHandle): string =>
   sc.restarts > 0 ? `; the scorer's Kafka consumer crashed (kafkajs non-retriable error) and its KafkaSource restarted it ${sc.restarts}x from the committed offsets` : '';
 
+/** Per tenant: "tenant a 1234/1234, b ...": acked/stored, with lost and duplicates when not zero. */
+export const tenantNote = (a: Accounting): string =>
+  `; per tenant (ids overlap) acked/stored ${Object.entries(a.perTenant)
+    .map(([t, x]) => `${t.split('-').pop()} ${x.acked}/${x.stored}${x.lost ? ` lost ${x.lost}` : ''}${x.duplicates ? ` dup ${x.duplicates}` : ''}`)
+    .join(', ')}`;
+
 /** The counting part of a scenario result: samples the fleet had acknowledged against what reached Postgres. */
 export function counted(s: FleetSummary, a: Accounting): Pick<ScenarioResult, 'ackedSamples' | 'storedSamples' | 'lost' | 'duplicates'> {
+  // The fleet spans three tenants with overlapping ids: each must account for itself, no loss, no double count.
+  const tenants = Object.entries(a.perTenant);
+  expect(tenants.length, 'tenants in the load').toBe(3);
+  for (const [t, x] of tenants) expect({ tenant: t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ tenant: t, lost: 0, duplicates: 0, stored: x.acked });
   return { ackedSamples: s.sentSamples, storedSamples: a.stored, lost: a.lost, duplicates: a.duplicates };
 }

@@ -9,7 +9,7 @@ import { GatewayProcess } from '../helpers/gateway-process.js';
 import { connectMqtt, deviceToken } from '../helpers/mqtt-device.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, tenantNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export const FUZZ_INPUTS = 10_000;
@@ -129,7 +129,7 @@ export async function fuzz(stack: PrivateStack): Promise<void> {
       faultsSurvived: 0,
       inputs: FUZZ_INPUTS,
       ...counted(summary, acct),
-      notes: `${dead}/${FUZZ_INPUTS} dead-lettered with a reason (${top}); all fuzzing clients still connected` + scorerNote(sc),
+      notes: `${dead}/${FUZZ_INPUTS} dead-lettered with a reason (${top}); all fuzzing clients still connected` + tenantNote(acct) + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

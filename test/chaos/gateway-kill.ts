@@ -7,7 +7,7 @@ import { GatewayProcess } from '../helpers/gateway-process.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, tenantNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export const GATEWAY_KILLS = 3;
@@ -44,7 +44,7 @@ export async function gatewayKill(stack: PrivateStack): Promise<void> {
       faultsSurvived: GATEWAY_KILLS,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `${summary.reconnects} device reconnects; ${tally.duplicates} batches reached Kafka twice (sent but not acknowledged before a kill) and were counted once by the scorer` + scorerNote(sc),
+      notes: `${summary.reconnects} device reconnects; ${tally.duplicates} batches reached Kafka twice (sent but not acknowledged before a kill) and were counted once by the scorer` + tenantNote(acct) + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

@@ -5,7 +5,7 @@ import { sleep, metricValue, uniq } from '../helpers/env.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, tenantNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export const OUTAGE_MS = 30_000;
@@ -73,7 +73,7 @@ export async function kafkaOutage(stack: PrivateStack, mode: 'hang' | 'stop' = '
       faultsSurvived: 1,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `gateway RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB (before the outage ${(before / 2 ** 20).toFixed(0)} MiB), max ${maxInflight} uplinks held without PUBACK (limit 2000), ${notReadyDuringOutage ? '/readyz 503 during the outage' : '/readyz stayed 200 during the outage'}, ${summary.reconnects} device reconnects` + scorerNote(sc),
+      notes: `gateway RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB (before the outage ${(before / 2 ** 20).toFixed(0)} MiB), max ${maxInflight} uplinks held without PUBACK (limit 2000), ${notReadyDuringOutage ? '/readyz 503 during the outage' : '/readyz stayed 200 during the outage'}, ${summary.reconnects} device reconnects` + tenantNote(acct) + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

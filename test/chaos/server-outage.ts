@@ -7,7 +7,7 @@ import { sleep, uniq } from '../helpers/env.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, tenantNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 export async function serverOutage(stack: PrivateStack, server: 'postgres' | 'redis', outageMs: number): Promise<void> {
@@ -34,7 +34,7 @@ export async function serverOutage(stack: PrivateStack, server: 'postgres' | 're
     if (acct.lost > 0) await explainLoss(sc, n, summary, acct);
     await sc.scorer.sweep(Date.now() + 24 * 3600_000);
     const drivers = await sc.db.query<{ n: number }>(
-      "SELECT count(DISTINCT d.driver_id)::int AS n FROM devices d JOIN risk_scores s ON s.driver_id = d.driver_id WHERE d.device_id LIKE $1",
+      "SELECT count(DISTINCT (d.tenant, d.driver_id))::int AS n FROM devices d JOIN risk_scores s ON s.tenant = d.tenant AND s.driver_id = d.driver_id WHERE d.device_id LIKE $1",
       [`${n.id}-d%`],
     );
     const scored = drivers.rows[0]!.n;
@@ -57,7 +57,7 @@ export async function serverOutage(stack: PrivateStack, server: 'postgres' | 're
       notes:
         (server === 'postgres'
           ? `scorer not ready during the outage, resumed from its committed offsets and caught up; ${scored}/${summary.devices} drivers scored`
-          : `gateway dedupe fell back to memory; scorer kept committing to PostgreSQL (${rowsDuring} batch rows during the outage); ${scored}/${summary.devices} drivers scored in PostgreSQL`) + scorerNote(sc),
+          : `gateway dedupe fell back to memory; scorer kept committing to PostgreSQL (${rowsDuring} batch rows during the outage); ${scored}/${summary.devices} drivers scored in PostgreSQL`) + tenantNote(acct) + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

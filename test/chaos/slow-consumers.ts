@@ -10,7 +10,7 @@ import { GatewayProcess } from '../helpers/gateway-process.js';
 import { connectMqtt, deviceToken } from '../helpers/mqtt-device.js';
 import { runNames, startScorer } from '../helpers/pipeline.js';
 import type { PrivateStack } from '../helpers/private-stack.js';
-import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle } from './fleet-load.js';
+import { counted, explainLoss, fmtCount, runLoad, scorerNote, tenantNote, settle } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 const DOWNLINKS = 3000;
@@ -102,7 +102,7 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
       faultsSurvived: 2,
       inputs: DOWNLINKS,
       ...counted(summary, acct),
-      notes: `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `downlink fan-out stalled behind stalled subscribers: only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s (stalled subscribers dropped by the 10 s client drain timeout)`}` + scorerNote(sc),
+      notes: `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `downlink fan-out stalled behind stalled subscribers: only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s (stalled subscribers dropped by the 10 s client drain timeout)`}` + tenantNote(acct) + scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

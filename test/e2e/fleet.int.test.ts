@@ -5,14 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDeviceToken, type Gateway } from '@fleetwire/gateway';
+import { identityKey } from '@fleetwire/proto';
+import { scoreKey } from '@fleetwire/scoring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFleet } from '../../firmware-sim/src/runner.js';
 import type { FleetSummary } from '../../firmware-sim/src/summary.js';
 import { stackEnv, uniq, until } from '../helpers/env.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
-import { account, allTopics, deleteTopics, inProcessGateway, ledger, runNames, startScorer, TOKEN_SECRET, type ScorerHandle } from '../helpers/pipeline.js';
+import { account, ackedByDevice, allTopics, deleteTopics, inProcessGateway, ledger, runNames, startScorer, TOKEN_SECRET, type ScorerHandle } from '../helpers/pipeline.js';
 
-const DEVICES = 4;
+// Six devices over three tenants whose ids overlap: every tenant has its <prefix>0001 and <prefix>0002.
+const DEVICES = 6;
 const SIM_MS = 15 * 60_000;
 const SPEEDUP = 90;
 
@@ -20,6 +23,7 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
   const env = stackEnv();
   const n = runNames(uniq('e2e'));
   const prefix = `${n.id}-d`;
+  const tenants = ['a', 'b', 'c'].map((x) => `${n.tenant}-${x}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'fw-e2e-'));
   let gw: Gateway;
   let sc: ScorerHandle;
@@ -44,12 +48,13 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
       durationMs: SIM_MS,
       gatewayUrl: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
       tenant: n.tenant,
+      tenants,
       dataDir,
       deviceIdPrefix: prefix,
       seed: n.id,
       accelRateHz: 10,
       drainTimeoutMs: 30_000,
-      credentialsFor: (deviceId) => ({ username: deviceId, password: mintDeviceToken({ tenant: n.tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) }),
+      credentialsFor: (deviceId, tenant) => ({ username: deviceId, password: mintDeviceToken({ tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) }),
       client: { batch: { intervalMs: 1000, maxBytes: 64 * 1024, maxSamples: 2000 } },
     });
 
@@ -65,8 +70,10 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
       expect(d.truth.trip_start ?? 0, `${d.deviceId} drove`).toBeGreaterThanOrEqual(1);
     }
 
-    // Postgres: every acked sample exactly once (by (device_id, boot_id, seq)).
-    const acked = new Map(summary.perDevice.map((d) => [d.deviceId, d.sentSamples]));
+    expect(new Set(summary.perDevice.map((d) => d.deviceId)).size, 'device ids overlap across tenants').toBe(DEVICES / tenants.length);
+
+    // Postgres: every acked sample exactly once (by (tenant, device_id, boot_id, seq)), per tenant too.
+    const acked = ackedByDevice(summary.perDevice);
     const acct = await until(
       'the scorer to commit every acknowledged sample',
       async () => {
@@ -78,6 +85,8 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
     );
     expect(acct.stored).toBe(summary.sentSamples);
     expect(acct.duplicates).toBe(0);
+    expect(Object.keys(acct.perTenant).sort()).toEqual(tenants);
+    for (const [t, x] of Object.entries(acct.perTenant)) expect({ t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ t, lost: 0, duplicates: 0, stored: x.acked });
     const l = await ledger(sc.db, prefix);
     const batches = [...l.values()].reduce((s, x) => s + x.batches, 0);
     expect(batches).toBe(summary.sentBatches);
@@ -92,24 +101,29 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
 
     // Close the trips still open at the end of the run (devices went silent), then check outputs.
     await sc.scorer.sweep(Date.now() + 24 * 3600_000);
-    const drivers = (await sc.db.query<{ device_id: string; driver_id: string }>('SELECT device_id, driver_id FROM devices WHERE device_id LIKE $1', [`${prefix}%`])).rows;
-    const driverOf = new Map(drivers.map((r) => [r.device_id, r.driver_id]));
+    const drivers = (
+      await sc.db.query<{ tenant: string; device_id: string; driver_id: string }>('SELECT tenant, device_id, driver_id FROM devices WHERE device_id LIKE $1', [`${prefix}%`])
+    ).rows;
+    const driverOf = new Map(drivers.map((r) => [identityKey(r.tenant, r.device_id), { tenant: r.tenant, driver: r.driver_id }]));
     expect(driverOf.size).toBe(DEVICES);
-    const trips = await sc.db.query<{ driver_id: string; n: number; km: number }>('SELECT driver_id, count(*)::int AS n, sum(distance_m) / 1000 AS km FROM trips GROUP BY driver_id');
-    const scores = await sc.db.query<{ driver_id: string; n: number }>("SELECT driver_id, count(*)::int AS n FROM risk_scores WHERE scope = 'trip' GROUP BY driver_id");
-    const tripsBy = new Map(trips.rows.map((r) => [r.driver_id, r]));
-    const scoresBy = new Map(scores.rows.map((r) => [r.driver_id, r.n]));
-    for (const [dev, driver] of driverOf) {
-      expect(tripsBy.get(driver)?.n ?? 0, `trips of ${dev}`).toBeGreaterThanOrEqual(1);
-      expect(tripsBy.get(driver)!.km, `distance of ${dev}`).toBeGreaterThan(0.1);
-      expect(scoresBy.get(driver) ?? 0, `scores of ${dev}`).toBeGreaterThanOrEqual(1);
+    const trips = await sc.db.query<{ tenant: string; driver_id: string; n: number; km: number }>(
+      'SELECT tenant, driver_id, count(*)::int AS n, sum(distance_m) / 1000 AS km FROM trips GROUP BY tenant, driver_id',
+    );
+    const scores = await sc.db.query<{ tenant: string; driver_id: string; n: number }>("SELECT tenant, driver_id, count(*)::int AS n FROM risk_scores WHERE scope = 'trip' GROUP BY tenant, driver_id");
+    const tripsBy = new Map(trips.rows.map((r) => [identityKey(r.tenant, r.driver_id), r]));
+    const scoresBy = new Map(scores.rows.map((r) => [identityKey(r.tenant, r.driver_id), r.n]));
+    for (const [dev, { tenant, driver }] of driverOf) {
+      const who = identityKey(tenant, driver);
+      expect(tripsBy.get(who)?.n ?? 0, `trips of ${dev}`).toBeGreaterThanOrEqual(1);
+      expect(tripsBy.get(who)!.km, `distance of ${dev}`).toBeGreaterThan(0.1);
+      expect(scoresBy.get(who) ?? 0, `scores of ${dev}`).toBeGreaterThanOrEqual(1);
     }
-    await until('latest scores in Redis', async () => {
-      for (const driver of driverOf.values()) {
-        const v = await sc.cache.get(`${n.cachePrefix}score:${driver}`);
+    await until('latest scores in Redis, per tenant', async () => {
+      for (const { tenant, driver } of driverOf.values()) {
+        const v = await sc.cache.get(scoreKey(tenant, driver, n.cachePrefix));
         if (!v) return false;
-        const s = JSON.parse(v) as { score: number };
-        if (!(s.score >= 0 && s.score <= 100)) return false;
+        const s = JSON.parse(v) as { score: number; tenant: string };
+        if (!(s.score >= 0 && s.score <= 100) || s.tenant !== tenant) return false;
       }
       return true;
     }, 15_000);

@@ -1,6 +1,6 @@
 // Reads a telemetry topic from the beginning up to its current end and tallies the records by
-// idempotency key (device_id, boot_id, seq): how many records Kafka holds and how many are resends.
-import { accelColumns, decodeTelemetryRecord, gpsColumns } from '@fleetwire/proto';
+// idempotency key (tenant, device_id, boot_id, seq): how many records Kafka holds and how many are resends.
+import { accelColumns, batchKey, decodeTelemetryRecord, gpsColumns, identityKey } from '@fleetwire/proto';
 import type { Kafka } from 'kafkajs';
 import { until, uniq } from './env.js';
 
@@ -9,6 +9,7 @@ export interface KafkaTally {
   distinctKeys: number;
   /** Records whose key was already seen (absorbed by the scorer's idempotency check). */
   duplicates: number;
+  /** Keyed by device identity "<tenant>/<device>". */
   samplesByDevice: Map<string, number>;
   undecodable: number;
 }
@@ -36,11 +37,12 @@ export async function tallyTopic(kafka: Kafka, topic: string, timeoutMs = 30_000
       const r = message.value ? decodeTelemetryRecord(message.value) : null;
       if (!r || !r.ok) return void t.undecodable++;
       const b = r.value.batch!;
-      const k = `${b.deviceId}/${b.bootId}/${String(b.seq)}`;
+      const k = batchKey(r.value.tenant, b.deviceId ?? '', b.bootId ?? '', String(b.seq));
       if (keys.has(k)) return void t.duplicates++;
       keys.add(k);
       const n = gpsColumns(b.gps).t.length + accelColumns(b.accel).t.length;
-      t.samplesByDevice.set(b.deviceId ?? '', (t.samplesByDevice.get(b.deviceId ?? '') ?? 0) + n);
+      const dev = identityKey(r.value.tenant, b.deviceId ?? '');
+      t.samplesByDevice.set(dev, (t.samplesByDevice.get(dev) ?? 0) + n);
     },
   });
   try {

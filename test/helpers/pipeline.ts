@@ -15,7 +15,7 @@ import {
   type RedisCache,
   type RiskModel,
 } from '@fleetwire/scoring';
-import { provisionTopics } from '@fleetwire/proto';
+import { identityKey, parseIdentityKey, provisionTopics } from '@fleetwire/proto';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import type { StackEnv } from './env.js';
@@ -174,44 +174,59 @@ export interface DeviceLedger {
 }
 
 /**
- * Per device: what the scorer committed to Postgres (batch_summaries). `distinctKeys` < `batches`
- * would mean a (device_id, boot_id, seq) counted twice.
+ * Per device, keyed by its identity "<tenant>/<device>": what the scorer committed to Postgres
+ * (batch_summaries). `distinctKeys` < `batches` would mean a (tenant, device_id, boot_id, seq) counted twice.
  */
 export async function ledger(db: PgDb, devicePrefix: string): Promise<Map<string, DeviceLedger>> {
-  const r = await db.query<{ device_id: string; batches: number; keys: number; gps: number; accel: number }>(
-    `SELECT device_id, count(*)::int AS batches, count(DISTINCT (boot_id, seq))::int AS keys,
+  const r = await db.query<{ tenant: string; device_id: string; batches: number; keys: number; gps: number; accel: number }>(
+    `SELECT tenant, device_id, count(*)::int AS batches, count(DISTINCT (boot_id, seq))::int AS keys,
             coalesce(sum(gps_samples), 0)::int AS gps, coalesce(sum(accel_samples), 0)::int AS accel
-       FROM batch_summaries WHERE device_id LIKE $1 GROUP BY device_id`,
+       FROM batch_summaries WHERE device_id LIKE $1 GROUP BY tenant, device_id`,
     [`${devicePrefix}%`],
   );
   const m = new Map<string, DeviceLedger>();
-  for (const x of r.rows) m.set(x.device_id, { batches: x.batches, distinctKeys: x.keys, gps: x.gps, accel: x.accel, samples: x.gps + x.accel });
+  for (const x of r.rows) m.set(identityKey(x.tenant, x.device_id), { batches: x.batches, distinctKeys: x.keys, gps: x.gps, accel: x.accel, samples: x.gps + x.accel });
   return m;
 }
+
+/** What each device (by identity) had acknowledged: the fleet summary's per-device sentSamples. */
+export const ackedByDevice = (perDevice: readonly { tenant: string; deviceId: string; sentSamples: number }[]): Map<string, number> =>
+  new Map(perDevice.map((d) => [identityKey(d.tenant, d.deviceId), d.sentSamples]));
 
 export interface Accounting {
   acked: number;
   stored: number;
   lost: number;
   duplicates: number;
+  /** Keyed by device identity "<tenant>/<device>". */
   perDevice: Record<string, { acked: number; stored: number }>;
+  /** The same sums per tenant: no tenant may lose or double count what another got right. */
+  perTenant: Record<string, { acked: number; stored: number; lost: number; duplicates: number }>;
 }
 
-/** Compares acknowledged sample counts per device with the ledger: lost = acked not in Postgres. */
+/** Compares acknowledged sample counts per device (identity keys) with the ledger: lost = acked not in Postgres. */
 export function account(acked: Map<string, number>, l: Map<string, DeviceLedger>): Accounting {
   let lost = 0;
   let duplicates = 0;
   let ackedSum = 0;
   let storedSum = 0;
   const perDevice: Accounting['perDevice'] = {};
+  const perTenant: Accounting['perTenant'] = {};
   for (const [dev, a] of acked) {
     const s = l.get(dev);
     const stored = s?.samples ?? 0;
+    const dLost = Math.max(0, a - stored);
+    const dDup = s ? s.batches - s.distinctKeys : 0;
     ackedSum += a;
     storedSum += stored;
-    lost += Math.max(0, a - stored);
-    duplicates += s ? s.batches - s.distinctKeys : 0;
+    lost += dLost;
+    duplicates += dDup;
     perDevice[dev] = { acked: a, stored };
+    const t = (perTenant[parseIdentityKey(dev)?.tenant ?? ''] ??= { acked: 0, stored: 0, lost: 0, duplicates: 0 });
+    t.acked += a;
+    t.stored += stored;
+    t.lost += dLost;
+    t.duplicates += dDup;
   }
-  return { acked: ackedSum, stored: storedSum, lost, duplicates, perDevice };
+  return { acked: ackedSum, stored: storedSum, lost, duplicates, perDevice, perTenant };
 }

@@ -48,7 +48,7 @@ describe('one large record() call through SDK, gateway, Kafka and scorer', () =>
     expect(stats.events).toBeGreaterThan(0);
 
     expect(await sc.drained(60_000)).toBe(true);
-    const l = (await ledger(sc.db, deviceId)).get(deviceId);
+    const l = (await ledger(sc.db, deviceId)).get(`${n.tenant}/${deviceId}`);
     expect(l).toMatchObject({ gps: 715, accel: 0 });
     expect(l!.batches).toBe(l!.distinctKeys);
 

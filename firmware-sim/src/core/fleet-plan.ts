@@ -4,6 +4,8 @@ import { Rng } from './prng.js';
 
 export interface DevicePlan {
   index: number;
+  /** The device is (tenant, deviceId). */
+  tenant: string;
   deviceId: string;
   profile: ProfileName;
   seed: string;
@@ -15,6 +17,11 @@ export interface PlanOptions {
   devices: number;
   seed: string | number;
   prefix?: string;
+  /**
+   * Tenants the devices are spread over, round robin (device i belongs to tenants[i % k]). Ids are numbered
+   * within each tenant, so they overlap across tenants: every tenant has its `<prefix>0001`. Default ['demo'].
+   */
+  tenants?: readonly string[];
   profileMix?: ReadonlyArray<readonly [ProfileName, number]>;
   /** Length of each device's offline window in real ms (0 = none). */
   offlineMs?: number;
@@ -31,7 +38,10 @@ export function planFleet(o: PlanOptions): DevicePlan[] {
   if (!ID_RE.test(prefix + '0')) throw new RangeError(`device id prefix "${prefix}" may only contain [A-Za-z0-9._:-]`);
   const mix = o.profileMix ?? DEFAULT_PROFILE_MIX;
   const rng = new Rng(`plan:${o.seed}`);
-  const width = Math.max(4, String(o.devices).length);
+  const tenants = o.tenants && o.tenants.length > 0 ? o.tenants : ['demo'];
+  for (const t of tenants) if (!ID_RE.test(t)) throw new RangeError(`tenant "${t}" may only contain [A-Za-z0-9._:-]`);
+  if (new Set(tenants).size !== tenants.length) throw new RangeError(`tenants must be distinct, got ${tenants.join(',')}`);
+  const width = Math.max(4, String(Math.ceil(o.devices / tenants.length)).length);
   const offlineMs = o.offlineMs ?? 0;
   const wall = o.expectedWallMs ?? 0;
   const plans: DevicePlan[] = [];
@@ -45,7 +55,8 @@ export function planFleet(o: PlanOptions): DevicePlan[] {
       }
       u -= w;
     }
-    const p: DevicePlan = { index: i, deviceId: `${prefix}${String(i + 1).padStart(width, '0')}`, profile, seed: `${o.seed}:${i}` };
+    const k = tenants.length;
+    const p: DevicePlan = { index: i, tenant: tenants[i % k]!, deviceId: `${prefix}${String(Math.floor(i / k) + 1).padStart(width, '0')}`, profile, seed: `${o.seed}:${i}` };
     if (offlineMs > 0) {
       const start = Math.floor(rng.next() * Math.max(0, wall - offlineMs));
       p.offline = { startMs: start, endMs: start + offlineMs };

@@ -3,6 +3,7 @@
 import type { Db } from '@fleetwire/scoring';
 
 export interface DriverRow {
+  tenant: string;
   driverId: string;
   trips: number;
   distanceKm: number;
@@ -32,17 +33,18 @@ const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v)
 
 export async function driverSummary(db: Db): Promise<DriverRow[]> {
   const { rows } = await db.query<Record<string, unknown>>(`
-    SELECT t.driver_id,
+    SELECT t.tenant, t.driver_id,
            count(*) AS trips,
            sum(t.distance_m) / 1000 AS km,
            sum(t.harsh_braking) AS hb, sum(t.harsh_acceleration) AS ha, sum(t.harsh_cornering) AS hc,
            sum(t.speeding_s) AS sp,
            avg(t.score) AS mean_score,
-           (SELECT r.score FROM risk_scores r WHERE r.driver_id = t.driver_id ORDER BY r.time DESC LIMIT 1) AS last_score
+           (SELECT r.score FROM risk_scores r WHERE r.tenant = t.tenant AND r.driver_id = t.driver_id ORDER BY r.time DESC LIMIT 1) AS last_score
       FROM trips t
-     GROUP BY t.driver_id
-     ORDER BY t.driver_id`);
+     GROUP BY t.tenant, t.driver_id
+     ORDER BY t.tenant, t.driver_id`);
   return rows.map((r) => ({
+    tenant: String(r.tenant),
     driverId: String(r.driver_id),
     trips: n(r.trips),
     distanceKm: n(r.km),

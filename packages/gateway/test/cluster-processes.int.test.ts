@@ -147,7 +147,7 @@ describe('two gateway processes sharing Redis', () => {
     // PUBACK comes after the Kafka ack, so both records are in the topic now.
     expect(await recordCount()).toBe(2);
     const recs = await allRecords();
-    expect(recs.map((r) => `${r.key}@${r.gw}`).sort()).toEqual(['p-up-a@gw-proc-a', 'p-up-b@gw-proc-b']);
+    expect(recs.map((r) => `${r.key}@${r.gw}`).sort()).toEqual([`${tenant}/p-up-a@gw-proc-a`, `${tenant}/p-up-b@gw-proc-b`]);
   });
 
   it('a resend of the same (device, boot, seq) through the other process is deduped: one Kafka record', async () => {
@@ -169,7 +169,7 @@ describe('two gateway processes sharing Redis', () => {
     await again.endAsync();
     expect(await metric(B, 'fw_gateway_messages_total{outcome="duplicate"}')).toBe(dupsBefore + 1);
     expect(await recordCount()).toBe(before + 1);
-    const recs = (await allRecords()).filter((r) => r.key === 'p-dup');
+    const recs = (await allRecords()).filter((r) => r.key === `${tenant}/p-dup`);
     expect(recs).toHaveLength(1);
     expect(recs[0]!.gw).toBe('gw-proc-a');
   });
@@ -243,7 +243,7 @@ describe('two gateway processes sharing Redis', () => {
     for (let seq = 1; seq <= sent; seq++) if (!acked.has(seq)) unacked.push(seq);
     for (const seq of unacked) await back.publishAsync(topic, Buffer.from(batchBytes(id, seq, boot)), { qos: 1 });
 
-    const mine = (await allRecords()).filter((r) => r.key === id && r.bootId === boot);
+    const mine = (await allRecords()).filter((r) => r.key === `${tenant}/${id}` && r.bootId === boot);
     const count = new Map<number, number>();
     for (const r of mine) count.set(r.seq, (count.get(r.seq) ?? 0) + 1);
     // Acknowledged before the kill (and never resent): in Kafka exactly once.

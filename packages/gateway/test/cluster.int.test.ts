@@ -38,7 +38,7 @@ describe('two gateways sharing Redis', () => {
     const other = await connectDevice(`mqtt://127.0.0.1:${a.ports.mqtt}`, tenant, 'cl-dev-2');
     await other.client.publishAsync(uplinkBatchTopic(tenant, 'cl-dev-2'), Buffer.from(batchBytes('cl-dev-2', 1)), { qos: 1 });
     const recs = await consume(env.brokers, topics.telemetry, 2, 30_000);
-    expect(recs.map((r) => r.key).sort()).toEqual(['cl-dev', 'cl-dev-2']);
+    expect(recs.map((r) => r.key).sort()).toEqual([`${tenant}/cl-dev`, `${tenant}/cl-dev-2`]);
     await Promise.all([dev.client.endAsync(), other.client.endAsync()]);
   });
 
@@ -67,6 +67,6 @@ describe('two gateways sharing Redis', () => {
     await d2.client.endAsync();
     expect(b.metrics.messages.get({ outcome: 'duplicate' })).toBe(1);
     const recs = await consume(env.brokers, topics.telemetry, 3, 30_000);
-    expect(recs.filter((r) => r.key === 'cl-dup').length).toBe(1);
+    expect(recs.filter((r) => r.key === `${tenant}/cl-dup`).length).toBe(1);
   });
 });

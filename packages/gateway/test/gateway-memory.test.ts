@@ -91,14 +91,14 @@ describe('gateway with memory sink', () => {
     const closed = new Promise<void>((r) => d.client.once('close', () => r()));
     d.client.publish('fw/acme/other/up/batch', Buffer.from(batchBytes('other', 1)), { qos: 1 });
     await closed; // MQTT 3.1.1 has no negative PUBACK: the gateway drops the connection
-    expect(sink.telemetry.some((r) => r.key === 'other')).toBe(false);
+    expect(sink.telemetry.some((r) => r.key === 'acme/other')).toBe(false);
     d.client.end(true);
   });
 
   it('serves MQTT over WebSocket and the HTTP endpoints', async () => {
     const d = await connectDevice(ws, 'acme', 'mem-ws');
     await d.client.publishAsync(uplinkBatchTopic('acme', 'mem-ws'), Buffer.from(batchBytes('mem-ws', 1)), { qos: 1 });
-    const r = sink.telemetry.find((x) => x.key === 'mem-ws');
+    const r = sink.telemetry.find((x) => x.key === 'acme/mem-ws');
     const rec = r && decodeTelemetryRecord(r.value);
     expect(rec?.ok && rec.value.transport).toBe(fleetwire.v1.Transport.TRANSPORT_WEBSOCKET);
     await d.client.endAsync();

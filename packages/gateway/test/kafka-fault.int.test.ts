@@ -92,7 +92,7 @@ describe('Kafka unreachable', () => {
       await Promise.all(pubs);
       expect(acked).toBe(10);
       const got = await consume(env.brokers, topics.telemetry, 10, 30_000);
-      expect(got.map((m) => m.key)).toEqual(new Array(10).fill('fault-2'));
+      expect(got.map((m) => m.key)).toEqual(new Array(10).fill('acme/fault-2'));
       const seqs = got.map((m) => {
         const r = decodeTelemetryRecord(m.value);
         return r.ok ? Number(r.value.batch!.seq) : -1;

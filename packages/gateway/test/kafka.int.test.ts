@@ -1,5 +1,5 @@
 // Real Kafka + Redis + Postgres: ordering and exactness, dead letters under fuzzing, WebSocket, registry auth.
-import { decodeTelemetryRecord, fleetwire, SCHEMAS, uplinkBatchTopic, uplinkJsonTopic } from '@fleetwire/proto';
+import { decodeTelemetryRecord, fleetwire, identityKey, SCHEMAS, uplinkBatchTopic, uplinkJsonTopic } from '@fleetwire/proto';
 import fc from 'fast-check';
 import { Partitioners } from 'kafkajs';
 import pg from 'pg';
@@ -96,11 +96,11 @@ describe('gateway -> Kafka', () => {
       const rec = decodeTelemetryRecord(m.value);
       expect(rec.ok).toBe(true);
       if (!rec.ok) continue;
-      expect(rec.value.deviceId).toBe(m.key);
+      expect(identityKey(rec.value.tenant, rec.value.deviceId)).toBe(m.key); // record key: "<tenant>/<device>"
       expect(rec.value.gatewayId).toBe('gw-int-1');
       expect(rec.value.sourceFormat).toBe('batch');
-      if (!byDevice.has(m.key)) byDevice.set(m.key, []);
-      byDevice.get(m.key)!.push(m.value);
+      if (!byDevice.has(rec.value.deviceId)) byDevice.set(rec.value.deviceId, []);
+      byDevice.get(rec.value.deviceId)!.push(m.value);
     }
     for (const [dev, list] of sent) {
       const arrived = byDevice.get(dev) ?? [];
@@ -138,7 +138,7 @@ describe('gateway -> Kafka', () => {
     await Promise.all([fuzzing, goodSends]);
     expect(fuzzer.client.connected).toBe(true);
     const dl = await consume(env.brokers, topics.deadletter, 1000);
-    const fuzzDl = dl.filter((m) => m.key === 'int-fuzz');
+    const fuzzDl = dl.filter((m) => m.key === `${TENANT}/int-fuzz`);
     expect(fuzzDl.length).toBe(1000);
     const reasons = new Set<string>();
     for (const m of fuzzDl) {
@@ -155,7 +155,7 @@ describe('gateway -> Kafka', () => {
     expect(res.status).toBe(200);
     await Promise.all([fuzzer.client.endAsync(), good.client.endAsync()]);
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 50);
-    const goodSeqs = all.filter((m) => m.key === 'int-good').map((m) => {
+    const goodSeqs = all.filter((m) => m.key === `${TENANT}/int-good`).map((m) => {
       const r = decodeTelemetryRecord(m.value);
       return r.ok ? Number(r.value.batch!.seq) : -1;
     });
@@ -167,7 +167,7 @@ describe('gateway -> Kafka', () => {
     for (let s = 0; s < 20; s++) await d.client.publishAsync(uplinkBatchTopic(TENANT, 'int-ws'), Buffer.from(batchBytes('int-ws', s)), { qos: 1 });
     await d.client.endAsync();
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 70);
-    const ws = all.filter((m) => m.key === 'int-ws').map((m) => decodeTelemetryRecord(m.value));
+    const ws = all.filter((m) => m.key === `${TENANT}/int-ws`).map((m) => decodeTelemetryRecord(m.value));
     expect(ws.length).toBe(20);
     expect(ws.every((r) => r.ok && r.value.transport === fleetwire.v1.Transport.TRANSPORT_WEBSOCKET)).toBe(true);
   });
@@ -192,7 +192,7 @@ describe('gateway -> Kafka', () => {
     await partner.publishAsync(uplinkJsonTopic(TENANT, 'partner-truck'), Buffer.from(JSON.stringify(json)), { qos: 1 });
     await partner.endAsync();
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 72);
-    const p = all.find((m) => m.key === 'partner-truck');
+    const p = all.find((m) => m.key === `${TENANT}/partner-truck`);
     const rec = p && decodeTelemetryRecord(p.value);
     expect(rec?.ok && rec.value.sourceFormat).toBe('json');
     expect(rec?.ok && rec.value.batch?.gps?.latDeltaE7?.[0]).toBe(525000000);

@@ -118,7 +118,7 @@ describe('MQTT over wss:// (wsTls)', () => {
   it('device SDK over wss:// records samples that arrive in the sink', async () => {
     const deviceId = 'wss-sdk-1';
     const password = mintDeviceToken({ tenant: 'acme', deviceId, secret: SECRET, ttlSec: 600 });
-    const mine = () => sink.telemetry.filter((r) => r.key === deviceId);
+    const mine = () => sink.telemetry.filter((r) => r.key === `acme/${deviceId}`);
     const client = await createClient({
       deviceId,
       tenant: 'acme',
@@ -171,7 +171,7 @@ describe('wsTls with FW_GATEWAY_TLS_CA', () => {
       const d = await connectDevice(`wss://127.0.0.1:${g2.ports.http}/mqtt`, 'acme', 'wss-ca-1', { ca: readFileSync(cert), rejectUnauthorized: true });
       await d.client.publishAsync(uplinkBatchTopic('acme', 'wss-ca-1'), Buffer.from(batchBytes('wss-ca-1', 1)), { qos: 1 });
       await d.client.endAsync();
-      expect(s2.telemetry.map((r) => r.key)).toEqual(['wss-ca-1']);
+      expect(s2.telemetry.map((r) => r.key)).toEqual(['acme/wss-ca-1']);
     } finally {
       await g2.close();
     }

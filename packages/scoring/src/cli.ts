@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // fleetwire-scoring migrate | run | batch | partitions — see README.
 import { parseArgs } from 'node:util';
+import { isValidSegment } from '@fleetwire/proto';
 import pino from 'pino';
 import { readEnv } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
@@ -16,7 +17,7 @@ import { startRealtimeScorer } from './realtime/scorer.js';
 const USAGE = `usage: fleetwire-scoring <command> [options]
   migrate                                  apply pending SQL migrations
   run                                      real-time scorer (consumer group, /healthz /readyz /metrics)
-  batch (--all | --drivers a,b) [--period 30d] [--until ISO] [--chunk 20000]
+  batch (--all | --tenant T [--drivers a,b]) [--period 30d] [--until ISO] [--chunk 20000]
   partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
 env: FW_DATABASE_URL (required), FW_KAFKA_BROKERS (run), FW_REDIS_URL, FW_DB_SCHEMA, FW_MODEL_VERSION, FW_SCORING_PORT ...`;
 
@@ -50,15 +51,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'batch') {
-      const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean' }, drivers: { type: 'string' }, period: { type: 'string' }, until: { type: 'string' }, chunk: { type: 'string' } } });
-      if (!values.all && !values.drivers) throw new Error('batch needs --all or --drivers a,b');
+      const { values } = parseArgs({ args: rest, options: { all: { type: 'boolean' }, tenant: { type: 'string' }, drivers: { type: 'string' }, period: { type: 'string' }, until: { type: 'string' }, chunk: { type: 'string' } } });
+      if (values.drivers && values.tenant === undefined) throw new Error('--drivers are ids within a tenant: give --tenant T with them');
+      if (!values.all && values.tenant === undefined) throw new Error('batch needs --all (every tenant) or --tenant T (optionally with --drivers a,b)');
+      if (values.all && (values.tenant !== undefined || values.drivers)) throw new Error('batch --all scores every tenant: drop --tenant/--drivers, or drop --all');
+      if (values.tenant !== undefined && !isValidSegment(values.tenant)) throw new Error(`--tenant "${values.tenant}" is not a tenant id ([A-Za-z0-9._:-]{1,128})`);
       const until = values.until ? Date.parse(values.until) : Date.now();
       if (!Number.isFinite(until)) throw new Error(`--until "${values.until}" is not a date`);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
       const cache = env.redisUrl ? createRedisCache(env.redisUrl) : undefined;
       try {
         const s = await runBatchScore({
-          db, model, cache, periodMs: parseDuration(values.period ?? '30d'), untilMs: until,
+          db, model, cache, periodMs: parseDuration(values.period ?? '30d'), untilMs: until, tenant: values.tenant,
           drivers: values.drivers ? values.drivers.split(',').map((d) => d.trim()).filter(Boolean) : undefined,
           chunkSize: values.chunk ? Number(values.chunk) : undefined,
           onProgress: (p) => log.info(p, 'batch progress'),

@@ -43,19 +43,19 @@ describe('processTelemetry batch summaries', () => {
   const cfg = resolveCoreConfig();
   const base = (over: Partial<TelemetryInput>): TelemetryInput => ({ deviceId: 'd', bootId: 'b', seq: 1, gps: cols([]), accel: null, ...over });
   it('files an event-only batch at its events, an accelerometer-only batch at its samples', () => {
-    const ev = processTelemetry(newDeviceState('d'), base({ eventT: [NOW - 5000, NOW - 9000], fallbackTimeMs: NOW }), cfg);
+    const ev = processTelemetry(newDeviceState('t', 'd'), base({ eventT: [NOW - 5000, NOW - 9000], fallbackTimeMs: NOW }), cfg);
     expect([ev.summary!.tStartMs, ev.summary!.tEndMs]).toEqual([NOW - 9000, NOW - 5000]);
-    const ac = processTelemetry(newDeviceState('d'), base({ accel: accel([NOW - 100, NOW]), fallbackTimeMs: 1 }), cfg);
+    const ac = processTelemetry(newDeviceState('t', 'd'), base({ accel: accel([NOW - 100, NOW]), fallbackTimeMs: 1 }), cfg);
     expect([ac.summary!.tStartMs, ac.summary!.tEndMs, ac.summary!.accelSamples, ac.summary!.gpsSamples]).toEqual([NOW - 100, NOW, 2, 0]);
   });
   it('files an empty batch at its fallback time and still remembers its key', () => {
-    const st = newDeviceState('d');
+    const st = newDeviceState('t', 'd');
     const o = processTelemetry(st, base({ fallbackTimeMs: NOW }), cfg);
     expect([o.summary!.tStartMs, o.summary!.tEndMs]).toEqual([NOW, NOW]);
     expect(processTelemetry(st, base({ fallbackTimeMs: NOW }), cfg).duplicate).toBe(true);
   });
   it('refuses an empty batch without a fallback time rather than filing it in 1970, and changes no state', () => {
-    const st = newDeviceState('d');
+    const st = newDeviceState('t', 'd');
     expect(() => processTelemetry(st, base({}), cfg)).toThrow(/no samples or events/);
     expect(st.recent).toEqual([]);
   });

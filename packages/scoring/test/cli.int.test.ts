@@ -47,6 +47,7 @@ describe('fleetwire-scoring CLI', () => {
     expect(r.code, r.err).toBe(0);
     const summary = JSON.parse(r.out.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary.drivers).toBe(0);
+    expect(summary.tenants).toEqual({});
   });
 
   it('bad input gives exit 1 or 2 and a message naming the problem', () => {
@@ -55,7 +56,11 @@ describe('fleetwire-scoring CLI', () => {
     expect(badUrl.err).toContain('FW_DATABASE_URL');
     const badBatch = run(['batch']);
     expect(badBatch.code).toBe(1);
-    expect(badBatch.err).toContain('--all or --drivers');
+    expect(badBatch.err).toContain('--all (every tenant) or --tenant T');
+    const driversWithoutTenant = run(['batch', '--drivers', 'truck-1']);
+    expect([driversWithoutTenant.code, driversWithoutTenant.err.includes('--drivers are ids within a tenant')]).toEqual([1, true]);
+    const badTenant = run(['batch', '--tenant', 'a/b']);
+    expect([badTenant.code, badTenant.err.includes('--tenant "a/b" is not a tenant id')]).toEqual([1, true]);
     const badRetention = run(['partitions', 'retire', '--retention-months', 'x']);
     expect(badRetention.code).toBe(1);
     expect(badRetention.err).toContain('--retention-months');

@@ -18,7 +18,7 @@ import {
 const cfg = resolveCoreConfig();
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0); // noon UTC, Paris longitude -> day
 
-function run(batches: TelemetryInput[], st: DeviceState = newDeviceState(batches[0]!.deviceId)) {
+function run(batches: TelemetryInput[], st: DeviceState = newDeviceState('t', batches[0]!.deviceId)) {
   const outs: StepOutput[] = batches.map((b) => processTelemetry(st, b, cfg));
   return { st, trips: outs.flatMap((o) => o.trips), events: outs.flatMap((o) => o.events), outs };
 }
@@ -36,7 +36,7 @@ describe('trip segmentation', () => {
     expect(t.endMs).toBeGreaterThan(t.startMs + 200_000);
     expect(t.endMs).toBeLessThan(t.startMs + 240_000);
     expect(events).toHaveLength(0);
-    expect(t.tripId).toBe(tripId('d1', t.startMs));
+    expect(t.tripId).toBe(tripId('t', 'd1', t.startMs));
     expect(t.features).toHaveLength(FEATURES.length);
     expect(t.features[FEATURES.indexOf('night_fraction')]).toBe(0);
   });
@@ -122,7 +122,7 @@ describe('event detection', () => {
 describe('idempotency', () => {
   it('a replayed (boot, seq) is a duplicate and changes nothing', () => {
     const batches = simulateDrive({ deviceId: 'd8', startMs: T0, phases: commutePhases({ harsh: true }) });
-    const st = newDeviceState('d8');
+    const st = newDeviceState('t', 'd8');
     const first = batches.map((b) => processTelemetry(st, b, cfg));
     const snapshot = JSON.stringify(st);
     const again = batches.slice(-5).map((b) => processTelemetry(st, b, cfg));
@@ -134,7 +134,7 @@ describe('idempotency', () => {
   it('state survives a JSON round trip (it is persisted per batch)', () => {
     const batches = simulateDrive({ deviceId: 'd9', startMs: T0, phases: commutePhases({ harsh: true }) });
     const a = run(batches);
-    const st = newDeviceState('d9');
+    const st = newDeviceState('t', 'd9');
     const trips = [];
     let s: DeviceState = st;
     for (const b of batches) {

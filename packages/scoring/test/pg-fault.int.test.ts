@@ -81,7 +81,7 @@ describe('Postgres down', () => {
       const ref = { trips: 0, events: 0 };
       const states = new Map<string, ReturnType<typeof newDeviceState>>();
       for (const b of records) {
-        const st = states.get(b.deviceId) ?? newDeviceState(b.deviceId);
+        const st = states.get(b.deviceId) ?? newDeviceState('acme', b.deviceId);
         states.set(b.deviceId, st);
         const o = processTelemetry(st, b, cfg);
         ref.trips += o.trips.length;

@@ -41,8 +41,8 @@ describe('migrations and partitions on PGlite (embedded Postgres)', () => {
     expect(names).toContain('risk_scores_p202612');
     expect(names.length).toBe(12);
     await db.query(
-      `INSERT INTO risk_scores (score_id, time, scope, driver_id, risk, score, model_version, features)
-       VALUES (gen_random_uuid(), '2026-07-10 00:00:00+00', 'period', 'drv-1', 0.2, 80, 't', '{1,2}')`,
+      `INSERT INTO risk_scores (score_id, time, scope, tenant, driver_id, risk, score, model_version, features)
+       VALUES (gen_random_uuid(), '2026-07-10 00:00:00+00', 'period', 'acme', 'drv-1', 0.2, 80, 't', '{1,2}')`,
     );
     const dir = mkdtempSync(join(tmpdir(), 'fw-export-'));
     const res = await pm.retire({ nowMs: now, retentionMonths: 3, exportDir: dir });

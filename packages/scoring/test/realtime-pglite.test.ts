@@ -28,7 +28,7 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     const log = new MemoryLog();
     const cache = new MemoryCache();
     const published: string[] = [];
-    cache.subscribe('fw:scores', (m) => published.push(m));
+    cache.subscribe('fw:{acme}:scores', (m) => published.push(m));
     for (const [dev, harsh] of [['dev-a', true], ['dev-b', false]] as const) {
       for (const b of simulateDrive({ deviceId: dev, startMs: T0, phases: commutePhases({ harsh }) })) log.append('fw.telemetry.v1', dev, telemetryBytes(b));
     }
@@ -49,10 +49,10 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     const dl = fleetwire.v1.DeadLetter.decode(log.read('fw.deadletter.v1')[0]!.value!);
     expect(dl.reasonCode).toBe('decode_failed');
     expect(dl.stage).toBe('scoring-rt');
-    const latest = JSON.parse((await cache.get('fw:score:dev-a'))!);
+    const latest = JSON.parse((await cache.get('fw:{acme}:score:dev-a'))!);
     expect(latest.score).toBeCloseTo(trips[0]!.score, 6);
     expect(published).toHaveLength(2);
-    expect(JSON.parse((await cache.hget('fw:features', 'dev-b'))!).harsh_braking_per_100km).toBe(0);
+    expect(JSON.parse((await cache.hget('fw:{acme}:features', 'dev-b'))!).harsh_braking_per_100km).toBe(0);
     expect((await db.query('SELECT 1 FROM outbox')).rows).toHaveLength(0);
 
     // Replay everything (offsets lost): nothing new anywhere.
@@ -85,7 +85,7 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     const b2 = await startRealtimeScorer({ source: s2, publisher: log, db, cache, model, sweepIntervalMs: 0 });
     expect(await s2.drained()).toBe(true);
     await b2.stop();
-    const st = newDeviceState('dev-r');
+    const st = newDeviceState('acme', 'dev-r');
     const ref = batches.flatMap((b) => processTelemetry(st, b, resolveCoreConfig()).trips);
     const got = (await db.query<{ trip_id: string; distance_m: number; harsh_braking: number; features: number[] }>(
       `SELECT trip_id, distance_m, harsh_braking, features FROM trips WHERE device_id = 'dev-r'`)).rows;
@@ -110,6 +110,6 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     expect(await s.sweep(now + 12 * 60_000)).toBe(0);
     await s.stop();
     expect((await db.query(`SELECT 1 FROM trips WHERE device_id = 'dev-q'`)).rows).toHaveLength(1);
-    expect(JSON.parse((await cache.get('fw:score:dev-q'))!).scope).toBe('trip');
+    expect(JSON.parse((await cache.get('fw:{acme}:score:dev-q'))!).scope).toBe('trip');
   });
 });

@@ -32,7 +32,7 @@ const records = Object.values(drives).flat();
 const cfg = resolveCoreConfig();
 const ref = { trips: 0, events: 0 };
 for (const batches of Object.values(drives)) {
-  const st = newDeviceState(batches[0]!.deviceId);
+  const st = newDeviceState('acme', batches[0]!.deviceId);
   for (const b of batches) {
     const o = processTelemetry(st, b, cfg);
     ref.trips += o.trips.length;
@@ -58,7 +58,7 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
     await migrate(db);
     cache = createRedisCache(env.redisUrl);
     sub = new Redis(env.redisUrl);
-    await sub.subscribe(`${prefix}scores`);
+    await sub.subscribe(`${prefix}{acme}:scores`);
     sub.on('message', (_c, m) => channel.push(m));
     model = await loadModel('1.0.0');
     const producer = kafka.producer({ idempotent: true });
@@ -133,9 +133,9 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
     expect(alerts.every((a) => a.detectedByBackend && a.tripId.length === 36)).toBe(true);
     expect(fleetwire.v1.DeadLetter.decode(out[topics.deadletter]![0]!).reasonCode).toBe('decode_failed');
 
-    const latest = JSON.parse((await cache.get(`${prefix}score:dev-h`))!);
+    const latest = JSON.parse((await cache.get(`${prefix}{acme}:score:dev-h`))!);
     expect(latest.score).toBeCloseTo(byDev['dev-h']!.score, 9);
-    expect(JSON.parse((await cache.hget(`${prefix}features`, 'dev-h'))!).speeding_fraction).toBeGreaterThan(0);
+    expect(JSON.parse((await cache.hget(`${prefix}{acme}:features`, 'dev-h'))!).speeding_fraction).toBeGreaterThan(0);
     await until('pub/sub messages', async () => channel.length === 3, 5_000);
 
     const ready = await fetch(`http://127.0.0.1:${ops.port}/readyz`);
@@ -163,7 +163,7 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
   });
 
   it('batch score equals the real-time score for the same data', async () => {
-    const s = await runBatchScore({ db, model, cache, cachePrefix: prefix, drivers: ['dev-c', 'dev-h', 'dev-s'], periodMs: 30 * 86_400_000, untilMs: T0 + 86_400_000 });
+    const s = await runBatchScore({ db, model, cache, cachePrefix: prefix, tenant: 'acme', drivers: ['dev-c', 'dev-h', 'dev-s'], periodMs: 30 * 86_400_000, untilMs: T0 + 86_400_000 });
     expect(s.drivers).toBe(3);
     const rows = (await db.query<{ driver_id: string; scope: string; risk: number; features: number[] }>(
       'SELECT driver_id, scope, risk, features FROM risk_scores ORDER BY driver_id, scope')).rows;
@@ -174,8 +174,8 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
       expect(Math.abs(period.risk - rt.risk)).toBeLessThan(1e-9);
     }
     // Re-running the same period upserts: no new rows.
-    await runBatchScore({ db, model, drivers: ['dev-c'], periodMs: 30 * 86_400_000, untilMs: T0 + 86_400_000 });
+    await runBatchScore({ db, model, tenant: 'acme', drivers: ['dev-c'], periodMs: 30 * 86_400_000, untilMs: T0 + 86_400_000 });
     expect(await count(`risk_scores WHERE scope = 'period'`)).toBe(3);
-    expect(JSON.parse((await cache.get(`${prefix}score:dev-c`))!).scope).toBe('period');
+    expect(JSON.parse((await cache.get(`${prefix}{acme}:score:dev-c`))!).scope).toBe('period');
   });
 });

@@ -3,7 +3,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { fleetwire } from '../generated/fleetwire.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
-import { validateDeviceBatch } from './validate.js';
+import { validateDeviceBatch, validateId } from './validate.js';
 
 const v1 = fleetwire.v1;
 export type DeviceBatch = fleetwire.v1.DeviceBatch;
@@ -58,6 +58,9 @@ export function decodeTelemetryRecord(bytes: Uint8Array, opts: DecodeOptions = {
     return fail('decode_failed', `not a fleetwire.v1.TelemetryRecord: ${(e as Error).message}`);
   }
   if (!rec.batch) return fail('missing_field', 'TelemetryRecord.batch is missing');
+  // The tenant is part of the device's identity: a record must name one, as a topic segment.
+  const tenantErr = validateId('tenant', rec.tenant, limits);
+  if (tenantErr) return { ok: false, error: tenantErr };
   // The clock check runs against the reader's clock: a replay long after receipt holds old times, which pass;
   // a time far in the future (which no gateway accepted) would otherwise reach the database as is.
   const err = validateDeviceBatch(rec.batch, limits, opts.nowMs ?? Date.now());

@@ -3,7 +3,7 @@
 /** One message for the sink. `value` is an encoded fleetwire.v1.TelemetryRecord (send) or DeadLetter (deadLetter). */
 export interface SinkRecord {
   tenant: string;
-  /** Partition key: the device id (or client id when the device is unknown). */
+  /** Partition key: the device's identity "<tenant>/<device_id>" (proto identityKey). */
   key: string;
   value: Uint8Array;
 }

@@ -1,5 +1,5 @@
 // Validation of one uplink MQTT message: topic kind, decode + bounds, device id binding. Pure.
-import { checkDeviceBatch, encodeDeviceBatch, type Limits, type ReasonCode, validateDeviceBatch, resolveLimits } from '@fleetwire/proto';
+import { batchKey, checkDeviceBatch, encodeDeviceBatch, type Limits, type ReasonCode, validateDeviceBatch, resolveLimits } from '@fleetwire/proto';
 import { partnerJsonToBatch } from './partner-json.js';
 
 /** Reasons a message is dead-lettered: the codec's reasons plus the gateway's own. */
@@ -49,7 +49,7 @@ export function validateUplink(kind: string, topicDeviceId: string, payload: Uin
   return { ok: false, code: 'unsupported_kind', reason: `uplink kind ${JSON.stringify(kind)} is not one of batch, json` };
 }
 
-/** Dedupe key for the idempotency triple. */
+/** Dedupe key: the batch's idempotency key (tenant, device_id, boot_id, seq), proto's batchKey. */
 export function dedupeKey(tenant: string, a: Pick<AcceptedUplink, 'deviceId' | 'bootId' | 'seq'>): string {
-  return `${tenant}/${a.deviceId}/${a.bootId}/${a.seq}`;
+  return batchKey(tenant, a.deviceId, a.bootId, a.seq);
 }

@@ -16,10 +16,18 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-export const scoreKey = (driverId: string, prefix = 'fw:'): string => `${prefix}score:${driverId}`;
-/** One hash for all drivers: field = driver id, value = JSON of the latest feature vector by name. */
-export const featuresKey = (prefix = 'fw:'): string => `${prefix}features`;
-export const SCORES_CHANNEL = 'fw:scores';
+/**
+ * Every key and channel of one tenant begins with "<prefix>{<tenant>}:". The braces delimit the tenant
+ * exactly (tenant ids may hold ":"), and are a Redis Cluster hash tag: one tenant's keys share a slot, so one
+ * MSET/HSET per tenant works on a cluster too.
+ */
+export const tenantPrefix = (tenant: string, prefix = 'fw:'): string => `${prefix}{${tenant}}:`;
+/** Latest score of a driver (tenant, driverId): JSON. */
+export const scoreKey = (tenant: string, driverId: string, prefix = 'fw:'): string => `${tenantPrefix(tenant, prefix)}score:${driverId}`;
+/** One hash per tenant: field = driver id, value = JSON of the latest feature vector by name. */
+export const featuresKey = (tenant: string, prefix = 'fw:'): string => `${tenantPrefix(tenant, prefix)}features`;
+/** The tenant's live channel: one message per new score. Subscribe to all tenants with PSUBSCRIBE "fw:{*}:scores". */
+export const scoresChannel = (tenant: string, prefix = 'fw:'): string => `${tenantPrefix(tenant, prefix)}scores`;
 
 /** In-process cache with the same semantics; subscribe() delivers published messages. */
 export class MemoryCache implements Cache {

@@ -18,7 +18,9 @@ export interface BatchScoreOptions {
   /** Also publish RiskScoreCalculated (scope PERIOD) to this topic. */
   publisher?: Publisher;
   scoresTopic?: string;
-  /** Driver ids, or undefined for all drivers with trips in the period. */
+  /** Only this tenant; undefined = every tenant (each driver is scored within its own tenant). */
+  tenant?: string;
+  /** Driver ids of `tenant` (required with it), or undefined for all drivers with trips in the period. */
   drivers?: string[];
   /** Period [untilMs - periodMs, untilMs). */
   periodMs: number;
@@ -31,8 +33,15 @@ export interface BatchScoreOptions {
   concurrency?: number;
 }
 
+export interface TenantSummary {
+  drivers: number;
+  meanScore: number;
+}
+
 export interface BatchScoreSummary {
   drivers: number;
+  /** Per tenant, in tenant order. */
+  tenants: Record<string, TenantSummary>;
   chunks: number;
   periodStartMs: number;
   periodEndMs: number;
@@ -58,25 +67,33 @@ interface AggRow {
   night_s: number | string;
 }
 
-/** The one aggregate query: trip sums per driver over the period (uses trips_driver_time_idx / partition pruning). */
-export async function periodSums(db: Db, from: number, to: number, drivers?: string[]): Promise<{ driverId: string; tenant: string; sums: TripSums }[]> {
+/** The one aggregate query: trip sums per (tenant, driver) over the period (trips_driver_time_idx, partition pruning). */
+export async function periodSums(db: Db, from: number, to: number, only: { tenant?: string; drivers?: string[] } = {}): Promise<{ driverId: string; tenant: string; sums: TripSums }[]> {
+  if (only.drivers && only.tenant === undefined) throw new Error('drivers are per tenant: give the tenant with the driver ids');
   const params: unknown[] = [from, to];
-  if (drivers) params.push(drivers);
+  const where: string[] = [];
+  if (only.tenant !== undefined) {
+    params.push(only.tenant);
+    where.push(`AND tenant = $${params.length}`);
+  }
+  if (only.drivers) {
+    params.push(only.drivers);
+    where.push(`AND driver_id = ANY($${params.length}::text[])`);
+  }
   const { rows } = await db.query<AggRow>(
-    `SELECT driver_id, max(tenant) AS tenant, count(*)::int AS trips, sum(distance_m) AS distance_m, sum(duration_s) AS duration_s,
+    `SELECT tenant, driver_id, count(*)::int AS trips, sum(distance_m) AS distance_m, sum(duration_s) AS duration_s,
             sum(moving_s) AS moving_s, sum(sum_v_dt) AS sum_v_dt, sum(sum_v2_dt) AS sum_v2_dt, max(max_speed_ms) AS max_speed_ms,
             sum(harsh_braking)::int AS harsh_braking, sum(harsh_acceleration)::int AS harsh_acceleration,
             sum(harsh_cornering)::int AS harsh_cornering, sum(speeding_s) AS speeding_s, sum(night_s) AS night_s
        FROM trips
-      WHERE start_time >= to_timestamp($1 / 1000.0) AND start_time < to_timestamp($2 / 1000.0)
-        ${drivers ? 'AND driver_id = ANY($3::text[])' : ''}
-      GROUP BY driver_id ORDER BY driver_id`,
+      WHERE start_time >= to_timestamp($1 / 1000.0) AND start_time < to_timestamp($2 / 1000.0) ${where.join(' ')}
+      GROUP BY tenant, driver_id ORDER BY tenant, driver_id`,
     params,
   );
   const n = Number;
   return rows.map((r) => ({
     driverId: r.driver_id,
-    tenant: r.tenant ?? '',
+    tenant: r.tenant,
     sums: {
       trips: n(r.trips), distance_m: n(r.distance_m), duration_s: n(r.duration_s), moving_s: n(r.moving_s), sum_v_dt: n(r.sum_v_dt),
       sum_v2_dt: n(r.sum_v2_dt), max_speed_ms: n(r.max_speed_ms), harsh_braking: n(r.harsh_braking), harsh_acceleration: n(r.harsh_acceleration),
@@ -89,13 +106,14 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
   const t0 = performance.now();
   const from = o.untilMs - o.periodMs;
   const to = o.untilMs;
-  const rows = await periodSums(o.db, from, to, o.drivers);
+  const rows = await periodSums(o.db, from, to, { tenant: o.tenant, drivers: o.drivers });
   const tQuery = performance.now() - t0;
   await new PartitionManager(o.db).ensureFor([to]);
   const chunk = Math.max(1, o.chunkSize ?? 20_000);
   const ms = { query: tQuery, inference: 0, write: 0, cache: 0, total: 0 };
   let scoreSum = 0;
   let chunks = 0;
+  const tenants: Record<string, TenantSummary> = {};
   // Chunks flow through inference -> upsert -> cache refresh; up to `concurrency` chunks are being
   // written at once (separate pooled connections), overlapping Postgres, Redis and ONNX work.
   const inflight = new Set<Promise<void>>();
@@ -113,8 +131,11 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
       const risk = risks[j]!;
       const score = scoreFromRisk(risk);
       scoreSum += score;
+      const t = (tenants[r.tenant] ??= { drivers: 0, meanScore: 0 });
+      t.meanScore = (t.meanScore * t.drivers + score) / (t.drivers + 1);
+      t.drivers++;
       return {
-        scoreId: periodScoreId(r.driverId, from, to, o.model.version), tenant: r.tenant, driverId: r.driverId, deviceId: '', tripId: '',
+        scoreId: periodScoreId(r.tenant, r.driverId, from, to, o.model.version), tenant: r.tenant, driverId: r.driverId, deviceId: '', tripId: '',
         scope: 'period', risk, score, modelVersion: o.model.version, features: feats[j]!, computedAtMs: computedAt, periodStartMs: from, periodEndMs: to,
       };
     });
@@ -140,7 +161,7 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
   await Promise.all(inflight);
   if (failure) throw failure;
   ms.total = performance.now() - t0;
-  return { drivers: rows.length, chunks, periodStartMs: from, periodEndMs: to, meanScore: rows.length ? scoreSum / rows.length : 0, ms };
+  return { drivers: rows.length, tenants, chunks, periodStartMs: from, periodEndMs: to, meanScore: rows.length ? scoreSum / rows.length : 0, ms };
 }
 
 /** "30d", "12h", "90m", "3600s" -> ms. */

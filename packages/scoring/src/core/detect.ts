@@ -20,7 +20,7 @@ export function episodeToEvent(st: DeviceState, ep: Episode, tripId: string | nu
   const th = ep.type === EV.SPEEDING ? cfg.speedLimitMs * 100 : thresholdOf(ep.type, cfg);
   const sevBase = ep.type === EV.SPEEDING ? ep.peak + th : ep.peak;
   return {
-    eventId: eventId(st.deviceId, ep.type, ep.startT),
+    eventId: eventId(st.tenant, st.deviceId, ep.type, ep.startT),
     tripId,
     deviceId: st.deviceId,
     type: ep.type,

@@ -71,7 +71,7 @@ function endTrip(st: DeviceState, cfg: CoreConfig, out: Collector): void {
 
 function startTrip(st: DeviceState, at: LastSample): void {
   st.trip = {
-    id: tripId(st.deviceId, at.t),
+    id: tripId(st.tenant, st.deviceId, at.t),
     startMs: at.t,
     startLatE7: at.latE7,
     startLonE7: at.lonE7,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { identityKey } from '@fleetwire/proto';
 
 /** Namespace of all fleetwire scoring ids (a fixed random UUID). */
 const NAMESPACE = Buffer.from('6f1c5e2a9b7d4c3e8a1f0b2d3c4e5f60', 'hex');
@@ -12,8 +13,11 @@ export function uuidV5(name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-export const tripId = (deviceId: string, startMs: number): string => uuidV5(`trip:${deviceId}:${startMs}`);
-export const eventId = (deviceId: string, type: number, tMs: number): string => uuidV5(`event:${deviceId}:${type}:${tMs}`);
+// Names hold the tenant-scoped identity "<tenant>/<id>" (identityKey): equal ids of two tenants never share
+// a trip, event or score id. (Ids of rows written before schema v2 were derived from the bare id.)
+export const tripId = (tenant: string, deviceId: string, startMs: number): string => uuidV5(`trip:${identityKey(tenant, deviceId)}:${startMs}`);
+export const eventId = (tenant: string, deviceId: string, type: number, tMs: number): string =>
+  uuidV5(`event:${identityKey(tenant, deviceId)}:${type}:${tMs}`);
 export const tripScoreId = (tripIdValue: string, modelVersion: string): string => uuidV5(`score:trip:${tripIdValue}:${modelVersion}`);
-export const periodScoreId = (driverId: string, startMs: number, endMs: number, modelVersion: string): string =>
-  uuidV5(`score:period:${driverId}:${startMs}:${endMs}:${modelVersion}`);
+export const periodScoreId = (tenant: string, driverId: string, startMs: number, endMs: number, modelVersion: string): string =>
+  uuidV5(`score:period:${identityKey(tenant, driverId)}:${startMs}:${endMs}:${modelVersion}`);

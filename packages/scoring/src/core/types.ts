@@ -44,6 +44,8 @@ export interface OpenTrip {
 /** Everything the core remembers about one device. Plain JSON: persisted per Kafka batch. */
 export interface DeviceState {
   v: 1;
+  /** The device is (tenant, deviceId). States persisted before schema v2 get the tenant of their row on load. */
+  tenant: string;
   deviceId: string;
   last: LastSample | null;
   trip: OpenTrip | null;
@@ -56,8 +58,9 @@ export interface DeviceState {
   recent: string[];
 }
 
-export const newDeviceState = (deviceId: string): DeviceState => ({
+export const newDeviceState = (tenant: string, deviceId: string): DeviceState => ({
   v: 1,
+  tenant,
   deviceId,
   last: null,
   trip: null,

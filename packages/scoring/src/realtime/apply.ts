@@ -7,7 +7,7 @@ import { newDeviceState, type DeviceState } from '../core/types.js';
 import type { Queryable } from '../adapters/db.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import type { PartitionManager } from '../adapters/pg/partitions.js';
-import { type BatchWrite, keyString, loadStatesForUpdate, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
+import { type BatchWrite, deviceKey, keyString, loadStatesForUpdate, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
 import type { ScoringMetrics } from '../ops/metrics.js';
 import { Collected, scoreCollected } from './collect.js';
 import type { Item } from './decode.js';
@@ -63,40 +63,42 @@ export async function writeCollected(tx: Queryable, c: Collected, ctx: ApplyCont
 }
 
 export async function applyItems(tx: Queryable, items: Item[], ctx: ApplyContext): Promise<Applied> {
-  const devices = [...new Set(items.map((i) => i.input.deviceId))];
-  const states = await loadStatesForUpdate(tx, devices);
-  const drivers = await resolveDrivers(tx, items.map((i) => ({ deviceId: i.input.deviceId, tenant: i.tenant })));
-  const done = await processedKeys(tx, items.map((i) => i.input));
+  const refs = items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId }));
+  const states = await loadStatesForUpdate(tx, refs);
+  const drivers = await resolveDrivers(tx, refs);
+  const done = await processedKeys(tx, items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId, bootId: i.input.bootId, seq: i.input.seq })));
   const c = new Collected();
   const failed: CoreFailure[] = [];
   let dups = 0;
   for (const item of items) {
     const { tenant, input } = item;
-    const k = keyString(input);
+    const key = { tenant, deviceId: input.deviceId, bootId: input.bootId, seq: input.seq };
+    const k = keyString(key);
     if (done.has(k)) {
       dups++;
       continue;
     }
     done.add(k);
-    const st = c.states.get(input.deviceId) ?? states.get(input.deviceId) ?? newDeviceState(input.deviceId);
+    const dk = deviceKey(key);
+    const st = c.states.get(dk) ?? states.get(dk) ?? newDeviceState(tenant, input.deviceId);
     const backup = JSON.stringify(st);
     let out;
     try {
       out = processTelemetry(st, input, ctx.cfg);
     } catch (e) {
       // A record the core cannot handle must not block the partition: dead-letter it, keep the old state.
-      c.states.set(input.deviceId, JSON.parse(backup) as DeviceState);
+      c.states.set(dk, JSON.parse(backup) as DeviceState);
       failed.push({ item, reason: (e as Error).message });
       continue;
     }
-    c.states.set(input.deviceId, st);
-    c.keys.push({ deviceId: input.deviceId, bootId: input.bootId, seq: input.seq });
+    c.states.set(dk, st);
+    c.keys.push(key);
     if (out.duplicate) {
       dups++;
       continue;
     }
-    const who = { tenant, driverId: drivers.get(input.deviceId) ?? input.deviceId };
-    if (out.summary) c.summaries.push({ s: out.summary, driverId: who.driverId });
+    const who = { tenant, driverId: drivers.get(dk) ?? input.deviceId };
+    if (out.summary) c.summaries.push({ s: out.summary, tenant, driverId: who.driverId });
     for (const t of out.trips) c.trips.push({ t, who });
     for (const e of out.events) c.events.push({ e, who });
   }

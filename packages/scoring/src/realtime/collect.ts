@@ -15,9 +15,10 @@ export interface Who {
 
 export class Collected {
   keys: BatchKey[] = [];
-  summaries: { s: BatchSummary; driverId: string }[] = [];
+  summaries: { s: BatchSummary; tenant: string; driverId: string }[] = [];
   trips: { t: CompletedTrip; who: Who }[] = [];
   events: { e: DetectedEvent; who: Who }[] = [];
+  /** Keyed by deviceKey: "<tenant>/<device>". */
   states = new Map<string, DeviceState>();
 }
 

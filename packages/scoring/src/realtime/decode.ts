@@ -1,5 +1,5 @@
 // One log batch -> telemetry items for the core, and dead letters for records that fail to decode.
-import { accelColumns, decodeTelemetryRecord, gpsColumns } from '@fleetwire/proto';
+import { accelColumns, decodeTelemetryRecord, gpsColumns, parseIdentityKey } from '@fleetwire/proto';
 import type { TelemetryInput } from '../core/engine.js';
 import { fallbackTime } from '../core/batch-time.js';
 import type { OutMessage, SourceBatch, SourceMessage } from '../adapters/source.js';
@@ -15,6 +15,7 @@ export interface Item {
 }
 
 export interface Rejected {
+  tenant?: string;
   code: string;
   reason: string;
   source: string;
@@ -32,8 +33,12 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
     if (!r || !r.ok) {
       const code = r ? r.error.code : 'payload_empty';
       const reason = r ? r.error.message : 'record has no value';
-      const deviceId = m.key?.toString('utf8') ?? '';
-      rejected.push({ code, reason, source, deviceId, message: deadLetter({ reasonCode: code, reason, source, deviceId, payload: m.value }) });
+      // The gateway keys records "<tenant>/<device>": name both when the key says so.
+      const key = m.key?.toString('utf8') ?? '';
+      const id = parseIdentityKey(key);
+      const deviceId = id?.id ?? key;
+      const tenant = id?.tenant;
+      rejected.push({ code, reason, source, tenant, deviceId, message: deadLetter({ reasonCode: code, reason, source, deviceId, tenant, key, payload: m.value }) });
       continue;
     }
     const rec = r.value;

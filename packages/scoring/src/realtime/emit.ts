@@ -1,7 +1,7 @@
 // Turns committed outputs (the outbox payload) into Redis operations and Kafka messages.
-import { fleetwire, KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
+import { fleetwire, identityKey, KAFKA_TOPICS, SCHEMAS } from '@fleetwire/proto';
 import { FEATURES } from '../core/features.js';
-import { type CacheOp, featuresKey, scoreKey } from '../adapters/cache.js';
+import { type CacheOp, featuresKey, scoreKey, scoresChannel } from '../adapters/cache.js';
 import type { OutMessage } from '../adapters/source.js';
 import type { DetectedEvent, Severity } from '../core/types.js';
 
@@ -71,37 +71,49 @@ export const DEFAULT_EMIT_TOPICS: EmitTopics = { trips: KAFKA_TOPICS.trips, scor
 const headers = (schema: string, tenant: string): Record<string, string> => ({ schema, tenant });
 
 /**
- * Redis refresh for scores: latest score per driver (fw:score:<driver>, JSON), the features hash
- * (fw:features, field = driver, JSON of features by name) and a message on fw:scores.
- * Real-time: one message per score. grouped (batch): one MSET, one HSET and one message per 1000 scores
- * ({"scope":"period","scores":[...]}), which is what makes 100k drivers cheap.
+ * Redis refresh for scores, per tenant: the latest score per driver (fw:{<tenant>}:score:<driver>, JSON), the
+ * tenant's features hash (fw:{<tenant>}:features, field = driver, JSON of features by name) and a message on
+ * the tenant's channel fw:{<tenant>}:scores. Real-time: one message per score. grouped (batch): one MSET, one
+ * HSET and one message per 1000 scores of a tenant ({"scope":"period","scores":[...]}), which is what makes
+ * 100k drivers cheap.
  */
 export function cacheOps(e: Emission, prefix = 'fw:', grouped = false): CacheOp[] {
   if (e.scores.length === 0) return [];
-  const latest = e.scores.map((s) =>
-    JSON.stringify({
-      driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
-      modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
-    }),
-  );
-  const feats: Record<string, string> = {};
+  const byTenant = new Map<string, ScoreOut[]>();
   for (const s of e.scores) {
-    const f: Record<string, number | string> = { model_version: s.modelVersion };
-    FEATURES.forEach((n, i) => (f[n] = s.features[i] ?? 0));
-    feats[s.driverId] = JSON.stringify(f);
+    const list = byTenant.get(s.tenant);
+    if (list) list.push(s);
+    else byTenant.set(s.tenant, [s]);
   }
-  const channel = `${prefix}scores`;
-  const ops: CacheOp[] = [{ op: 'mset', pairs: e.scores.map((s, i) => [scoreKey(s.driverId, prefix), latest[i]!]) }, { op: 'hset', key: featuresKey(prefix), fields: feats }];
-  if (!grouped) for (const m of latest) ops.push({ op: 'publish', channel, message: m });
-  else for (let i = 0; i < latest.length; i += 1000) ops.push({ op: 'publish', channel, message: `{"scope":"period","scores":[${latest.slice(i, i + 1000).join(',')}]}` });
+  const ops: CacheOp[] = [];
+  for (const [tenant, scores] of byTenant) {
+    const latest = scores.map((s) =>
+      JSON.stringify({
+        tenant: s.tenant, driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
+        modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+      }),
+    );
+    const feats: Record<string, string> = {};
+    for (const s of scores) {
+      const f: Record<string, number | string> = { model_version: s.modelVersion };
+      FEATURES.forEach((n, i) => (f[n] = s.features[i] ?? 0));
+      feats[s.driverId] = JSON.stringify(f);
+    }
+    const channel = scoresChannel(tenant, prefix);
+    ops.push({ op: 'mset', pairs: scores.map((s, i) => [scoreKey(tenant, s.driverId, prefix), latest[i]!]) }, { op: 'hset', key: featuresKey(tenant, prefix), fields: feats });
+    if (!grouped) for (const m of latest) ops.push({ op: 'publish', channel, message: m });
+    else for (let i = 0; i < latest.length; i += 1000) ops.push({ op: 'publish', channel, message: `{"scope":"period","scores":[${latest.slice(i, i + 1000).join(',')}]}` });
+  }
   return ops;
 }
 
 const SCOPE = { trip: v1.ScoreScope.SCORE_SCOPE_TRIP, period: v1.ScoreScope.SCORE_SCOPE_PERIOD };
 
 export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOPICS): { topic: string; messages: OutMessage[] }[] {
+  // Record keys are the tenant-scoped identity "<tenant>/<id>" (proto/README): device for trips and alerts,
+  // driver for scores. One device's (or driver's) messages stay on one partition, in order.
   const trips: OutMessage[] = e.trips.map((t) => ({
-    key: t.deviceId,
+    key: identityKey(t.tenant, t.deviceId),
     headers: headers(SCHEMAS.trips, t.tenant),
     value: v1.TripCompleted.encode({
       tripId: t.tripId, tenant: t.tenant, deviceId: t.deviceId, driverId: t.driverId, startMs: t.startMs, endMs: t.endMs,
@@ -111,7 +123,7 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     }).finish(),
   }));
   const scores: OutMessage[] = e.scores.map((s) => ({
-    key: s.driverId,
+    key: identityKey(s.tenant, s.driverId),
     headers: headers(SCHEMAS.scores, s.tenant),
     value: v1.RiskScoreCalculated.encode({
       tenant: s.tenant, driverId: s.driverId, deviceId: s.deviceId, tripId: s.tripId, scope: SCOPE[s.scope], risk: s.risk, score: s.score,
@@ -119,7 +131,7 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     }).finish(),
   }));
   const alerts: OutMessage[] = e.alerts.map((a) => ({
-    key: a.event.deviceId,
+    key: identityKey(a.tenant, a.event.deviceId),
     headers: headers(SCHEMAS.alerts, a.tenant),
     value: v1.SafetyAlert.encode({
       tenant: a.tenant, deviceId: a.event.deviceId, driverId: a.driverId, tripId: a.event.tripId ?? '',
@@ -134,11 +146,13 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
   ].filter((x) => x.messages.length > 0);
 }
 
-export function deadLetter(o: { reasonCode: string; reason: string; source: string; deviceId: string; tenant?: string; payload: Uint8Array | null; maxBytes?: number }): OutMessage {
+/** A dead letter for fw.deadletter.v1, keyed "<tenant>/<device>" (or the input record's own key when its tenant is unknown). */
+export function deadLetter(o: { reasonCode: string; reason: string; source: string; deviceId: string; tenant?: string; key?: string; payload: Uint8Array | null; maxBytes?: number }): OutMessage {
   const max = o.maxBytes ?? 64 * 1024;
   const p = o.payload ?? new Uint8Array(0);
+  const key = o.tenant ? identityKey(o.tenant, o.deviceId || 'unknown') : o.key || 'unknown';
   return {
-    key: o.deviceId || 'unknown',
+    key,
     headers: headers(SCHEMAS.deadletter, o.tenant ?? ''),
     value: v1.DeadLetter.encode({
       reasonCode: o.reasonCode, reason: o.reason, stage: 'scoring-rt', tenant: o.tenant ?? '', deviceId: o.deviceId, source: o.source,

@@ -10,7 +10,7 @@ import type { Cache } from '../adapters/cache.js';
 import { classifyDbError, type Db, type Queryable } from '../adapters/db.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import { PartitionManager } from '../adapters/pg/partitions.js';
-import { deleteOutbox, pendingOutbox } from '../adapters/pg/store.js';
+import { deleteOutbox, deviceKey, pendingOutbox } from '../adapters/pg/store.js';
 import { type BatchControl, NullPublisher, type OutMessage, type Publisher, type RecordSource, type SourceBatch } from '../adapters/source.js';
 import { ScoringMetrics } from '../ops/metrics.js';
 import { type Applied, applyItems, MissingPartitions, writeCollected } from './apply.js';
@@ -27,7 +27,7 @@ export interface RealtimeScorerOptions {
   model: RiskModel;
   core?: Partial<CoreConfig>;
   topics?: Partial<EmitTopics>;
-  /** Redis key prefix, default "fw:" (keys fw:score:<driver>, fw:features (hash, field = driver), channel fw:scores). */
+  /** Redis key prefix, default "fw:": keys fw:{<tenant>}:score:<driver>, fw:{<tenant>}:features (hash, field = driver), channel fw:{<tenant>}:scores. */
   cachePrefix?: string;
   logger?: pino.Logger;
   metrics?: ScoringMetrics;
@@ -98,7 +98,7 @@ export class RealtimeProcessor {
     const dead: OutMessage[] = [];
     for (const r of rejected) {
       this.metrics.deadLetters.inc(1, { reason: r.code });
-      this.log.warn({ source: r.source, deviceId: r.deviceId, code: r.code, reason: r.reason }, 'poison record dead-lettered');
+      this.log.warn({ source: r.source, tenant: r.tenant, deviceId: r.deviceId, code: r.code, reason: r.reason }, 'poison record dead-lettered');
       dead.push(r.message);
     }
     this.metrics.noteRecords(batch.messages.length);
@@ -269,19 +269,20 @@ export class RealtimeProcessor {
 
   private async sweepTx(tx: Queryable, nowMs: number): Promise<{ outboxId: string | null; emission: Emission | null; trips: number } | null> {
     const cutoff = nowMs - this.cfg.gapMs;
-    const { rows } = await tx.query<{ device_id: string; state: DeviceState | string; tenant: string | null; driver_id: string | null }>(
+    const { rows } = await tx.query<{ tenant: string; device_id: string; state: DeviceState | string; driver_id: string | null }>(
       // Silence is judged on arrival time (updated_at), not data time: replaying or backfilling old data
       // keeps updated_at fresh, so a trip is never closed under a device that is still delivering.
-      `SELECT s.device_id, s.state, d.tenant, d.driver_id FROM device_state s LEFT JOIN devices d USING (device_id)
-        WHERE s.trip_open AND s.updated_at <= to_timestamp($1 / 1000.0) ORDER BY s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
+      `SELECT s.tenant, s.device_id, s.state, d.driver_id FROM device_state s LEFT JOIN devices d ON d.tenant = s.tenant AND d.device_id = s.device_id
+        WHERE s.trip_open AND s.updated_at <= to_timestamp($1 / 1000.0) ORDER BY s.tenant, s.device_id LIMIT 1000 FOR UPDATE OF s SKIP LOCKED`,
       [cutoff],
     );
     const c = new Collected();
     for (const r of rows) {
       const st = typeof r.state === 'string' ? (JSON.parse(r.state) as DeviceState) : r.state;
+      st.tenant ??= r.tenant; // states persisted before schema v2
       const out = flushIdle(st, nowMs, this.cfg);
-      c.states.set(st.deviceId, st);
-      const who = { tenant: r.tenant ?? '', driverId: r.driver_id ?? st.deviceId };
+      c.states.set(deviceKey({ tenant: r.tenant, deviceId: r.device_id }), st);
+      const who = { tenant: r.tenant, driverId: r.driver_id ?? st.deviceId };
       for (const t of out.trips) c.trips.push({ t, who });
       for (const e of out.events) c.events.push({ e, who });
     }

@@ -1,6 +1,6 @@
 // Accepted uplink -> sink, with dedupe, dead-lettering, micro-batching and a bound on in-flight messages.
 // `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
-import { fleetwire, encodeTelemetryRecord, type Limits, resolveLimits } from '@fleetwire/proto';
+import { fleetwire, encodeTelemetryRecord, identityKey, type Limits, resolveLimits } from '@fleetwire/proto';
 import type { Logger } from 'pino';
 import type { BoundCounter, GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
@@ -136,7 +136,7 @@ export class UplinkPipeline {
         },
         v.raw,
       );
-      const sent = this.telemetry.add({ tenant: ctx.tenant, key: v.deviceId, value }, gate);
+      const sent = this.telemetry.add({ tenant: ctx.tenant, key: identityKey(ctx.tenant, v.deviceId), value }, gate);
       this.local.set(key, sent);
       admitted();
       try {
@@ -175,7 +175,7 @@ export class UplinkPipeline {
       payload: truncated ? payload.subarray(0, this.o.deadLetterPayloadMax) : payload,
       payloadTruncated: truncated,
     }).finish();
-    return { tenant: ctx.tenant, key: ctx.deviceId, value };
+    return { tenant: ctx.tenant, key: identityKey(ctx.tenant, ctx.deviceId), value };
   }
 
   /** Waits (at most `timeoutMs`) for queued messages to reach the sink; later ones are refused. */

@@ -89,15 +89,18 @@ export class PgRegistry {
     const vkey = createHash('sha256').update(`${kind}\u0000${name}\u0000${secret}`).digest('base64');
     const cached = this.verified.get(vkey, Date.now());
     if (cached) return cached;
+    // Ids are chosen per tenant and collide: the same id may have a row in several tenants. The secret decides
+    // which account this is; a secret that opens the id in more than one tenant names no tenant and is refused.
+    let match: Row | null = null;
     for (const row of await this.load(kind, name)) {
-      if (!row.enabled) continue;
-      if (await verifySecret(secret, row.secret_hash)) {
-        const p: Principal = kind === 'device' ? { kind, tenant: row.tenant, deviceId: name } : { kind, tenant: row.tenant, name };
-        this.verified.set(vkey, p, Date.now());
-        return p;
-      }
+      if (!row.enabled || !(await verifySecret(secret, row.secret_hash))) continue;
+      if (match) return null;
+      match = row;
     }
-    return null;
+    if (!match) return null;
+    const p: Principal = kind === 'device' ? { kind, tenant: match.tenant, deviceId: name } : { kind, tenant: match.tenant, name };
+    this.verified.set(vkey, p, Date.now());
+    return p;
   }
 
   /**

@@ -2,51 +2,71 @@
 // Every write is one batched statement (unnest of arrays) with ON CONFLICT DO NOTHING: replays are no-ops.
 import type { BatchSummary, CompletedTrip, DetectedEvent, DeviceState } from '../../core/types.js';
 import type { Emission, ScoreOut } from '../../realtime/emit.js';
+import { batchKey, identityKey } from '@fleetwire/proto';
 import type { Queryable } from '../db.js';
 
 const EVENT_NAMES: Record<number, string> = { 1: 'harsh_braking', 2: 'harsh_acceleration', 3: 'harsh_cornering', 4: 'speeding' };
 
-export async function loadStatesForUpdate(tx: Queryable, deviceIds: string[]): Promise<Map<string, DeviceState>> {
-  const { rows } = await tx.query<{ device_id: string; state: DeviceState | string }>(
-    'SELECT device_id, state FROM device_state WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE',
-    [deviceIds],
+/** A device: (tenant, deviceId). Nothing in the scorer is looked up by a bare id. */
+export interface DeviceRef {
+  tenant: string;
+  deviceId: string;
+}
+/** Map key of a device or driver: the one identity encoding, "<tenant>/<id>". */
+export const deviceKey = (d: DeviceRef): string => identityKey(d.tenant, d.deviceId);
+
+const parseState = (state: DeviceState | string, tenant: string): DeviceState => {
+  const st = typeof state === 'string' ? (JSON.parse(state) as DeviceState) : state;
+  st.tenant ??= tenant; // states persisted before schema v2
+  return st;
+};
+
+/** Row-locks and loads the states of these devices; keyed by deviceKey. */
+export async function loadStatesForUpdate(tx: Queryable, devices: DeviceRef[]): Promise<Map<string, DeviceState>> {
+  const uniq = [...new Map(devices.map((d) => [deviceKey(d), d])).values()];
+  const { rows } = await tx.query<{ tenant: string; device_id: string; state: DeviceState | string }>(
+    `SELECT s.tenant, s.device_id, s.state FROM device_state s JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON s.tenant = k.t AND s.device_id = k.d
+      ORDER BY s.tenant, s.device_id FOR UPDATE OF s`,
+    [uniq.map((d) => d.tenant), uniq.map((d) => d.deviceId)],
   );
-  return new Map(rows.map((r) => [r.device_id, typeof r.state === 'string' ? (JSON.parse(r.state) as DeviceState) : r.state]));
+  return new Map(rows.map((r) => [identityKey(r.tenant, r.device_id), parseState(r.state, r.tenant)]));
 }
 
-/** device -> driver; unknown devices are registered with a driver of the same id. */
-export async function resolveDrivers(tx: Queryable, devices: { deviceId: string; tenant: string }[]): Promise<Map<string, string>> {
-  const ids = [...new Set(devices.map((d) => d.deviceId))];
-  const { rows } = await tx.query<{ device_id: string; driver_id: string }>('SELECT device_id, driver_id FROM devices WHERE device_id = ANY($1::text[])', [ids]);
-  const map = new Map(rows.map((r) => [r.device_id, r.driver_id]));
-  const missing = devices.filter((d) => !map.has(d.deviceId));
+/** device -> driver (keyed by deviceKey; the driver is of the device's tenant). Unknown devices get a driver of the same id. */
+export async function resolveDrivers(tx: Queryable, devices: DeviceRef[]): Promise<Map<string, string>> {
+  const uniq = [...new Map(devices.map((d) => [deviceKey(d), d])).values()];
+  const t = uniq.map((d) => d.tenant);
+  const a = uniq.map((d) => d.deviceId);
+  const sql = `SELECT d.tenant, d.device_id, d.driver_id FROM devices d JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON d.tenant = k.t AND d.device_id = k.d`;
+  const { rows } = await tx.query<{ tenant: string; device_id: string; driver_id: string }>(sql, [t, a]);
+  const map = new Map(rows.map((r) => [identityKey(r.tenant, r.device_id), r.driver_id]));
+  const missing = uniq.filter((d) => !map.has(deviceKey(d)));
   if (missing.length > 0) {
-    const uniq = [...new Map(missing.map((d) => [d.deviceId, d])).values()];
-    const a = uniq.map((d) => d.deviceId);
-    const t = uniq.map((d) => d.tenant);
-    await tx.query('INSERT INTO drivers (driver_id, tenant) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [a, t]);
-    await tx.query('INSERT INTO devices (device_id, tenant, driver_id) SELECT d, t, d FROM unnest($1::text[], $2::text[]) AS x(d, t) ON CONFLICT DO NOTHING', [a, t]);
-    const again = await tx.query<{ device_id: string; driver_id: string }>('SELECT device_id, driver_id FROM devices WHERE device_id = ANY($1::text[])', [a]);
-    for (const r of again.rows) map.set(r.device_id, r.driver_id);
+    const mt = missing.map((d) => d.tenant);
+    const ma = missing.map((d) => d.deviceId);
+    await tx.query('INSERT INTO drivers (tenant, driver_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [mt, ma]);
+    await tx.query('INSERT INTO devices (tenant, device_id, driver_id) SELECT t, d, d FROM unnest($1::text[], $2::text[]) AS x(t, d) ON CONFLICT DO NOTHING', [mt, ma]);
+    const again = await tx.query<{ tenant: string; device_id: string; driver_id: string }>(sql, [mt, ma]);
+    for (const r of again.rows) map.set(identityKey(r.tenant, r.device_id), r.driver_id);
   }
   return map;
 }
 
-export interface BatchKey {
-  deviceId: string;
+/** Idempotency key of a telemetry batch: (tenant, device_id, boot_id, seq). */
+export interface BatchKey extends DeviceRef {
   bootId: string;
   seq: number;
 }
-export const keyString = (k: BatchKey): string => `${k.deviceId}\u0000${k.bootId}\u0000${k.seq}`;
+export const keyString = (k: BatchKey): string => batchKey(k.tenant, k.deviceId, k.bootId, k.seq);
 
 export async function processedKeys(tx: Queryable, keys: BatchKey[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const { rows } = await tx.query<{ device_id: string; boot_id: string; seq: string | number }>(
-    `SELECT p.device_id, p.boot_id, p.seq FROM processed_batches p
-       JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(d, b, s) ON p.device_id = k.d AND p.boot_id = k.b AND p.seq = k.s`,
-    [keys.map((k) => k.deviceId), keys.map((k) => k.bootId), keys.map((k) => k.seq)],
+  const { rows } = await tx.query<{ tenant: string; device_id: string; boot_id: string; seq: string | number }>(
+    `SELECT p.tenant, p.device_id, p.boot_id, p.seq FROM processed_batches p
+       JOIN unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(t, d, b, s) ON p.tenant = k.t AND p.device_id = k.d AND p.boot_id = k.b AND p.seq = k.s`,
+    [keys.map((k) => k.tenant), keys.map((k) => k.deviceId), keys.map((k) => k.bootId), keys.map((k) => k.seq)],
   );
-  return new Set(rows.map((r) => keyString({ deviceId: r.device_id, bootId: r.boot_id, seq: Number(r.seq) })));
+  return new Set(rows.map((r) => keyString({ tenant: r.tenant, deviceId: r.device_id, bootId: r.boot_id, seq: Number(r.seq) })));
 }
 
 const arr = (f: number[]): string => `{${f.join(',')}}`;
@@ -54,7 +74,7 @@ const arr = (f: number[]): string => `{${f.join(',')}}`;
 export interface BatchWrite {
   source: string;
   keys: BatchKey[];
-  summaries: { s: BatchSummary; driverId: string }[];
+  summaries: { s: BatchSummary; tenant: string; driverId: string }[];
   trips: { t: CompletedTrip; tenant: string; driverId: string; risk: number; score: number; modelVersion: string }[];
   events: { e: DetectedEvent; tenant: string; driverId: string }[];
   scores: ScoreOut[];
@@ -66,23 +86,24 @@ export interface BatchWrite {
 export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string | null> {
   if (w.keys.length > 0) {
     await tx.query(
-      `INSERT INTO processed_batches (device_id, boot_id, seq, source) SELECT d, b, s, $4 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(d, b, s)
+      `INSERT INTO processed_batches (tenant, device_id, boot_id, seq, source)
+       SELECT t, d, b, s, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(t, d, b, s)
        ON CONFLICT DO NOTHING`,
-      [w.keys.map((k) => k.deviceId), w.keys.map((k) => k.bootId), w.keys.map((k) => k.seq), w.source],
+      [w.keys.map((k) => k.tenant), w.keys.map((k) => k.deviceId), w.keys.map((k) => k.bootId), w.keys.map((k) => k.seq), w.source],
     );
   }
   if (w.summaries.length > 0) {
     const s = w.summaries;
     await tx.query(
-      `INSERT INTO batch_summaries (device_id, boot_id, seq, time, end_time, driver_id, gps_samples, accel_samples, distance_m, max_speed_ms, late_samples)
-       SELECT d, b, q, to_timestamp(t0 / 1000.0), to_timestamp(t1 / 1000.0), drv, g, a, dist, vmax, late
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::float8[], $6::text[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::int[])
-           AS x(d, b, q, t0, t1, drv, g, a, dist, vmax, late)
+      `INSERT INTO batch_summaries (tenant, device_id, boot_id, seq, time, end_time, driver_id, gps_samples, accel_samples, distance_m, max_speed_ms, late_samples)
+       SELECT ten, d, b, q, to_timestamp(t0 / 1000.0), to_timestamp(t1 / 1000.0), drv, g, a, dist, vmax, late
+         FROM unnest($12::text[], $1::text[], $2::text[], $3::bigint[], $4::float8[], $5::float8[], $6::text[], $7::int[], $8::int[], $9::float8[], $10::float8[], $11::int[])
+           AS x(ten, d, b, q, t0, t1, drv, g, a, dist, vmax, late)
        ON CONFLICT DO NOTHING`,
       [
         s.map((x) => x.s.deviceId), s.map((x) => x.s.bootId), s.map((x) => x.s.seq), s.map((x) => x.s.tStartMs), s.map((x) => x.s.tEndMs),
         s.map((x) => x.driverId), s.map((x) => x.s.gpsSamples), s.map((x) => x.s.accelSamples), s.map((x) => x.s.distanceM),
-        s.map((x) => x.s.maxSpeedMs), s.map((x) => x.s.lateSamples),
+        s.map((x) => x.s.maxSpeedMs), s.map((x) => x.s.lateSamples), s.map((x) => x.tenant),
       ],
     );
   }
@@ -130,10 +151,10 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
   if (w.states.length > 0) {
     const st = w.states;
     await tx.query(
-      `INSERT INTO device_state (device_id, state, trip_open, last_t_ms, updated_at)
-       SELECT d, s::jsonb, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::bool[], $4::bigint[]) AS x(d, s, o, l)
-       ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = clock_timestamp()`,
-      [st.map((s) => s.deviceId), st.map((s) => JSON.stringify(s)), st.map((s) => s.trip !== null), st.map((s) => (s.last ? s.last.t : null))],
+      `INSERT INTO device_state (tenant, device_id, state, trip_open, last_t_ms, updated_at)
+       SELECT t, d, s::jsonb, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) AS x(t, d, s, o, l)
+       ON CONFLICT (tenant, device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = clock_timestamp()`,
+      [st.map((s) => s.tenant), st.map((s) => s.deviceId), st.map((s) => JSON.stringify(s)), st.map((s) => s.trip !== null), st.map((s) => (s.last ? s.last.t : null))],
     );
   }
   if (w.emission) {
@@ -153,7 +174,7 @@ export async function insertScores(tx: Queryable, s: ScoreOut[], onConflict: 'no
             risk, score, mv, f::float8[], to_timestamp(ca / 1000.0)
        FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
                    $10::float8[], $11::float8[], $12::text[], $13::text[], $14::float8[]) AS x(id, t, sc, ten, drv, dev, trip, ps, pe, risk, score, mv, f, ca)
-     ON CONFLICT (score_id, time) DO ${onConflict === 'nothing' ? 'NOTHING' : 'UPDATE SET risk = EXCLUDED.risk, score = EXCLUDED.score, features = EXCLUDED.features, computed_at = EXCLUDED.computed_at'}`,
+     ON CONFLICT (tenant, score_id, time) DO ${onConflict === 'nothing' ? 'NOTHING' : 'UPDATE SET risk = EXCLUDED.risk, score = EXCLUDED.score, features = EXCLUDED.features, computed_at = EXCLUDED.computed_at'}`,
     [
       m((x) => x.scoreId), m(time), m((x) => x.scope), m((x) => x.tenant), m((x) => x.driverId), m((x) => x.deviceId), m((x) => x.tripId),
       m((x) => x.periodStartMs), m((x) => x.periodEndMs), m((x) => x.risk), m((x) => x.score), m((x) => x.modelVersion),
