@@ -156,8 +156,13 @@ export class MqttLink {
       this.h.error(new LinkError('connect_failed', `mqtt ${o.url}: ${err.message}`, { cause: err }));
       this.lost(gen, true);
     });
-    c.on('close', () => this.lost(gen, true));
-    c.on('offline', () => this.lost(gen, true));
+    // Browsers report a refused or dropped WebSocket only as a close: say so when no CONNACK came.
+    const closed = () => {
+      if (gen === this.gen && !this.connected) this.h.error(new LinkError('connect_failed', `${o.url}: connection closed before CONNACK`));
+      this.lost(gen, true);
+    };
+    c.on('close', closed);
+    c.on('offline', closed);
   }
 
   private lost(gen: number, backoff: boolean): void {

@@ -55,12 +55,8 @@ const inWorker = (): boolean => typeof (globalThis as { WorkerGlobalScope?: unkn
 
 let sqlite3Ready: Promise<Sqlite3> | null = null;
 
-/**
- * Loads SQLite (sqlite3.wasm must be served next to the bundle, or where your bundler puts it), installs
- * the opfs-sahpool VFS and returns the outbox storage to pass as `storage` to createClient.
- * Rejects with StorageError('storage_io') outside a Worker, without OPFS, or when the pool stays locked.
- */
-export async function openOpfsStorage(o: OpfsStorageOptions = {}): Promise<SqlOutboxStorage> {
+/** Loads SQLite and installs the opfs-sahpool VFS, waiting up to `lockWaitMs` for the pool to be free. */
+export async function installOpfsPool(o: Pick<OpfsStorageOptions, 'directory' | 'lockWaitMs'>): Promise<{ sqlite3: Sqlite3; pool: Pool }> {
   if (!inWorker()) throw new StorageError('storage_io', 'OPFS storage runs in a dedicated Worker only (see the SDK README, "Web apps")');
   const nav = (globalThis as { navigator?: { storage?: { getDirectory?: unknown } } }).navigator;
   if (typeof nav?.storage?.getDirectory !== 'function') throw new StorageError('storage_io', 'this browser has no Origin Private File System (or the page is not a secure context)');
@@ -70,12 +66,22 @@ export async function openOpfsStorage(o: OpfsStorageOptions = {}): Promise<SqlOu
   let pool: Pool | null = null;
   for (let delay = 50; pool === null; delay = Math.min(delay * 2, 1000)) {
     try {
-      pool = await sqlite3.installOpfsSAHPoolVfs({ ...(o.directory ? { directory: o.directory } : {}), preserveOnInitFailure: true, forceReinitIfPreviouslyFailed: true } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0]);
+      pool = await sqlite3.installOpfsSAHPoolVfs({ ...(o.directory ? { directory: o.directory, name: `opfs-sahpool-${o.directory.replace(/[^A-Za-z0-9]/g, '')}` } : {}), preserveOnInitFailure: true, forceReinitIfPreviouslyFailed: true } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0]);
     } catch (e) {
       if (Date.now() >= deadline) throw new StorageError('storage_io', `OPFS pool is held by another tab or worker: ${(e as Error).message}`, undefined, { cause: e });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
   await pool.reserveMinimumCapacity(6);
+  return { sqlite3, pool };
+}
+
+/**
+ * Loads SQLite (sqlite3.wasm must be served next to the bundle, or where your bundler puts it), installs
+ * the opfs-sahpool VFS and returns the outbox storage to pass as `storage` to createClient.
+ * Rejects with StorageError('storage_io') outside a Worker, without OPFS, or when the pool stays locked.
+ */
+export async function openOpfsStorage(o: OpfsStorageOptions = {}): Promise<SqlOutboxStorage> {
+  const { sqlite3, pool } = await installOpfsPool(o);
   return new SqlOutboxStorage(new OpfsBinding(sqlite3, pool, o.name ?? '/fleetwire-outbox.db'), o.maxPageCount ? { maxPageCount: o.maxPageCount } : {});
 }
