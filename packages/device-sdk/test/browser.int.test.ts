@@ -5,55 +5,31 @@
 // (device_id, boot_id, seq). Also: recording while offline, then the network comes; and the storage
 // conformance suite over the OPFS adapter.
 import net from 'node:net';
-import { provisionTopics } from '@fleetwire/proto';
-import { freePort, stackEnv, uniq, until } from '@fleetwire/test-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { freePort, until } from '@fleetwire/test-kit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mintDeviceToken } from '../../gateway/src/core/token.js';
-import { type GatewayProcess, spawnGateway } from '../../gateway/test/helpers/spawn-gateway.js';
 import { launchChromium } from './browser/chromium.js';
 import { tapDevice } from './browser/kafka-sink.js';
 import { serveTestSite, type TestSite } from './browser/serve.js';
+import { type RealGateway, startRealGateway } from './helpers/real-gateway.js';
 import { checkComplete, dedupe, sampleIndexes } from './helpers/samples.js';
 
-const SECRET = 'browser-test-secret-0123456789abcdef';
-const env = stackEnv();
-const kafka = new Kafka({ clientId: 'sdk-browser-test', brokers: env.brokers, logLevel: logLevel.NOTHING });
-const id = uniq('br');
-const tenant = `t${id}`;
-const topics = { telemetry: `fw.telemetry.v1.${id}`, deadletter: `fw.deadletter.v1.${id}` };
-let gw: GatewayProcess;
+let g: RealGateway;
 let site: TestSite;
 let browser: { context: BrowserContext; close(): Promise<void> };
 let currentDevice = '';
+const id = Date.now().toString(36);
 
 beforeAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await provisionTopics(admin, [{ topic: topics.telemetry, numPartitions: 1 }, { topic: topics.deadletter, numPartitions: 1 }]);
-  await admin.disconnect();
-  gw = await spawnGateway({
-    name: 'browser',
-    env: {
-      FW_KAFKA_BROKERS: env.brokers.join(','),
-      FW_GATEWAY_TOKEN_SECRET: SECRET,
-      FW_GATEWAY_TOPIC_TELEMETRY: topics.telemetry,
-      FW_GATEWAY_TOPIC_DEADLETTER: topics.deadletter,
-      FW_KAFKA_CREATE_TOPICS: 'false',
-    },
-  });
-  site = await serveTestSite(() => mintDeviceToken({ tenant, deviceId: currentDevice, secret: SECRET, ttlSec: 600 }));
+  g = await startRealGateway('browser');
+  site = await serveTestSite(() => g.token(currentDevice, 600));
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await site?.close();
-  await gw?.stop();
-  const admin = kafka.admin();
-  await admin.connect().then(() => admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined));
-  await admin.disconnect();
+  await g?.stop();
 });
 
 afterEach(async () => {
@@ -77,7 +53,7 @@ const fwOf = (p: Page): Promise<Fw | null> => p.evaluate(() => (globalThis as un
 async function open(q: Record<string, string | number>): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('pageerror', (e) => console.log(`[page] ${e.message}`));
-  const qs = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]));
   await page.goto(`${site.url}/?${qs}`);
   return page;
 }
@@ -91,7 +67,8 @@ async function waitFw(p: Page, what: string, cond: (f: Fw) => boolean, ms: numbe
       return f && cond(f) ? f : null;
     }, ms, 100);
   } catch (e) {
-    throw new Error(`${(e as Error).message}; page state: ${JSON.stringify(last && { ...last, errors: last.errors.slice(-5) })}`);
+    const l = last as Fw | null;
+    throw new Error(`${(e as Error).message}; page state: ${JSON.stringify(l && { ...l, errors: l.errors.slice(-5) })}`);
   }
 }
 
@@ -108,9 +85,9 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
 
   it('loses nothing when the page crashes mid-stream and is opened again', async () => {
     currentDevice = `phone-crash-${id}`;
-    const tap = await tapDevice(kafka, topics.telemetry, currentDevice);
+    const tap = await tapDevice(g.kafka, g.telemetry, currentDevice);
     const N = 12_000;
-    const base = { tenant, device: currentDevice, url: wsUrl(gw.ports.http), token: `${site.url}/token`, db: '/crash.db' };
+    const base = { tenant: g.tenant, device: currentDevice, url: wsUrl(g.gw.ports.http), token: `${site.url}/token`, db: '/crash.db' };
     const p1 = await open({ ...base, mode: 'record', n: N });
     const before = await waitFw(p1, 'half of the drive recorded', (f) => f.resolved >= N / 2 && f.sent > 0, 60_000);
     const crashed = new Promise((r) => p1.once('crash', r));
@@ -140,16 +117,16 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
 
   it('records while offline and delivers everything once the network comes', async () => {
     currentDevice = `phone-offline-${id}`;
-    const tap = await tapDevice(kafka, topics.telemetry, currentDevice);
+    const tap = await tapDevice(g.kafka, g.telemetry, currentDevice);
     const port = await freePort(); // nothing listens: the phone has no network
     const N = 10_000;
-    const page = await open({ tenant, device: currentDevice, url: wsUrl(port), token: `${site.url}/token`, db: '/offline.db', mode: 'record', n: N, pace: 0 });
+    const page = await open({ tenant: g.tenant, device: currentDevice, url: wsUrl(port), token: `${site.url}/token`, db: '/offline.db', mode: 'record', n: N, pace: 0 });
     const offline = await waitFw(page, 'drive recorded offline', (f) => f.resolved === N, 60_000);
     expect(offline.sent).toBe(0);
     expect(offline.errors.some((e) => e.startsWith('connect_failed')), offline.errors.slice(0, 3).join(' | ')).toBe(true);
     // The network comes: the port starts forwarding to the gateway's WebSocket listener.
     const fwd = net.createServer((s) => {
-      const up = net.connect(gw.ports.http, '127.0.0.1');
+      const up = net.connect(g.gw.ports.http, '127.0.0.1');
       s.pipe(up).pipe(s);
       s.on('error', () => up.destroy());
       up.on('error', () => s.destroy());

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The test page: runs the SDK in a Worker with the OPFS outbox and records a synthetic drive
 // (test/helpers/samples.ts: 100 Hz accelerometer, a GPS fix every second) or drains what is left.
 // Query: mode=record|drain|conformance, n (samples), url (ws:// gateway), device, token (URL of the
