@@ -44,7 +44,6 @@ export class StorageError extends Error {
 
 export type LinkErrorCode =
   | 'connect_failed'
-  | 'auth_refused'
   | 'credentials_failed'
   | 'publish_failed' | 'subscribe_failed' | 'remote_config_invalid' | 'flush_timeout' | 'client_closed';
 

@@ -149,7 +149,8 @@ export class MqttLink {
       const rc = (err as { code?: unknown }).code;
       if (typeof rc === 'number' && AUTH_REFUSED.has(rc)) {
         this.refused++;
-        this.h.error(new LinkError('auth_refused', `${o.url} refused the login (CONNACK ${rc}): ${err.message}`, { cause: err }));
+        // Code connect_failed as before (Node users' listeners see no change); the message names the CONNACK code.
+        this.h.error(new LinkError('connect_failed', `${o.url} refused the login (CONNACK ${rc}): ${err.message}`, { cause: err }));
         // A provider gets one immediate retry with new credentials; refused again, it backs off.
         return this.lost(gen, !(o.credentials && this.refused === 1));
       }
