@@ -12,7 +12,7 @@ const alias = {
   '@fleetwire/test-kit': src('./packages/test-kit/src/index.ts'),
 };
 
-const roots = ['proto', 'packages/*', 'firmware-sim', 'bench', 'test'];
+const roots = ['proto', 'packages/*', 'firmware-sim', 'bench', 'test', 'examples/*'];
 
 export default defineConfig({
   resolve: { alias },

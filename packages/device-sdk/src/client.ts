@@ -1,19 +1,18 @@
 // The device client: group-committed record() into the outbox, sealing, QoS 1 uplink with an in-flight
-// window, downlink config, retention and stats. Never throws into the host from background work.
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+// window, downlink config, retention, app lifecycle (suspend/resume) and stats. Never throws into the
+// host from background work. No Node built-ins: the same core runs in Node, browsers and React Native.
 import { downlinkConfigTopic, uplinkBatchTopic } from '@fleetwire/proto';
-import { MemoryStorage } from './adapters/memory-storage.js';
 import { MqttLink } from './adapters/mqtt-link.js';
-import { SqliteStorage } from './adapters/sqlite-storage.js';
-import type { OutboxStorage } from './adapters/storage.js';
 import { type ResolvedOptions, resolveOptions } from './core/config.js';
+import { credentialsProvider, makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
+import { TypedEmitter } from './core/emitter.js';
+import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
 import { minSpacingMs, pushAccel, pushGps, RowBuffer } from './core/samples.js';
-import { ConfigError, type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
+import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
-import type { AppliedConfig, ClientEvents, ClientOptions, SampleRecord, Stats } from './types.js';
+import type { AppliedConfig, ClientEvents, ClientOptions, SampleRecord, Stats, SuspendOptions } from './types.js';
 
 interface Waiter {
   resolve(): void;
@@ -22,18 +21,10 @@ interface Waiter {
 
 interface FlushWaiter extends Waiter {
   target: number;
-  timer: NodeJS.Timeout | null;
+  timer: Timer | null;
 }
 
-function makeStorage(o: ClientOptions, r: ResolvedOptions): OutboxStorage {
-  const s = o.storage as unknown as Record<string, unknown>;
-  if (typeof s.open === 'function' && typeof s.append === 'function') return o.storage as OutboxStorage;
-  if (s.memory === true) return new MemoryStorage();
-  if (typeof s.path === 'string' && s.path.length > 0) return new SqliteStorage(s.path, { durability: r.durability });
-  throw new ConfigError('storage', o.storage, 'must be { path: string }, { memory: true } or an OutboxStorage');
-}
-
-export class FleetwireClient extends EventEmitter<ClientEvents> {
+export class FleetwireClient extends TypedEmitter<ClientEvents> {
   readonly bootId = randomUUID();
   private readonly buf = new RowBuffer();
   private bufSamples = 0;
@@ -44,8 +35,11 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
   private readonly outbox: Outbox;
   private readonly link: MqttLink;
   private readonly edge: EdgeDetector | null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private closed = false;
+  private suspended = false;
+  /** Bumped by suspend() and resume(): a suspend() overtaken by a resume() does not disconnect. */
+  private lifecycle = 0;
   private starting = true;
   private startupErrors: FleetwireError[] = [];
   private applied: AppliedConfig;
@@ -76,8 +70,7 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
       {
         url: opts.url,
         clientId: opts.clientId,
-        username: raw.credentials?.username,
-        password: raw.credentials?.password,
+        credentials: credentialsProvider(raw.credentials),
         tls: raw.tls,
         keepaliveSec: opts.keepaliveSec,
         connectTimeoutMs: opts.connectTimeoutMs,
@@ -112,8 +105,8 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
     c.starting = false;
     const early = c.startupErrors;
     c.startupErrors = [];
-    if (early.length > 0) setImmediate(() => early.forEach((e) => c.report(e)));
-    setImmediate(() => c.tick(false));
+    if (early.length > 0) runSoon(() => early.forEach((e) => c.report(e)));
+    runSoon(() => c.tick(false));
     return c;
   }
 
@@ -163,7 +156,7 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
       this.waiters.push({ resolve, reject });
       if (!this.commitScheduled) {
         this.commitScheduled = true;
-        setImmediate(() => this.commit());
+        runSoon(() => this.commit());
       }
     });
   }
@@ -318,6 +311,36 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /**
+   * The app is going to the background: commits pending records, seals everything pending, optionally
+   * waits up to `timeoutMs` for acknowledgements, then disconnects and stops reconnecting. Everything
+   * stays durable in the outbox; record() keeps working (offline) until resume().
+   */
+  async suspend(o: SuspendOptions = {}): Promise<void> {
+    if (this.closed) throw new LinkError('client_closed', 'suspend() after close()');
+    const token = ++this.lifecycle;
+    if (this.commitScheduled) this.commit();
+    this.tick(true);
+    if (o.timeoutMs && o.timeoutMs > 0 && this.link.connected) await this.flush({ timeoutMs: o.timeoutMs }).catch(() => undefined);
+    if (this.closed || token !== this.lifecycle) return;
+    this.suspended = true;
+    await this.link.stop();
+  }
+
+  /**
+   * The app is in the foreground again (or the network is back): reconnects now, without waiting for a
+   * backoff delay, and resends what is unacknowledged as soon as the broker accepts the login.
+   */
+  resume(): void {
+    if (this.closed) throw new LinkError('client_closed', 'resume() after close()');
+    this.lifecycle++;
+    if (this.suspended) {
+      this.suspended = false;
+      this.link.start();
+    } else this.link.connectNow();
+    this.tick(false);
+  }
+
   /** Commits pending records, disconnects and closes the outbox. Unsent data stays for the next start. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -348,6 +371,7 @@ export class FleetwireClient extends EventEmitter<ClientEvents> {
       events: c.events,
       reconnects: this.link.reconnects,
       connected: this.link.connected,
+      suspended: this.suspended,
       bootId: this.bootId,
       nextSeq: this.outbox.nextSeq,
       outboxBytes: this.outbox.bytes,

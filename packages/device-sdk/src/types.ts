@@ -57,10 +57,11 @@ export interface DetectionOptions {
   speedingHoldMs?: number;
 }
 
+/** TLS for mqtts:// (Node). In browsers and React Native the platform's trust store applies to wss://. */
 export interface TlsOptions {
-  ca?: string | Buffer | Array<string | Buffer>;
-  cert?: string | Buffer;
-  key?: string | Buffer;
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
   /** Default true. Set false only for tests. */
   rejectUnauthorized?: boolean;
   servername?: string;
@@ -84,6 +85,32 @@ export interface SampleRateOptions {
   accelHz?: number;
 }
 
+/** MQTT CONNECT credentials (username and password, e.g. a device token). */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Why the SDK asks for credentials: first connect, reconnect after a drop, or the last ones were refused. */
+export interface CredentialsRequest {
+  reason: 'connect' | 'reconnect' | 'refused';
+  /** Connection attempt number since createClient (1 = first). */
+  attempt: number;
+  /** Consecutive refused logins (CONNACK 4/5) just before this request. */
+  refusals: number;
+}
+
+/**
+ * Fixed credentials, or a function called before every (re)connect: return fresh short-lived tokens from
+ * your app backend (refresh when `reason === 'refused'`). May be async; `undefined` connects without.
+ */
+export type CredentialsOption = Credentials | ((req: CredentialsRequest) => Credentials | undefined | Promise<Credentials | undefined>);
+
+export interface SuspendOptions {
+  /** Wait up to this long for the broker to acknowledge what is sealed before disconnecting. Default 0. */
+  timeoutMs?: number;
+}
+
 export interface ClientOptions {
   /** [A-Za-z0-9._:-]{1,128} */
   deviceId: string;
@@ -91,7 +118,7 @@ export interface ClientOptions {
   tenant: string;
   /** mqtt://, mqtts://, ws:// or wss:// */
   url: string;
-  credentials?: { username: string; password: string };
+  credentials?: CredentialsOption;
   storage: StorageOption;
   batch?: BatchOptions;
   retention?: RetentionOptions;
@@ -134,6 +161,8 @@ export interface Stats {
   events: number;
   reconnects: number;
   connected: boolean;
+  /** Between suspend() and resume(). */
+  suspended: boolean;
   bootId: string;
   /** seq the next sealed batch will get. */
   nextSeq: number;

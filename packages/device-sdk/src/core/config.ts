@@ -81,7 +81,7 @@ function str(name: string, v: unknown, re?: RegExp, reason?: string): string {
 
 function section(name: string, v: unknown): Obj {
   if (v === undefined) return {};
-  if (!isObj(v)) throw new ConfigError(name, v, 'must be an object');
+  if (!isObj(v)) throw new ConfigError(name, v, name === 'credentials' ? 'must be { username, password } or a function returning them' : 'must be an object');
   return v;
 }
 
@@ -131,7 +131,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   if (o.storage === undefined || o.storage === null || typeof o.storage !== 'object') {
     throw new ConfigError('storage', o.storage, 'must be { path }, { memory: true } or an OutboxStorage');
   }
-  if (o.credentials !== undefined) {
+  if (o.credentials !== undefined && typeof o.credentials !== 'function') {
     const c = section('credentials', o.credentials);
     if (typeof c.username !== 'string') throw new ConfigError('credentials.username', c.username, 'must be a string');
     if (typeof c.password !== 'string') throw new ConfigError('credentials.password', '<redacted>', 'must be a string');
