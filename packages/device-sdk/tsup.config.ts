@@ -7,5 +7,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['better-sqlite3', 'mqtt', '@fleetwire/proto'],
+  external: ['better-sqlite3', 'mqtt', '@fleetwire/proto', '@fleetwire/detect'],
 });

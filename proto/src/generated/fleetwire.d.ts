@@ -33,6 +33,9 @@ export namespace fleetwire {
 
             /** GpsTrack altDm */
             altDm?: (number[]|null);
+
+            /** GpsTrack speedLimitCms */
+            speedLimitCms?: (number[]|null);
         }
 
         /** Represents a GpsTrack. */
@@ -67,6 +70,9 @@ export namespace fleetwire {
 
             /** GpsTrack altDm. */
             public altDm: number[];
+
+            /** GpsTrack speedLimitCms. */
+            public speedLimitCms: number[];
 
             /**
              * Creates a new GpsTrack instance using the specified properties.

@@ -44,6 +44,7 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {Array.<number>|null} [headingCdeg] GpsTrack headingCdeg
              * @property {Array.<number>|null} [hdopC] GpsTrack hdopC
              * @property {Array.<number>|null} [altDm] GpsTrack altDm
+             * @property {Array.<number>|null} [speedLimitCms] GpsTrack speedLimitCms
              */
 
             /**
@@ -62,6 +63,7 @@ export const fleetwire = $root.fleetwire = (() => {
                 this.headingCdeg = [];
                 this.hdopC = [];
                 this.altDm = [];
+                this.speedLimitCms = [];
                 if (p)
                     for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -133,6 +135,14 @@ export const fleetwire = $root.fleetwire = (() => {
             GpsTrack.prototype.altDm = $util.emptyArray;
 
             /**
+             * GpsTrack speedLimitCms.
+             * @member {Array.<number>} speedLimitCms
+             * @memberof fleetwire.v1.GpsTrack
+             * @instance
+             */
+            GpsTrack.prototype.speedLimitCms = $util.emptyArray;
+
+            /**
              * Creates a new GpsTrack instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.GpsTrack
@@ -202,6 +212,12 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(66).fork();
                     for (var i = 0; i < m.altDm.length; ++i)
                         w.sint32(m.altDm[i]);
+                    w.ldelim();
+                }
+                if (m.speedLimitCms != null && m.speedLimitCms.length) {
+                    w.uint32(74).fork();
+                    for (var i = 0; i < m.speedLimitCms.length; ++i)
+                        w.sint32(m.speedLimitCms[i]);
                     w.ldelim();
                 }
                 return w;
@@ -377,6 +393,23 @@ export const fleetwire = $root.fleetwire = (() => {
                                 m.altDm.push(r.sint32());
                             break;
                         }
+                    case 9: {
+                            if (!(m.speedLimitCms && m.speedLimitCms.length))
+                                m.speedLimitCms = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.speedLimitCms.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.speedLimitCms.push(r.sint32());
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -481,6 +514,14 @@ export const fleetwire = $root.fleetwire = (() => {
                             return "altDm: integer[] expected";
                     }
                 }
+                if (m.speedLimitCms != null && Object.hasOwnProperty.call(m, "speedLimitCms")) {
+                    if (!Array.isArray(m.speedLimitCms))
+                        return "speedLimitCms: array expected";
+                    for (var i = 0; i < m.speedLimitCms.length; ++i) {
+                        if (!$util.isInteger(m.speedLimitCms[i]))
+                            return "speedLimitCms: integer[] expected";
+                    }
+                }
                 return null;
             };
 
@@ -568,6 +609,14 @@ export const fleetwire = $root.fleetwire = (() => {
                         m.altDm[i] = d.altDm[i] | 0;
                     }
                 }
+                if (d.speedLimitCms) {
+                    if (!Array.isArray(d.speedLimitCms))
+                        throw TypeError(".fleetwire.v1.GpsTrack.speedLimitCms: array expected");
+                    m.speedLimitCms = [];
+                    for (var i = 0; i < d.speedLimitCms.length; ++i) {
+                        m.speedLimitCms[i] = d.speedLimitCms[i] | 0;
+                    }
+                }
                 return m;
             };
 
@@ -596,6 +645,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.headingCdeg = [];
                     d.hdopC = [];
                     d.altDm = [];
+                    d.speedLimitCms = [];
                 }
                 if (o.defaults) {
                     if ($util.Long) {
@@ -652,6 +702,12 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.altDm = [];
                     for (var j = 0; j < m.altDm.length; ++j) {
                         d.altDm[j] = m.altDm[j];
+                    }
+                }
+                if (m.speedLimitCms && m.speedLimitCms.length) {
+                    d.speedLimitCms = [];
+                    for (var j = 0; j < m.speedLimitCms.length; ++j) {
+                        d.speedLimitCms[j] = m.speedLimitCms[j];
                     }
                 }
                 return d;
