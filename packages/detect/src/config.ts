@@ -43,8 +43,10 @@ export interface DetectConfig {
   smoothTauMs: number;
   /** Orientation: excitation (sum of (m/s²)² x s of GPS acceleration) needed before IMU events are trusted. */
   orientMinExcitation: number;
-  /** ... and the agreement between IMU and GPS acceleration (0..1) needed. */
+  /** ... the agreement between IMU and GPS acceleration (0..1) needed ... */
   orientMinQuality: number;
+  /** ... and the estimate's signal-to-noise ratio (5: about 11 degrees, one sigma). */
+  orientMinZ: number;
   /** Memory of the orientation estimate in units of excitation (older evidence fades as new arrives). */
   orientMemory: number;
   /** The mount moved: gravity direction changed by more than this (deg) for mountChangeHoldMs. */
@@ -86,7 +88,8 @@ export const DEFAULT_DETECT_CONFIG: Readonly<DetectConfig> = Object.freeze({
   gravityTauMs: 4000,
   smoothTauMs: 250,
   orientMinExcitation: 15,
-  orientMinQuality: 0.5,
+  orientMinQuality: 0.15,
+  orientMinZ: 5,
   orientMemory: 400,
   mountChangeDeg: 25,
   mountChangeHoldMs: 2000,

@@ -24,6 +24,8 @@ export interface Orientation {
   /** Sum of |h||A| dt (normaliser of the quality) and of |A|^2 dt (excitation). */
   n: number;
   e: number;
+  /** Sum over contributions of (their part across the forward estimate x dt)^2: the estimate's noise. */
+  q: number;
 }
 
 export interface ImuState {
@@ -59,7 +61,7 @@ export const newImuState = (): ImuState => ({
   hs: [0, 0, 0],
   iv: [0, 0, 0, 0],
   ivLast: null,
-  o: { s: [0, 0, 0], n: 0, e: 0 },
+  o: { s: [0, 0, 0], n: 0, e: 0, q: 0 },
   handledUntil: -1,
   mountChanges: 0,
   confidentSince: -1,
@@ -70,6 +72,8 @@ export const newImuState = (): ImuState => ({
 export interface OrientationEstimate {
   confident: boolean;
   quality: number;
+  /** |evidence| / its noise spread: the estimate's signal-to-noise ratio (1-sigma angle ~ 1/z rad). */
+  z: number;
   excitation: number;
   /** Forward and left unit vectors in the device frame (null before any evidence). */
   forward: V3 | null;
@@ -78,15 +82,17 @@ export interface OrientationEstimate {
 }
 
 export function estimate(st: ImuState, cfg: DetectConfig): OrientationEstimate {
-  if (!st.g) return { confident: false, quality: 0, excitation: 0, forward: null, left: null, up: null };
+  if (!st.g) return { confident: false, quality: 0, z: 0, excitation: 0, forward: null, left: null, up: null };
   const up = unit(st.g);
   const sh = horiz(st.o.s, up);
   const m = norm(sh);
   const quality = st.o.n > 0 ? m / st.o.n : 0;
   const forward = m > 0 ? scale(sh, 1 / m) : null;
+  const z = m > 0 ? m / Math.sqrt(st.o.q + 1e-6) : 0;
   return {
-    confident: forward !== null && st.o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality,
+    confident: forward !== null && st.o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ,
     quality,
+    z,
     excitation: st.o.e,
     forward,
     left: forward ? cross(up, forward) : null,
@@ -95,7 +101,7 @@ export function estimate(st: ImuState, cfg: DetectConfig): OrientationEstimate {
 }
 
 export function resetOrientation(st: ImuState, t: number): void {
-  st.o = { s: [0, 0, 0], n: 0, e: 0 };
+  st.o = { s: [0, 0, 0], n: 0, e: 0, q: 0 };
   st.confidentSince = -1;
   st.startedAt = t;
 }
@@ -189,4 +195,10 @@ export function learn(st: ImuState, k: Kinematics, h: readonly [number, number, 
   o.s = [o.s[0] * lam + c[0] * dt, o.s[1] * lam + c[1] * dt, o.s[2] * lam + c[2] * dt];
   o.n = o.n * lam + norm(hv) * Math.sqrt(a2) * dt;
   o.e = o.e * lam + a2 * dt;
+  // Spread: the part of each contribution across the current forward estimate (all of it at first).
+  const sh = horiz(o.s, up);
+  const m = norm(sh);
+  const ch = horiz(c, up);
+  const across = m > 0 ? norm(horiz(ch, scale(sh, 1 / m))) : norm(ch);
+  o.q = o.q * lam * lam + (across * dt) ** 2;
 }

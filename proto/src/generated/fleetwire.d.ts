@@ -1257,6 +1257,9 @@ export namespace fleetwire {
 
             /** RiskScoreCalculated periodEndMs */
             periodEndMs?: (number|null);
+
+            /** RiskScoreCalculated factors */
+            factors?: ({ [k: string]: number }|null);
         }
 
         /** Represents a RiskScoreCalculated. */
@@ -1303,6 +1306,9 @@ export namespace fleetwire {
 
             /** RiskScoreCalculated periodEndMs. */
             public periodEndMs: number;
+
+            /** RiskScoreCalculated factors. */
+            public factors: { [k: string]: number };
 
             /**
              * Creates a new RiskScoreCalculated instance using the specified properties.

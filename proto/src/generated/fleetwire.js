@@ -4515,6 +4515,7 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {number|null} [computedAtMs] RiskScoreCalculated computedAtMs
              * @property {number|null} [periodStartMs] RiskScoreCalculated periodStartMs
              * @property {number|null} [periodEndMs] RiskScoreCalculated periodEndMs
+             * @property {Object.<string,number>|null} [factors] RiskScoreCalculated factors
              */
 
             /**
@@ -4527,6 +4528,7 @@ export const fleetwire = $root.fleetwire = (() => {
              */
             function RiskScoreCalculated(p) {
                 this.features = [];
+                this.factors = {};
                 if (p)
                     for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -4630,6 +4632,14 @@ export const fleetwire = $root.fleetwire = (() => {
             RiskScoreCalculated.prototype.periodEndMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * RiskScoreCalculated factors.
+             * @member {Object.<string,number>} factors
+             * @memberof fleetwire.v1.RiskScoreCalculated
+             * @instance
+             */
+            RiskScoreCalculated.prototype.factors = $util.emptyObject;
+
+            /**
              * Creates a new RiskScoreCalculated instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.RiskScoreCalculated
@@ -4685,6 +4695,11 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(88).sint64(m.periodStartMs);
                 if (m.periodEndMs != null && Object.hasOwnProperty.call(m, "periodEndMs"))
                     w.uint32(96).sint64(m.periodEndMs);
+                if (m.factors != null && Object.hasOwnProperty.call(m, "factors")) {
+                    for (var ks = Object.keys(m.factors), i = 0; i < ks.length; ++i) {
+                        w.uint32(106).fork().uint32(10).string(ks[i]).uint32(17).double(m.factors[ks[i]]).ldelim();
+                    }
+                }
                 return w;
             };
 
@@ -4719,7 +4734,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     n = 0;
                 if (n > $Reader.recursionLimit)
                     throw Error("maximum nesting depth exceeded");
-                var c, m;
+                var c, m, k, value;
                 if (l === undefined)
                     c = r.len;
                 else {
@@ -4794,6 +4809,37 @@ export const fleetwire = $root.fleetwire = (() => {
                         }
                     case 12: {
                             m.periodEndMs = r.sint64();
+                            break;
+                        }
+                    case 13: {
+                            if (m.factors === $util.emptyObject)
+                                m.factors = {};
+                            var c2 = r.uint32() + r.pos;
+                            if (c2 > r.len)
+                                throw RangeError("index out of range");
+                            r.len = c2;
+                            k = "";
+                            value = 0;
+                            while (r.pos < c2) {
+                                var tag2 = r.uint32();
+                                switch (tag2 >>> 3) {
+                                case 1:
+                                    k = r.string();
+                                    break;
+                                case 2:
+                                    value = r.double();
+                                    break;
+                                default:
+                                    r.skipType(tag2 & 7, n);
+                                    break;
+                                }
+                            }
+                            if (r.pos !== c2)
+                                throw RangeError("index out of range");
+                            r.len = c;
+                            if (k === "__proto__")
+                                $util.makeProp(m.factors, k);
+                            m.factors[k] = value;
                             break;
                         }
                     default:
@@ -4898,6 +4944,15 @@ export const fleetwire = $root.fleetwire = (() => {
                     if (!$util.isInteger(m.periodEndMs) && !(m.periodEndMs && $util.isInteger(m.periodEndMs.low) && $util.isInteger(m.periodEndMs.high)))
                         return "periodEndMs: integer|Long expected";
                 }
+                if (m.factors != null && Object.hasOwnProperty.call(m, "factors")) {
+                    if (!$util.isObject(m.factors))
+                        return "factors: object expected";
+                    var k = Object.keys(m.factors);
+                    for (var i = 0; i < k.length; ++i) {
+                        if (typeof m.factors[k[i]] !== "number")
+                            return "factors: number{k:string} expected";
+                    }
+                }
                 return null;
             };
 
@@ -4998,6 +5053,16 @@ export const fleetwire = $root.fleetwire = (() => {
                     else if (typeof d.periodEndMs === "object")
                         m.periodEndMs = new $util.LongBits(d.periodEndMs.low >>> 0, d.periodEndMs.high >>> 0).toNumber();
                 }
+                if (d.factors) {
+                    if (!$util.isObject(d.factors))
+                        throw TypeError(".fleetwire.v1.RiskScoreCalculated.factors: object expected");
+                    m.factors = {};
+                    for (var ks = Object.keys(d.factors), i = 0; i < ks.length; ++i) {
+                        if (ks[i] === "__proto__")
+                            $util.makeProp(m.factors, ks[i]);
+                        m.factors[ks[i]] = Number(d.factors[ks[i]]);
+                    }
+                }
                 return m;
             };
 
@@ -5020,6 +5085,9 @@ export const fleetwire = $root.fleetwire = (() => {
                 var d = {};
                 if (o.arrays || o.defaults) {
                     d.features = [];
+                }
+                if (o.objects || o.defaults) {
+                    d.factors = {};
                 }
                 if (o.defaults) {
                     d.tenant = "";
@@ -5099,6 +5167,15 @@ export const fleetwire = $root.fleetwire = (() => {
                         d.periodEndMs = o.longs === String ? String(m.periodEndMs) : m.periodEndMs;
                     else
                         d.periodEndMs = o.longs === String ? $util.Long.prototype.toString.call(m.periodEndMs) : o.longs === Number ? new $util.LongBits(m.periodEndMs.low >>> 0, m.periodEndMs.high >>> 0).toNumber() : m.periodEndMs;
+                }
+                var ks2;
+                if (m.factors && (ks2 = Object.keys(m.factors)).length) {
+                    d.factors = {};
+                    for (var j = 0; j < ks2.length; ++j) {
+                        if (ks2[j] === "__proto__")
+                            $util.makeProp(d.factors, ks2[j]);
+                        d.factors[ks2[j]] = o.json && !isFinite(m.factors[ks2[j]]) ? String(m.factors[ks2[j]]) : m.factors[ks2[j]];
+                    }
                 }
                 return d;
             };

@@ -32,6 +32,8 @@ export interface RecordingFigures {
   gpsCleaning: { speedSpikes: number; courseSpikes: number; poorHdop: number; rejectedImplausible: number };
   reference?: Record<string, number>;
   rejectedBatches: number;
+  /** Each trip's additive sums (training/calibrate reads these). */
+  tripSums: import('../core/features.js').TripSums[];
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -94,6 +96,7 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
       rejectedImplausible: run.state.motion.rejected.gps + run.state.motion.rejected.imu,
     },
     rejectedBatches: run.rejected,
+    tripSums: run.trips.map((t) => t.sums),
   };
   if (run.rec.label) f.label = run.rec.label;
   if (run.rec.reference) f.reference = run.rec.reference;

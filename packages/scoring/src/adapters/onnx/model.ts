@@ -55,13 +55,14 @@ export interface RiskModel {
 }
 
 /**
- * Throws a ModelError when the card's feature list cannot be computed by this code. v1 cards must list
- * exactly FEATURES (their contract); later cards may list any names this code defines (core/feature-defs.ts).
+ * Throws a ModelError when the card's feature list cannot be computed by this code. Cards without factors
+ * (v1) must list exactly FEATURES (their contract); cards with factors (v2+) may list any names this code
+ * defines (core/feature-defs.ts).
  */
-export function checkFeatures(card: Pick<ModelCard, 'features' | 'version'>, expected: readonly string[] = FEATURES): void {
+export function checkFeatures(card: Pick<ModelCard, 'features' | 'version' | 'factors'>, expected: readonly string[] = FEATURES): void {
   const got = card.features;
   if (!Array.isArray(got)) throw new ModelError('card_invalid', `model ${card.version}: card has no "features" list`);
-  if (!card.version.startsWith('1.')) {
+  if (Array.isArray(card.factors) && card.factors.length > 0) {
     const unknown = got.filter((f) => !KNOWN_FEATURES.has(f));
     if (unknown.length > 0 || got.length === 0) {
       throw new ModelError('feature_mismatch', `model ${card.version} expects features [${unknown.join(', ') || '(none)'}] that this code does not compute. Retrain or use a matching model version.`);
