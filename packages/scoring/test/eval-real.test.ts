@@ -53,3 +53,25 @@ describe('real-data evaluation (bundled recordings)', () => {
     expect(Math.abs(apart - 180)).toBeLessThan(20);
   });
 });
+
+describe('speed-limit source', () => {
+  it('fills limits a batch lacks, marks road-type defaults, keeps posted ones, and a failing source changes nothing', async () => {
+    const { ZoneSpeedLimits, applySpeedLimits } = await import('../src/core/speed-limit.js');
+    const { fillSpeedLimits } = await import('../src/realtime/speed-limits.js');
+    const { resolveCoreConfig } = await import('../src/core/config.js');
+    const mk = () => ({
+      deviceId: 'd', bootId: 'b', seq: 1,
+      gps: { t: Float64Array.from([1, 2, 3]), latE7: Int32Array.from([100, 5e8, 5e8]), lonE7: Int32Array.from([100, 1e8, 1e8]), speedCms: Int32Array.from([1000, 1000, 1000]), headingCdeg: Int32Array.from([0, 0, 0]), speedLimitCms: Int32Array.from([0, 0, 833]) },
+    });
+    const src = new ZoneSpeedLimits([{ bbox: [49, 9, 51, 11], roadType: 'urban' }, { bbox: [-1, -1, 1, 1], limitKmh: 30 }]);
+    const input = mk();
+    expect(await applySpeedLimits(input, src, { defaultLimitKmh: { motorway: 120, rural: 90, urban: 50, unknown: 120 } })).toBe(2);
+    expect([...input.gps.speedLimitCms]).toEqual([833, 1389, 833]);
+    expect([...(input.gps as { limitDefault?: Uint8Array }).limitDefault!]).toEqual([0, 1, 0]);
+    const broken = { name: 'broken', lookup: () => Promise.reject(new Error('map service down')) };
+    const again = mk();
+    expect(await fillSpeedLimits([again], broken, resolveCoreConfig())).toEqual({ filled: 0, failed: 1 });
+    expect([...again.gps.speedLimitCms]).toEqual([0, 0, 833]);
+    expect(() => new ZoneSpeedLimits([{ bbox: [2, 0, 1, 0], limitKmh: 50 }])).toThrow(/bbox/);
+  });
+});

@@ -14,6 +14,8 @@ import { deleteOutbox, keyString, loadStatesForUpdate, pendingOutbox, processedK
 import { type BatchControl, NullPublisher, type OutMessage, type Publisher, type RecordSource, type SourceBatch } from '../adapters/source.js';
 import { ScoringMetrics } from '../ops/metrics.js';
 import { Collected, scoreCollected } from './collect.js';
+import { fillSpeedLimits } from './speed-limits.js';
+import type { SpeedLimitSource } from '../core/speed-limit.js';
 import { cacheOps, DEFAULT_EMIT_TOPICS, deadLetter, type EmitTopics, type Emission, kafkaMessages } from './emit.js';
 
 export interface RealtimeScorerOptions {
@@ -24,6 +26,8 @@ export interface RealtimeScorerOptions {
   cache: Cache;
   model: RiskModel;
   core?: Partial<CoreConfig>;
+  /** Posted limits for fixes that arrive without one (e.g. a map service); default none (road-type defaults). */
+  speedLimits?: SpeedLimitSource;
   topics?: Partial<EmitTopics>;
   /** Redis key prefix, default "fw:" (keys fw:score:<driver>, fw:features (hash, field = driver), channel fw:scores). */
   cachePrefix?: string;
@@ -103,6 +107,7 @@ export class RealtimeProcessor {
       });
     }
     this.metrics.noteRecords(batch.messages.length);
+    if (this.o.speedLimits) await fillSpeedLimits(inputs.map((i) => i.input), this.o.speedLimits, this.cfg, this.log);
     const times: number[] = [];
     for (const { input } of inputs) if (input.gps.t.length > 0) times.push(input.gps.t[0]!, input.gps.t[input.gps.t.length - 1]!);
     const res = await this.withDbRetry(ctl, async () => {
