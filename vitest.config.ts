@@ -6,6 +6,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Tests run against the TypeScript sources: workspace packages are aliased to their src/.
 const alias = {
   '@fleetwire/proto': src('./proto/src/index.ts'),
+  '@fleetwire/detect': src('./packages/detect/src/index.ts'),
   '@fleetwire/device-sdk': src('./packages/device-sdk/src/index.ts'),
   '@fleetwire/gateway': src('./packages/gateway/src/index.ts'),
   '@fleetwire/scoring': src('./packages/scoring/src/index.ts'),

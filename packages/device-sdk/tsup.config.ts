@@ -9,5 +9,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  external: ['better-sqlite3', 'mqtt', '@fleetwire/proto', '@sqlite.org/sqlite-wasm'],
+  external: ['better-sqlite3', 'mqtt', '@fleetwire/proto', '@fleetwire/detect', '@sqlite.org/sqlite-wasm'],
 });

@@ -10,6 +10,7 @@ import {
   createKafka,
   createPgDb,
   createPgliteDb,
+  DEFAULT_MODEL_VERSION,
   createRedisCache,
   ensureTopics,
   KafkaPublisher,
@@ -114,7 +115,7 @@ export async function startEmbeddedStack(o: EmbeddedStackOptions = {}): Promise<
     cache = new MemoryCache();
   }
   await migrate(db);
-  const model = await loadModel(env.FW_MODEL_VERSION ?? '1.0.0');
+  const model = await loadModel(env.FW_MODEL_VERSION ?? DEFAULT_MODEL_VERSION);
   const scorer = await startRealtimeScorer({
     source,
     publisher,

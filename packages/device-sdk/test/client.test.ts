@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeviceBatch } from '@fleetwire/proto';
 import { KIND_EVENT, RowBuffer } from '../src/core/samples.js';
-import { createClient, type FleetwireClient, MemoryStorage, SampleError } from '../src/index.js';
+import { createClient, type FleetwireClient, MemoryStorage, SampleError, type SampleRecord } from '../src/index.js';
 import { Outbox } from '../src/outbox.js';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -61,13 +61,22 @@ describe('client', () => {
 
   it('decimates to the configured sample rate and detects harsh braking into the outbox', async () => {
     const c = await make({ sampleRates: { accelHz: 50 }, detection: { minDurationMs: 100 } });
-    const s = Array.from({ length: 1000 }, (_, i) => ({ kind: 'accel' as const, t: T0 + i * 10, x: i >= 600 && i < 700 ? -0.6 : 0, y: 0, z: 1 }));
+    // 40 s at 100 Hz: speed up at 2 m/s² for 10 s (the mount is learnt against GPS), cruise, brake at 0.6 g for 1.5 s.
+    const aAt = (ms: number) => (ms < 10_000 ? 2 : ms >= 30_000 && ms < 31_500 ? -5.88 : 0);
+    let v = 0;
+    const s: SampleRecord[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const ms = i * 10;
+      if (i % 100 === 0) s.push({ kind: 'gps', t: T0 + ms, lat: 48.1, lon: 11.5, speed: v, heading: 90 });
+      s.push({ kind: 'accel', t: T0 + ms, x: aAt(ms) / 9.80665, y: 0, z: 1 });
+      v = Math.max(0, v + aAt(ms) / 100);
+    }
     await c.record(s);
     const st = c.stats();
-    expect(st.recorded).toBe(500);
-    expect(st.decimated).toBe(500);
+    expect(st.recorded).toBe(2040);
+    expect(st.decimated).toBe(2000);
     expect(st.events).toBe(1);
-    expect(st.pendingSamples).toBe(501); // 500 samples + 1 event row
+    expect(st.pendingSamples).toBe(2041); // 2000 accel + 40 GPS samples + 1 event row
   });
 
   it('seals edge events with the samples of their time, never alone (715 fixes in one call, 55 a batch)', async () => {

@@ -6,39 +6,62 @@ import { type EdgeEventRow, HarshDetector, TripDetector } from '../src/core/dete
 const ET = fleetwire.v1.EventType;
 const fix = { latE7: 480000000, lonE7: 110000000, speedCms: 1500 };
 
-/** 100 Hz stream: tilted mount (gravity partly on x), `profile(tMs)` adds linear milli-g on x/y. */
-function drive(profile: (t: number) => [number, number], ms: number, cfg = DEFAULT_DETECTION): EdgeEventRow[] {
+const G = 9.80665;
+type Phase = { s: number; a?: number; yaw?: number };
+
+/**
+ * A drive through any mount: GPS at 1 Hz (speed, course) and a 50 Hz accelerometer whose axes are the car's
+ * rotated by `yawDeg` about the vertical and tilted by `pitchDeg` (gravity included, milli-g).
+ */
+function drive(phases: Phase[], yawDeg: number, pitchDeg: number, cfg = DEFAULT_DETECTION): EdgeEventRow[] {
   const d = new HarshDetector(cfg);
   const out: EdgeEventRow[] = [];
-  for (let t = 0; t <= ms; t += 10) {
-    const [lx, ly] = profile(t);
-    d.push(1e12 + t, 100 + lx, -50 + ly, 995, fix, out); // gravity 100/-50/995 mg from the tilt
+  const y = (yawDeg * Math.PI) / 180;
+  const p = (pitchDeg * Math.PI) / 180;
+  let t = 1e12;
+  let v = 0;
+  let h = 90;
+  for (const ph of phases) {
+    for (let k = 0; k < ph.s * 50; k++) {
+      const a = v <= 0 && (ph.a ?? 0) < 0 ? 0 : (ph.a ?? 0);
+      const left = -v * (((ph.yaw ?? 0) * Math.PI) / 180); // clockwise yaw = right turn
+      // car frame (x fwd, y left, z up) in milli-g, then pitch about y, then yaw about z
+      const cx = (a / G) * 1000;
+      const cy = (left / G) * 1000;
+      const cz = 1000;
+      const px = cx * Math.cos(p) - cz * Math.sin(p);
+      const pz = cx * Math.sin(p) + cz * Math.cos(p);
+      d.push(t, Math.round(px * Math.cos(y) - cy * Math.sin(y)), Math.round(px * Math.sin(y) + cy * Math.cos(y)), Math.round(pz), fix, out);
+      if (k % 50 === 0) d.pushFix(t, fix.latE7, fix.lonE7, Math.round(v * 100), v > 0.5 ? Math.round((((h % 360) + 360) % 360) * 100) : -1, 90, out);
+      v = Math.max(0, v + a / 50);
+      h += (ph.yaw ?? 0) / 50;
+      t += 20;
+    }
   }
   return out;
 }
 
-describe('harsh events', () => {
-  it('detects braking after removing gravity, with duration and peak', () => {
-    const ev = drive((t) => (t >= 10_000 && t < 11_000 ? [-500, 0] : [0, 0]), 15_000);
-    expect(ev).toHaveLength(1);
-    expect(ev[0]!.type).toBe(ET.EVENT_TYPE_HARSH_BRAKING);
-    expect(ev[0]!.tMs).toBe(1e12 + 10_000);
-    expect(ev[0]!.durationMs).toBeGreaterThanOrEqual(900);
-    expect(ev[0]!.peak).toBeGreaterThanOrEqual(480);
-    expect(ev[0]!.latE7).toBe(fix.latE7);
-  });
-  it('detects acceleration and cornering (either side)', () => {
-    const ev = drive((t) => (t >= 5000 && t < 5600 ? [400, 0] : t >= 8000 && t < 8600 ? [0, -600] : [0, 0]), 12_000);
-    expect(ev.map((e) => e.type)).toEqual([ET.EVENT_TYPE_HARSH_ACCELERATION, ET.EVENT_TYPE_HARSH_CORNERING]);
-  });
-  it('ignores the static tilt, short spikes and values under the threshold', () => {
-    expect(drive(() => [0, 0], 10_000)).toEqual([]);
-    expect(drive((t) => (t === 5000 ? [-2000, 0] : [0, 0]), 10_000)).toEqual([]);
-    expect(drive((t) => (t >= 5000 && t < 7000 ? [-300, 0] : [0, 0]), 10_000)).toEqual([]);
+/** Ordinary driving first (the mount is learnt from it), then one harsh manoeuvre of each kind. */
+const warmUp: Phase[] = [{ s: 5 }, { s: 10, a: 1.8 }, { s: 20 }, { s: 6, a: -1.5 }, { s: 8, a: 1.5 }, { s: 4, yaw: 8 }, { s: 20 }, { s: 5, a: -1.2 }, { s: 6, a: 1.4 }, { s: 20 }];
+const harsh: Phase[] = [{ s: 2, a: -4.5 }, { s: 20 }, { s: 4, a: 3.3 }, { s: 20 }, { s: 3, yaw: 20 }, { s: 20 }];
+
+describe('harsh events (shared @fleetwire/detect core), any mount', () => {
+  for (const [yaw, pitch] of [[0, 0], [90, 10], [180, 0], [-135, 25], [37, -15]] as const) {
+    it(`mount yawed ${yaw} deg and pitched ${pitch} deg: braking, acceleration and cornering, each once, from the accelerometer`, () => {
+      const ev = drive([...warmUp, ...harsh], yaw, pitch);
+      expect(ev.map((e) => e.type)).toEqual([ET.EVENT_TYPE_HARSH_BRAKING, ET.EVENT_TYPE_HARSH_ACCELERATION, ET.EVENT_TYPE_HARSH_CORNERING]);
+      expect(ev[0]!.peak).toBeGreaterThan(430);
+      expect(ev[0]!.peak).toBeLessThan(480);
+      expect(ev[0]!.durationMs).toBeGreaterThanOrEqual(1500);
+    });
+  }
+  it('ignores ordinary driving, the static tilt and short knocks', () => {
+    expect(drive(warmUp, 60, 20)).toEqual([]);
   });
   it('uses configurable thresholds', () => {
-    const ev = drive((t) => (t >= 5000 && t < 6000 ? [-300, 0] : [0, 0]), 10_000, { ...DEFAULT_DETECTION, harshBrakingMg: 250 });
+    const ev = drive([...warmUp, { s: 3, a: -2.8 }, { s: 10 }], 0, 0, { ...DEFAULT_DETECTION, harshBrakingMg: 250 });
     expect(ev.map((e) => e.type)).toEqual([ET.EVENT_TYPE_HARSH_BRAKING]);
+    expect(drive([...warmUp, { s: 3, a: -2.8 }, { s: 10 }], 0, 0)).toEqual([]);
   });
 });
 

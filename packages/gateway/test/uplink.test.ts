@@ -64,6 +64,19 @@ describe('partner JSON', () => {
     expect(r).toMatchObject({ ok: false, code });
   });
 
+  it('carries a posted speed limit per fix into GpsTrack.speed_limit_cms (optional, backward compatible)', () => {
+    const withLimit = { ...good, gps: [{ ...good.gps[0], speed_limit: 50 / 3.6 }, good.gps[1]] };
+    const r = partnerJsonToBatch(enc(withLimit), 'dev-1', undefined, now);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.batch.gps!.speedLimitCms).toEqual([1389, 0]);
+    const back = decodeDeviceBatch(encodeDeviceBatch(r.batch), { nowMs: now });
+    expect(back.ok && unpackGps(back.value.gps).map((g) => g.speedLimit)).toEqual([13.89, undefined]);
+    const without = partnerJsonToBatch(enc(good), 'dev-1', undefined, now);
+    expect(without.ok && without.batch.gps!.speedLimitCms).toBeUndefined();
+    const bad = partnerJsonToBatch(enc({ ...good, gps: [{ ...good.gps[0], speed_limit: 900 }] }), 'dev-1', undefined, now);
+    expect(!bad.ok && bad.error.code).toBe('value_out_of_range');
+  });
   it('checks size before parsing', () => {
     const big = Buffer.from(JSON.stringify({ ...good, agent: 'x'.repeat(2000) }));
     expect(partnerJsonToBatch(big, 'dev-1', { maxPayloadBytes: 1000 }, now)).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { isValidSegment } from '@fleetwire/proto';
 import pino from 'pino';
-import { readEnv } from './config.js';
+import { DEFAULT_MODEL_VERSION, readEnv } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
 import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
 import { loadModel } from './adapters/onnx/model.js';
@@ -19,6 +19,7 @@ const USAGE = `usage: fleetwire-scoring <command> [options]
   run                                      real-time scorer (consumer group, /healthz /readyz /metrics)
   batch (--all | --tenant T [--drivers a,b]) [--period 30d] [--until ISO] [--chunk 20000]
   partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
+  eval [DIR ...] [--model 2.0.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)
 env: FW_DATABASE_URL (required), FW_KAFKA_BROKERS (run), FW_REDIS_URL, FW_DB_SCHEMA, FW_MODEL_VERSION, FW_SCORING_PORT ...`;
 
 async function main(argv: string[]): Promise<number> {
@@ -26,6 +27,26 @@ async function main(argv: string[]): Promise<number> {
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return cmd ? 0 : 2;
+  }
+  if (cmd === 'eval') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { model: { type: 'string' }, json: { type: 'string' } } });
+    const { defaultEvalDirs, formatTable, runEval, writeEvalJson } = await import('./eval/run-eval.js');
+    const { summarise } = await import('./eval/summary.js');
+    const model = await loadModel(values.model ?? process.env.FW_MODEL_VERSION ?? DEFAULT_MODEL_VERSION, { dir: process.env.FW_MODELS_DIR || undefined });
+    try {
+      const dirs = positionals.length > 0 ? positionals : defaultEvalDirs();
+      if (dirs.length === 0) throw new Error('no recordings: give directories, or run from a checkout that has packages/scoring/eval/data');
+      const t0 = Date.now();
+      const r = await runEval(dirs, model);
+      console.log(formatTable(r.recordings));
+      console.log('');
+      console.log(summarise(r.recordings));
+      console.log(`\n${r.recordings.length} recordings, model ${model.version}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      if (values.json) writeEvalJson(values.json, r);
+    } finally {
+      await model.close();
+    }
+    return 0;
   }
   const env = readEnv(process.env, { kafka: cmd === 'run' });
   const log = pino({ level: env.logLevel, base: { svc: 'fw-scoring' } });

@@ -18,6 +18,9 @@ export interface ScoringEnv {
   core: Partial<CoreConfig>;
 }
 
+/** The model the scorer loads unless FW_MODEL_VERSION says otherwise. */
+export const DEFAULT_MODEL_VERSION = '2.0.0';
+
 function num(env: NodeJS.ProcessEnv, name: string, def: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
@@ -56,7 +59,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, need: { kafka?: bo
       alerts: env.FW_TOPIC_ALERTS ?? KAFKA_TOPICS.alerts,
       deadletter: env.FW_TOPIC_DEADLETTER ?? KAFKA_TOPICS.deadletter,
     },
-    modelVersion: env.FW_MODEL_VERSION ?? '1.0.0',
+    modelVersion: env.FW_MODEL_VERSION ?? DEFAULT_MODEL_VERSION,
     modelsDir: env.FW_MODELS_DIR || undefined,
     opsPort: num(env, 'FW_SCORING_PORT', 9464),
     logLevel: env.FW_LOG_LEVEL ?? 'info',

@@ -18,4 +18,4 @@ export { type Emission, type TripOut, type ScoreOut, type AlertOut, type EmitTop
 export { runBatchScore, periodSums, parseDuration, type BatchScoreOptions, type BatchScoreSummary } from './batch/batch.js';
 export { ScoringMetrics, Histogram } from './ops/metrics.js';
 export { startOpsServer, type OpsServerOptions } from './ops/http.js';
-export { readEnv, type ScoringEnv } from './config.js';
+export { DEFAULT_MODEL_VERSION, readEnv, type ScoringEnv } from './config.js';

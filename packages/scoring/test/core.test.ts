@@ -81,7 +81,7 @@ describe('event detection', () => {
     const brake = events.find((e) => e.type === EV.HARSH_BRAKING)!;
     expect(brake.peak).toBeGreaterThanOrEqual(490);
     expect(brake.peak).toBeLessThan(560);
-    expect(brake.severity).toBe('high');
+    expect(brake.severity).toBe('high'); // >= 500 mg (README: severity levels)
     const corner = events.find((e) => e.type === EV.HARSH_CORNERING)!;
     expect(corner.peak).toBeGreaterThan(600);
     const speeding = events.find((e) => e.type === EV.SPEEDING)!;
@@ -95,21 +95,29 @@ describe('event detection', () => {
     expect(events.every((e) => e.tripId === t.tripId)).toBe(true);
   });
 
-  it('uses the accelerometer (gravity removed) for the peak when it is stronger than the GPS derivative', () => {
+  it('measures the same braking from a tilted, rotated mount as from a flat one (orientation from the data)', () => {
+    const flat = run(simulateDrive({ deviceId: 'd6', startMs: T0, phases: commutePhases({ harsh: true }), accelHz: 10 }));
     const batches = simulateDrive({ deviceId: 'd6', startMs: T0, phases: commutePhases({ harsh: true }), accelHz: 10 });
-    // Tilt the device: gravity now has x and z components; add a sharp spike during the hard brake.
-    const brakeT = T0 + (10 + 4 + 6 + 120) * 1000;
+    // Pitch 30 deg and yaw 120 deg: device axes no longer line up with the car's.
+    const p = Math.PI / 6;
+    const y = (2 * Math.PI) / 3;
     for (const b of batches) {
       const a = b.accel!;
       for (let i = 0; i < a.t.length; i++) {
-        a.xMg[i] = a.xMg[i]! + 500;
-        a.zMg[i] = 866;
-        if (a.t[i]! >= brakeT + 500 && a.t[i]! <= brakeT + 800) a.xMg[i] = a.xMg[i]! - 400;
+        const [x0, y0, z0] = [a.xMg[i]!, a.yMg[i]!, a.zMg[i]!];
+        const x1 = x0 * Math.cos(p) - z0 * Math.sin(p);
+        const z1 = x0 * Math.sin(p) + z0 * Math.cos(p);
+        a.xMg[i] = Math.round(x1 * Math.cos(y) - y0 * Math.sin(y));
+        a.yMg[i] = Math.round(x1 * Math.sin(y) + y0 * Math.cos(y));
+        a.zMg[i] = Math.round(z1);
       }
     }
-    const { events } = run(batches);
-    const brake = events.find((e) => e.type === EV.HARSH_BRAKING)!;
-    expect(brake.peak).toBeGreaterThan(700);
+    const rotated = run(batches);
+    const brake = (r: typeof flat) => r.events.find((e) => e.type === EV.HARSH_BRAKING)!;
+    expect(brake(flat).source).toBe('imu');
+    expect(brake(rotated).source).toBe('imu');
+    expect(Math.abs(brake(rotated).peak - brake(flat).peak)).toBeLessThan(25);
+    expect(rotated.events.map((e) => e.type).sort()).toEqual(flat.events.map((e) => e.type).sort());
   });
 
   it('night fraction counts local solar night', () => {

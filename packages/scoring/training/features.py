@@ -47,3 +47,24 @@ def features_from_sums(s):
         ]
     out = np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1)
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+# v2 (src/core/feature-defs.ts): exposure-normalised with a pseudo-exposure of V2_PSEUDO_KM.
+FEATURES_V2 = ["braking_per_100km_adj", "acceleration_per_100km_adj", "cornering_per_100km_adj", "speeding_share", "night_share"]
+V2_PSEUDO_KM = 5.0
+
+
+def features_v2_from_sums(s):
+    km = np.asarray(s["distance_m"], dtype=np.float64) / 1000.0 + V2_PSEUDO_KM
+    mov = np.asarray(s["moving_s"], dtype=np.float64)
+    dur = np.asarray(s["duration_s"], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols = [
+            100.0 * np.asarray(s["harsh_braking"], dtype=np.float64) / km,
+            100.0 * np.asarray(s["harsh_acceleration"], dtype=np.float64) / km,
+            100.0 * np.asarray(s["harsh_cornering"], dtype=np.float64) / km,
+            np.where(mov > 0, np.minimum(1.0, s["speeding_s"] / np.where(mov > 0, mov, 1)), 0.0),
+            np.where(dur > 0, np.minimum(1.0, s["night_s"] / np.where(dur > 0, dur, 1)), 0.0),
+        ]
+    out = np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

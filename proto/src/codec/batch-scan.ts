@@ -169,13 +169,13 @@ const ACCEL_SCALARS: ScalarKinds = { 1: 'sint64', 2: 'u32' }; // base_time_ms, r
 function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
   const spans: Span[] = [];
   const scalars: number[] = [];
-  // 1 base_time_ms, 2 t_delta_ms, 3 lat, 4 lon, 5 speed, 6 heading, 7 hdop, 8 alt
-  fields(new Cursor(b, start, end), 0b1_1111_1100, GPS_SCALARS, spans, scalars);
+  // 1 base_time_ms, 2 t_delta_ms, 3 lat, 4 lon, 5 speed, 6 heading, 7 hdop, 8 alt, 9 speed limit
+  fields(new Cursor(b, start, end), 0b11_1111_1100, GPS_SCALARS, spans, scalars);
   const col = (f: number) => spans[f] ?? NONE;
   const n = count(b, col(2));
   if (n > limits.maxSamplesPerTrack) throw UNSURE;
   if (count(b, col(3)) !== n || count(b, col(4)) !== n) throw UNSURE;
-  for (let f = 5; f <= 8; f++) {
+  for (let f = 5; f <= 9; f++) {
     const m = count(b, col(f));
     if (m !== n && m !== 0) throw UNSURE;
   }
@@ -186,6 +186,7 @@ function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: n
   range(b, col(6), -1, HEADING_MAX_CDEG);
   range(b, col(7), 0, HDOP_MAX_C);
   range(b, col(8), ALT_MIN_DM, ALT_MAX_DM);
+  range(b, col(9), 0, SPEED_MAX_CMS);
 }
 
 function accel(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {

@@ -14,6 +14,8 @@ export interface GpsSample {
   hdop?: number;
   /** Metres above the WGS84 ellipsoid. */
   alt?: number;
+  /** Posted speed limit at the fix in m/s (map SDK, partner device); omitted or 0 = unknown. */
+  speedLimit?: number;
 }
 
 export interface AccelSample {

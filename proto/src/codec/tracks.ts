@@ -17,6 +17,8 @@ export function packGps(samples: readonly GpsSample[]): IGpsTrack {
   const heading = new Array<number>(n);
   const hdop = new Array<number>(n);
   const alt = new Array<number>(n);
+  const limit = new Array<number>(n);
+  let anyLimit = false;
   const base = n > 0 ? q(samples[0]!.t) : 0;
   let pt = base;
   let plat = 0;
@@ -36,8 +38,13 @@ export function packGps(samples: readonly GpsSample[]): IGpsTrack {
     heading[i] = s.heading === undefined || s.heading < 0 ? -1 : q(s.heading * 100) % 36000;
     hdop[i] = s.hdop === undefined ? 0 : q(s.hdop * 100);
     alt[i] = s.alt === undefined ? 0 : q(s.alt * 10);
+    limit[i] = s.speedLimit === undefined || !(s.speedLimit > 0) ? 0 : q(s.speedLimit * 100);
+    if (limit[i]! > 0) anyLimit = true;
   }
-  return { baseTimeMs: base, tDeltaMs: tD, latDeltaE7: latD, lonDeltaE7: lonD, speedCms: speed, headingCdeg: heading, hdopC: hdop, altDm: alt };
+  const track: IGpsTrack = { baseTimeMs: base, tDeltaMs: tD, latDeltaE7: latD, lonDeltaE7: lonD, speedCms: speed, headingCdeg: heading, hdopC: hdop, altDm: alt };
+  // The column is optional: left out when no fix has a limit, so such batches encode as before.
+  if (anyLimit) track.speedLimitCms = limit;
+  return track;
 }
 
 /** Absolute columns of a GPS track. Lengths are equal once validated. */
@@ -50,6 +57,8 @@ export interface GpsColumns {
   headingCdeg: Int32Array;
   hdopC: Int32Array;
   altDm: Int32Array;
+  /** Posted limit cm/s, 0 unknown; all zeros when the track has no limit column. */
+  speedLimitCms: Int32Array;
 }
 
 export function gpsColumns(track: IGpsTrack | null | undefined): GpsColumns {
@@ -63,6 +72,7 @@ export function gpsColumns(track: IGpsTrack | null | undefined): GpsColumns {
     headingCdeg: Int32Array.from(track?.headingCdeg ?? []),
     hdopC: Int32Array.from(track?.hdopC ?? []),
     altDm: Int32Array.from(track?.altDm ?? []),
+    speedLimitCms: track?.speedLimitCms?.length ? Int32Array.from(track.speedLimitCms) : new Int32Array(n),
   };
   const latD = track?.latDeltaE7 ?? [];
   const lonD = track?.lonDeltaE7 ?? [];
@@ -93,6 +103,8 @@ export function unpackGps(track: IGpsTrack | null | undefined): GpsSample[] {
     if (hd > 0) s.hdop = hd / 100;
     const a = c.altDm[i] ?? 0;
     if (a !== 0) s.alt = a / 10;
+    const lim = c.speedLimitCms[i] ?? 0;
+    if (lim > 0) s.speedLimit = lim / 100;
     out[i] = s;
   }
   return out;

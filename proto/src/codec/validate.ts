@@ -68,13 +68,15 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
       colLength('gps', 'heading_cdeg', n, g.headingCdeg, true) ??
       colLength('gps', 'hdop_c', n, g.hdopC, true) ??
       colLength('gps', 'alt_dm', n, g.altDm, true) ??
+      colLength('gps', 'speed_limit_cms', n, g.speedLimitCms, true) ??
       (n > 0 ? checkTimes('gps', Number(g.baseTimeMs ?? 0), g.tDeltaMs!, limits, nowMs) : null) ??
       checkRunningRange('gps', 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
       checkRunningRange('gps', 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
       checkRange('gps', 'speed_cms', g.speedCms, -1, SPEED_MAX_CMS) ??
       checkRange('gps', 'heading_cdeg', g.headingCdeg, -1, HEADING_MAX_CDEG) ??
       checkRange('gps', 'hdop_c', g.hdopC, 0, HDOP_MAX_C) ??
-      checkRange('gps', 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM);
+      checkRange('gps', 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM) ??
+      checkRange('gps', 'speed_limit_cms', g.speedLimitCms, 0, SPEED_MAX_CMS);
     if (e) return e;
   }
 

@@ -33,6 +33,9 @@ export namespace fleetwire {
 
             /** GpsTrack altDm */
             altDm?: (number[]|null);
+
+            /** GpsTrack speedLimitCms */
+            speedLimitCms?: (number[]|null);
         }
 
         /** Represents a GpsTrack. */
@@ -67,6 +70,9 @@ export namespace fleetwire {
 
             /** GpsTrack altDm. */
             public altDm: number[];
+
+            /** GpsTrack speedLimitCms. */
+            public speedLimitCms: number[];
 
             /**
              * Creates a new GpsTrack instance using the specified properties.
@@ -1251,6 +1257,9 @@ export namespace fleetwire {
 
             /** RiskScoreCalculated periodEndMs */
             periodEndMs?: (number|null);
+
+            /** RiskScoreCalculated factors */
+            factors?: ({ [k: string]: number }|null);
         }
 
         /** Represents a RiskScoreCalculated. */
@@ -1297,6 +1306,9 @@ export namespace fleetwire {
 
             /** RiskScoreCalculated periodEndMs. */
             public periodEndMs: number;
+
+            /** RiskScoreCalculated factors. */
+            public factors: { [k: string]: number };
 
             /**
              * Creates a new RiskScoreCalculated instance using the specified properties.

@@ -44,6 +44,7 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {Array.<number>|null} [headingCdeg] GpsTrack headingCdeg
              * @property {Array.<number>|null} [hdopC] GpsTrack hdopC
              * @property {Array.<number>|null} [altDm] GpsTrack altDm
+             * @property {Array.<number>|null} [speedLimitCms] GpsTrack speedLimitCms
              */
 
             /**
@@ -62,6 +63,7 @@ export const fleetwire = $root.fleetwire = (() => {
                 this.headingCdeg = [];
                 this.hdopC = [];
                 this.altDm = [];
+                this.speedLimitCms = [];
                 if (p)
                     for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -133,6 +135,14 @@ export const fleetwire = $root.fleetwire = (() => {
             GpsTrack.prototype.altDm = $util.emptyArray;
 
             /**
+             * GpsTrack speedLimitCms.
+             * @member {Array.<number>} speedLimitCms
+             * @memberof fleetwire.v1.GpsTrack
+             * @instance
+             */
+            GpsTrack.prototype.speedLimitCms = $util.emptyArray;
+
+            /**
              * Creates a new GpsTrack instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.GpsTrack
@@ -202,6 +212,12 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(66).fork();
                     for (var i = 0; i < m.altDm.length; ++i)
                         w.sint32(m.altDm[i]);
+                    w.ldelim();
+                }
+                if (m.speedLimitCms != null && m.speedLimitCms.length) {
+                    w.uint32(74).fork();
+                    for (var i = 0; i < m.speedLimitCms.length; ++i)
+                        w.sint32(m.speedLimitCms[i]);
                     w.ldelim();
                 }
                 return w;
@@ -377,6 +393,23 @@ export const fleetwire = $root.fleetwire = (() => {
                                 m.altDm.push(r.sint32());
                             break;
                         }
+                    case 9: {
+                            if (!(m.speedLimitCms && m.speedLimitCms.length))
+                                m.speedLimitCms = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.speedLimitCms.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.speedLimitCms.push(r.sint32());
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -481,6 +514,14 @@ export const fleetwire = $root.fleetwire = (() => {
                             return "altDm: integer[] expected";
                     }
                 }
+                if (m.speedLimitCms != null && Object.hasOwnProperty.call(m, "speedLimitCms")) {
+                    if (!Array.isArray(m.speedLimitCms))
+                        return "speedLimitCms: array expected";
+                    for (var i = 0; i < m.speedLimitCms.length; ++i) {
+                        if (!$util.isInteger(m.speedLimitCms[i]))
+                            return "speedLimitCms: integer[] expected";
+                    }
+                }
                 return null;
             };
 
@@ -568,6 +609,14 @@ export const fleetwire = $root.fleetwire = (() => {
                         m.altDm[i] = d.altDm[i] | 0;
                     }
                 }
+                if (d.speedLimitCms) {
+                    if (!Array.isArray(d.speedLimitCms))
+                        throw TypeError(".fleetwire.v1.GpsTrack.speedLimitCms: array expected");
+                    m.speedLimitCms = [];
+                    for (var i = 0; i < d.speedLimitCms.length; ++i) {
+                        m.speedLimitCms[i] = d.speedLimitCms[i] | 0;
+                    }
+                }
                 return m;
             };
 
@@ -596,6 +645,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.headingCdeg = [];
                     d.hdopC = [];
                     d.altDm = [];
+                    d.speedLimitCms = [];
                 }
                 if (o.defaults) {
                     if ($util.Long) {
@@ -652,6 +702,12 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.altDm = [];
                     for (var j = 0; j < m.altDm.length; ++j) {
                         d.altDm[j] = m.altDm[j];
+                    }
+                }
+                if (m.speedLimitCms && m.speedLimitCms.length) {
+                    d.speedLimitCms = [];
+                    for (var j = 0; j < m.speedLimitCms.length; ++j) {
+                        d.speedLimitCms[j] = m.speedLimitCms[j];
                     }
                 }
                 return d;
@@ -4459,6 +4515,7 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {number|null} [computedAtMs] RiskScoreCalculated computedAtMs
              * @property {number|null} [periodStartMs] RiskScoreCalculated periodStartMs
              * @property {number|null} [periodEndMs] RiskScoreCalculated periodEndMs
+             * @property {Object.<string,number>|null} [factors] RiskScoreCalculated factors
              */
 
             /**
@@ -4471,6 +4528,7 @@ export const fleetwire = $root.fleetwire = (() => {
              */
             function RiskScoreCalculated(p) {
                 this.features = [];
+                this.factors = {};
                 if (p)
                     for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
@@ -4574,6 +4632,14 @@ export const fleetwire = $root.fleetwire = (() => {
             RiskScoreCalculated.prototype.periodEndMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
 
             /**
+             * RiskScoreCalculated factors.
+             * @member {Object.<string,number>} factors
+             * @memberof fleetwire.v1.RiskScoreCalculated
+             * @instance
+             */
+            RiskScoreCalculated.prototype.factors = $util.emptyObject;
+
+            /**
              * Creates a new RiskScoreCalculated instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.RiskScoreCalculated
@@ -4629,6 +4695,11 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(88).sint64(m.periodStartMs);
                 if (m.periodEndMs != null && Object.hasOwnProperty.call(m, "periodEndMs"))
                     w.uint32(96).sint64(m.periodEndMs);
+                if (m.factors != null && Object.hasOwnProperty.call(m, "factors")) {
+                    for (var ks = Object.keys(m.factors), i = 0; i < ks.length; ++i) {
+                        w.uint32(106).fork().uint32(10).string(ks[i]).uint32(17).double(m.factors[ks[i]]).ldelim();
+                    }
+                }
                 return w;
             };
 
@@ -4663,7 +4734,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     n = 0;
                 if (n > $Reader.recursionLimit)
                     throw Error("maximum nesting depth exceeded");
-                var c, m;
+                var c, m, k, value;
                 if (l === undefined)
                     c = r.len;
                 else {
@@ -4738,6 +4809,37 @@ export const fleetwire = $root.fleetwire = (() => {
                         }
                     case 12: {
                             m.periodEndMs = r.sint64();
+                            break;
+                        }
+                    case 13: {
+                            if (m.factors === $util.emptyObject)
+                                m.factors = {};
+                            var c2 = r.uint32() + r.pos;
+                            if (c2 > r.len)
+                                throw RangeError("index out of range");
+                            r.len = c2;
+                            k = "";
+                            value = 0;
+                            while (r.pos < c2) {
+                                var tag2 = r.uint32();
+                                switch (tag2 >>> 3) {
+                                case 1:
+                                    k = r.string();
+                                    break;
+                                case 2:
+                                    value = r.double();
+                                    break;
+                                default:
+                                    r.skipType(tag2 & 7, n);
+                                    break;
+                                }
+                            }
+                            if (r.pos !== c2)
+                                throw RangeError("index out of range");
+                            r.len = c;
+                            if (k === "__proto__")
+                                $util.makeProp(m.factors, k);
+                            m.factors[k] = value;
                             break;
                         }
                     default:
@@ -4842,6 +4944,15 @@ export const fleetwire = $root.fleetwire = (() => {
                     if (!$util.isInteger(m.periodEndMs) && !(m.periodEndMs && $util.isInteger(m.periodEndMs.low) && $util.isInteger(m.periodEndMs.high)))
                         return "periodEndMs: integer|Long expected";
                 }
+                if (m.factors != null && Object.hasOwnProperty.call(m, "factors")) {
+                    if (!$util.isObject(m.factors))
+                        return "factors: object expected";
+                    var k = Object.keys(m.factors);
+                    for (var i = 0; i < k.length; ++i) {
+                        if (typeof m.factors[k[i]] !== "number")
+                            return "factors: number{k:string} expected";
+                    }
+                }
                 return null;
             };
 
@@ -4942,6 +5053,16 @@ export const fleetwire = $root.fleetwire = (() => {
                     else if (typeof d.periodEndMs === "object")
                         m.periodEndMs = new $util.LongBits(d.periodEndMs.low >>> 0, d.periodEndMs.high >>> 0).toNumber();
                 }
+                if (d.factors) {
+                    if (!$util.isObject(d.factors))
+                        throw TypeError(".fleetwire.v1.RiskScoreCalculated.factors: object expected");
+                    m.factors = {};
+                    for (var ks = Object.keys(d.factors), i = 0; i < ks.length; ++i) {
+                        if (ks[i] === "__proto__")
+                            $util.makeProp(m.factors, ks[i]);
+                        m.factors[ks[i]] = Number(d.factors[ks[i]]);
+                    }
+                }
                 return m;
             };
 
@@ -4964,6 +5085,9 @@ export const fleetwire = $root.fleetwire = (() => {
                 var d = {};
                 if (o.arrays || o.defaults) {
                     d.features = [];
+                }
+                if (o.objects || o.defaults) {
+                    d.factors = {};
                 }
                 if (o.defaults) {
                     d.tenant = "";
@@ -5043,6 +5167,15 @@ export const fleetwire = $root.fleetwire = (() => {
                         d.periodEndMs = o.longs === String ? String(m.periodEndMs) : m.periodEndMs;
                     else
                         d.periodEndMs = o.longs === String ? $util.Long.prototype.toString.call(m.periodEndMs) : o.longs === Number ? new $util.LongBits(m.periodEndMs.low >>> 0, m.periodEndMs.high >>> 0).toNumber() : m.periodEndMs;
+                }
+                var ks2;
+                if (m.factors && (ks2 = Object.keys(m.factors)).length) {
+                    d.factors = {};
+                    for (var j = 0; j < ks2.length; ++j) {
+                        if (ks2[j] === "__proto__")
+                            $util.makeProp(d.factors, ks2[j]);
+                        d.factors[ks2[j]] = o.json && !isFinite(m.factors[ks2[j]]) ? String(m.factors[ks2[j]]) : m.factors[ks2[j]];
+                    }
                 }
                 return d;
             };

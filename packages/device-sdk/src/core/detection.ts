@@ -1,24 +1,13 @@
 // On-edge event detection. Pure state machines fed with quantised samples (milli-g, cm/s, 1e-7 deg).
-// Accelerometer axes: device frame, x forward, y left (mount the device aligned with the vehicle).
+// Accelerometer axes: device frame, any mount (the orientation is estimated from the data).
+import { DEFAULT_DETECT_CONFIG, type DetectConfig, detectAccel, detectFix, type MotionEvent, type MotionState, newMotionState, orientationOf, resolveDetectConfig } from '@fleetwire/detect';
 import { fleetwire, type EdgeEventValues } from '@fleetwire/proto';
-import type { ResolvedDetection } from './config.js';
+import { DEFAULT_DETECTION, type ResolvedDetection } from './config.js';
 
 const ET = fleetwire.v1.EventType;
 
 export type EdgeEventRow = EdgeEventValues;
 
-interface Channel {
-  type: number;
-  threshold: number;
-  sign: 1 | -1 | 0; // 0 = absolute value (cornering)
-  start: number; // -1 when idle
-  last: number;
-  peak: number;
-}
-
-const GAP_MS = 5000;
-const MAX_EVENT_MS = 15_000;
-const HYSTERESIS = 0.8;
 
 /** Last known GPS position, shared by the detectors to tag events. */
 export interface Fix {
@@ -28,85 +17,63 @@ export interface Fix {
 }
 
 /**
- * Harsh braking / acceleration / cornering from the accelerometer. Gravity (and mounting tilt) is removed
- * with a first-order low-pass estimate per axis; the estimate is frozen while an exceedance is active so
- * a long braking manoeuvre is not absorbed into it.
+ * Harsh braking / acceleration / cornering: the shared detection core (@fleetwire/detect), the same code the
+ * scorer runs. The device can be mounted any way: gravity comes from a low-pass filter and the forward axis
+ * from the accelerometer correlated with GPS speed and course changes; until that estimate is trusted (or
+ * without an accelerometer) events come from GPS speed and course, cleaned of single-fix spikes.
  */
 export class HarshDetector {
-  private gx = 0;
-  private gy = 0;
-  private gz = 0;
-  private lastT = -1;
-  private warmUntil = 0;
-  private readonly ch: Channel[];
+  private readonly st: MotionState = newMotionState();
+  private cfg: DetectConfig;
+  private readonly evs: MotionEvent[] = [];
 
-  constructor(private cfg: ResolvedDetection) {
-    this.ch = [
-      { type: ET.EVENT_TYPE_HARSH_BRAKING, threshold: cfg.harshBrakingMg, sign: -1, start: -1, last: 0, peak: 0 },
-      { type: ET.EVENT_TYPE_HARSH_ACCELERATION, threshold: cfg.harshAccelerationMg, sign: 1, start: -1, last: 0, peak: 0 },
-      { type: ET.EVENT_TYPE_HARSH_CORNERING, threshold: cfg.harshCorneringMg, sign: 0, start: -1, last: 0, peak: 0 },
-    ];
+  constructor(c: ResolvedDetection) {
+    this.cfg = HarshDetector.configOf(c);
+  }
+
+  private static configOf(c: ResolvedDetection, t?: { b: number; a: number; c: number }): DetectConfig {
+    const b = t?.b ?? c.harshBrakingMg;
+    const a = t?.a ?? c.harshAccelerationMg;
+    const k = t?.c ?? c.harshCorneringMg;
+    const D = DEFAULT_DETECT_CONFIG;
+    const up = (x: number, y: number) => Math.max(x, y);
+    return resolveDetectConfig({
+      harshBrakingMg: b, harshAccelerationMg: a, harshCorneringMg: k,
+      brakingMediumMg: up(D.brakingMediumMg, b), brakingHighMg: up(D.brakingHighMg, b), maxBrakingMg: up(D.maxBrakingMg, b),
+      accelerationMediumMg: up(D.accelerationMediumMg, a), accelerationHighMg: up(D.accelerationHighMg, a), maxAccelerationMg: up(D.maxAccelerationMg, a),
+      corneringMediumMg: up(D.corneringMediumMg, k), corneringHighMg: up(D.corneringHighMg, k), maxCorneringMg: up(D.maxCorneringMg, k),
+      minImuEventMs: c.minDurationMs, gravityTauMs: c.gravityTimeConstantMs,
+    });
   }
 
   setThresholds(brakingMg: number, accelerationMg: number, corneringMg: number): void {
-    this.ch[0]!.threshold = brakingMg;
-    this.ch[1]!.threshold = accelerationMg;
-    this.ch[2]!.threshold = corneringMg;
+    this.cfg = HarshDetector.configOf(DEFAULT_DETECTION as ResolvedDetection, { b: brakingMg, a: accelerationMg, c: corneringMg });
   }
 
-  /** Feeds one sample; pushes finished events into `out`. */
-  push(t: number, x: number, y: number, z: number, fix: Fix, out: EdgeEventRow[]): void {
-    const dt = t - this.lastT;
-    if (this.lastT < 0 || dt > GAP_MS || dt < 0) {
-      for (const c of this.ch) this.finish(c, fix, out);
-      this.gx = x;
-      this.gy = y;
-      this.gz = z;
-      this.lastT = t;
-      this.warmUntil = t + this.cfg.gravityTimeConstantMs;
-      return;
-    }
-    this.lastT = t;
-    const lx = x - this.gx;
-    const ly = y - this.gy;
-    const active = this.ch[0]!.start >= 0 || this.ch[1]!.start >= 0 || this.ch[2]!.start >= 0;
-    if (!active) {
-      const a = dt / (this.cfg.gravityTimeConstantMs + dt);
-      this.gx += a * (x - this.gx);
-      this.gy += a * (y - this.gy);
-      this.gz += a * (z - this.gz);
-    }
-    if (t < this.warmUntil) return;
-    this.step(this.ch[0]!, t, -lx, fix, out);
-    this.step(this.ch[1]!, t, lx, fix, out);
-    this.step(this.ch[2]!, t, Math.abs(ly), fix, out);
+  /** Feeds one accelerometer sample (milli-g, device frame); pushes finished events into `out`. */
+  push(t: number, x: number, y: number, z: number, _fix: Fix, out: EdgeEventRow[]): void {
+    detectAccel(this.st, t, x, y, z, this.cfg, this.evs);
+    this.drain(out);
   }
 
-  private step(c: Channel, t: number, value: number, fix: Fix, out: EdgeEventRow[]): void {
-    if (c.start < 0) {
-      if (value >= c.threshold) {
-        c.start = t;
-        c.last = t;
-        c.peak = value;
-      }
-      return;
-    }
-    if (value >= c.threshold * HYSTERESIS && t - c.start < MAX_EVENT_MS) {
-      if (value >= c.threshold) c.last = t;
-      if (value > c.peak) c.peak = value;
-      return;
-    }
-    this.finish(c, fix, out);
+  /** Feeds one GPS fix (wire units; heading cdeg or -1, hdop x100 or 0). */
+  pushFix(t: number, latE7: number, lonE7: number, speedCms: number, headingCdeg: number, hdopC: number, out: EdgeEventRow[]): void {
+    detectFix(this.st, { t, latE7, lonE7, speedCms, headingCdeg, hdopC, limitCms: 0 }, this.cfg, this.evs);
+    this.drain(out);
   }
 
-  private finish(c: Channel, fix: Fix, out: EdgeEventRow[]): void {
-    if (c.start < 0) return;
-    const duration = c.last - c.start;
-    if (duration >= this.cfg.minDurationMs) {
-      out.push({ type: c.type, tMs: c.start, durationMs: duration, peak: Math.round(c.peak), latE7: fix.latE7, lonE7: fix.lonE7, speedCms: Math.max(0, fix.speedCms) });
+  /** The mount estimate (device-frame forward/left/up, confidence) for diagnostics. */
+  orientation() {
+    return orientationOf(this.st, this.cfg);
+  }
+
+  private drain(out: EdgeEventRow[]): void {
+    for (const e of this.evs) {
+      // Speeding is the TripDetector's (configured limit); the shared core's speeding is the scorer's.
+      if (e.type === ET.EVENT_TYPE_SPEEDING) continue;
+      out.push({ type: e.type, tMs: e.startT, durationMs: Math.max(0, e.endT - e.startT), peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms });
     }
-    c.start = -1;
-    c.peak = 0;
+    this.evs.length = 0;
   }
 }
 

@@ -36,6 +36,7 @@ export class EdgeDetector {
         this.fix.latE7 = v[o + 1]!;
         this.fix.lonE7 = v[o + 2]!;
         this.fix.speedCms = v[o + 3]!;
+        this.harsh.pushFix(buf.t[i]!, v[o + 1]!, v[o + 2]!, v[o + 3]!, v[o + 4]!, v[o + 5]!, out);
         this.trip.push(buf.t[i]!, this.fix, out);
       }
     }

@@ -8,7 +8,8 @@
 //   "seq": 42,                        // required, non-negative safe integer
 //   "sent_at": 1718000000000,         // required, epoch ms
 //   "agent": "acme-tracker/2.1",     // optional free text (<= 128 chars)
-//   "gps":   [ { "t": 1718000000000, "lat": 48.1, "lon": 11.5, "speed": 13.9, "heading": 270, "hdop": 0.9, "alt": 520 } ],
+//   "gps":   [ { "t": 1718000000000, "lat": 48.1, "lon": 11.5, "speed": 13.9, "heading": 270, "hdop": 0.9, "alt": 520,
+//                "speed_limit": 13.89 } ],     // optional posted limit at the fix, m/s like speed (0/absent = unknown)
 //   "accel": [ { "t": 1718000000000, "x": 0.01, "y": -0.02, "z": 1.0 } ],
 //   "accel_rate_hz": 50,              // optional
 //   "events": [ { "type": "harsh_braking", "t": 1718000000000, "duration_ms": 800, "peak": 450,
@@ -148,6 +149,9 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
       const heading = num(s, 'heading', w, false);
       const hdop = num(s, 'hdop', w, false);
       const alt = num(s, 'alt', w, false);
+      const limit = num(s, 'speed_limit', w, false);
+      if (limit !== undefined && (limit < 0 || limit > 200)) throw new CodecError('value_out_of_range', `${w}.speed_limit ${limit} outside [0, 200] m/s`);
+      if (limit !== undefined && limit > 0) g.speedLimit = limit;
       if (speed !== undefined) g.speed = speed;
       if (heading !== undefined) g.heading = heading;
       if (hdop !== undefined) g.hdop = hdop;

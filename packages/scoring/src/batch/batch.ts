@@ -1,7 +1,7 @@
 // Batch scorer: one aggregate query over trips for all (or some) drivers and a period, one vectorised
 // ONNX run per chunk, idempotent upserts into risk_scores, Redis refresh.
 import { performance } from 'node:perf_hooks';
-import { featuresFromSums, scoreFromRisk, type TripSums } from '../core/features.js';
+import type { TripSums } from '../core/features.js';
 import { periodScoreId } from '../core/ids.js';
 import type { Cache } from '../adapters/cache.js';
 import type { Db } from '../adapters/db.js';
@@ -122,21 +122,20 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
   for (let i = 0; i < rows.length; i += chunk) {
     if (failure) break;
     const part = rows.slice(i, i + chunk);
-    const feats = part.map((r) => featuresFromSums(r.sums));
     const t = performance.now();
-    const risks = await o.model.predict(feats);
+    const scored = await o.model.scoreSums(part.map((r) => r.sums));
     ms.inference += performance.now() - t;
     const computedAt = Date.now();
     const scores: ScoreOut[] = part.map((r, j) => {
-      const risk = risks[j]!;
-      const score = scoreFromRisk(risk);
+      const { risk, score, factors, features } = scored[j]!;
       scoreSum += score;
       const t = (tenants[r.tenant] ??= { drivers: 0, meanScore: 0 });
       t.meanScore = (t.meanScore * t.drivers + score) / (t.drivers + 1);
       t.drivers++;
       return {
         scoreId: periodScoreId(r.tenant, r.driverId, from, to, o.model.version), tenant: r.tenant, driverId: r.driverId, deviceId: '', tripId: '',
-        scope: 'period', risk, score, modelVersion: o.model.version, features: feats[j]!, computedAtMs: computedAt, periodStartMs: from, periodEndMs: to,
+        scope: 'period', risk, score, modelVersion: o.model.version, features, featureNames: [...o.model.features], factors,
+        computedAtMs: computedAt, periodStartMs: from, periodEndMs: to,
       };
     });
     chunks++;

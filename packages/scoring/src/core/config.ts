@@ -1,3 +1,5 @@
+import { type DetectOverrides, resolveDetectConfig } from '@fleetwire/detect';
+
 /** Tunables of the pure scoring core. Every value has a default; see README "Options". */
 export interface CoreConfig {
   /** A sample is "moving" above this speed (m/s); the first moving sample starts a trip. */
@@ -16,7 +18,7 @@ export interface CoreConfig {
   maxDerivativeDtMs: number;
   /** Minimum speed for lateral acceleration from speed x yaw rate (heading is noisy when slow) (m/s). */
   minCorneringSpeedMs: number;
-  /** Speed limit (m/s); time above it counts as speeding. */
+  /** Limit (m/s) for speeding where neither the data nor a speed-limit source knows the posted one. */
   speedLimitMs: number;
   /** A speeding episode becomes a SPEEDING event once it lasts this long (ms). */
   minSpeedingEventMs: number;
@@ -27,6 +29,8 @@ export interface CoreConfig {
   gravityTauMs: number;
   /** How many recent (boot, seq) keys each device state remembers for de-duplication. */
   recentKeys: number;
+  /** Further detector tunables (@fleetwire/detect DetectConfig); the fields above take precedence. */
+  detect?: DetectOverrides;
 }
 
 export const DEFAULT_CORE_CONFIG: Readonly<CoreConfig> = Object.freeze({
@@ -34,8 +38,8 @@ export const DEFAULT_CORE_CONFIG: Readonly<CoreConfig> = Object.freeze({
   idleEndMs: 5 * 60_000,
   gapMs: 10 * 60_000,
   minTripDistanceM: 100,
-  harshBrakingMg: 300,
-  harshAccelerationMg: 300,
+  harshBrakingMg: 320,
+  harshAccelerationMg: 280,
   harshCorneringMg: 350,
   maxDerivativeDtMs: 3_000,
   minCorneringSpeedMs: 5,
@@ -55,10 +59,17 @@ export class ConfigError extends Error {
 export function resolveCoreConfig(overrides: Partial<CoreConfig> = {}): CoreConfig {
   const cfg: CoreConfig = { ...DEFAULT_CORE_CONFIG, ...overrides };
   for (const [k, v] of Object.entries(cfg)) {
+    if (k === 'detect') continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`core config ${k}=${String(v)} must be a finite number >= 0`);
   }
   if (cfg.nightStartHour > 24 || cfg.nightEndHour > 24) throw new ConfigError('night hours must be within [0, 24]');
   if (cfg.recentKeys < 1) throw new ConfigError('recentKeys must be >= 1');
+  if (cfg.detect !== undefined && (typeof cfg.detect !== 'object' || cfg.detect === null)) throw new ConfigError('core config detect must be an object');
+  try {
+    resolveDetectConfig(cfg.detect);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   return cfg;
 }
 

@@ -1,18 +1,31 @@
 // Per-device stream processing: idempotency, trip segmentation, accumulation, event detection. Pure.
+import { detectAccel, detectFix, type FixResult, flushMotion, type MotionEvent } from '@fleetwire/detect';
 import type { CoreConfig } from './config.js';
-import { accelHorizontalPeaks, closeEpisodes, detectInterval, episodeToEvent, type AccelPeaks } from './detect.js';
+import { detectConfigOf, toDetectedEvent } from './detect.js';
 import { emptySums, featuresFromSums } from './features.js';
 import { batchTimeRange } from './batch-time.js';
 import { haversineE7, isNight } from './geo.js';
 import { tripId } from './ids.js';
-import { type CompletedTrip, type DetectedEvent, type DeviceState, type Episode, EV, type LastSample, type StepOutput } from './types.js';
+import { type CompletedTrip, type DetectedEvent, type DeviceState, EV, type LastSample, type StepOutput, upgradeState } from './types.js';
 
 /** Absolute columns of one telemetry batch (what gpsColumns/accelColumns return). */
 export interface TelemetryInput {
   deviceId: string;
   bootId: string;
   seq: number;
-  gps: { t: Float64Array; latE7: Int32Array; lonE7: Int32Array; speedCms: Int32Array; headingCdeg: Int32Array };
+  gps: {
+    t: Float64Array;
+    latE7: Int32Array;
+    lonE7: Int32Array;
+    speedCms: Int32Array;
+    headingCdeg: Int32Array;
+    /** hdop x100, 0 unknown (optional column). */
+    hdopC?: Int32Array;
+    /** Posted speed limit per fix (cm/s), 0 unknown (optional column; a SpeedLimitSource may fill it). */
+    speedLimitCms?: Int32Array;
+    /** 1 where speedLimitCms is a road-type default rather than a posted limit. */
+    limitDefault?: Uint8Array;
+  };
   accel?: { t: Float64Array; xMg: Int32Array; yMg: Int32Array; zMg: Int32Array } | null;
   /** Times (ms) of the batch's edge events: part of the batch's time range. */
   eventT?: ArrayLike<number> | null;
@@ -36,19 +49,38 @@ class Collector {
   events: DetectedEvent[] = [];
 }
 
-function countEpisode(st: DeviceState, ep: Episode, cfg: CoreConfig, out: Collector): void {
+function countEvents(st: DeviceState, evs: MotionEvent[], out: Collector): void {
   const trip = st.trip;
-  if (trip) {
-    if (ep.type === EV.HARSH_BRAKING) trip.sums.harsh_braking++;
-    else if (ep.type === EV.HARSH_ACCELERATION) trip.sums.harsh_acceleration++;
-    else if (ep.type === EV.HARSH_CORNERING) trip.sums.harsh_cornering++;
+  for (const e of evs) {
+    // Events count inside trips only (the detector runs throughout, to keep learning the mount).
+    if (!trip) continue;
+    if (e.type === EV.HARSH_BRAKING) trip.sums.harsh_braking++;
+    else if (e.type === EV.HARSH_ACCELERATION) trip.sums.harsh_acceleration++;
+    else if (e.type === EV.HARSH_CORNERING) trip.sums.harsh_cornering++;
     trip.events++;
+    out.events.push(toDetectedEvent(st, e, trip.id));
   }
-  out.events.push(episodeToEvent(st, ep, trip?.id ?? null, cfg));
+  evs.length = 0;
+}
+
+/** Speeding exposure of one judged GPS interval (the detector judges a fix when the next one arrives). */
+function addSpeeding(st: DeviceState, r: FixResult, cfg: CoreConfig): void {
+  const trip = st.trip;
+  if (!trip || !r.k || !r.speeding) return;
+  const dt = (r.k.t1 - r.k.t0) / 1000;
+  if (dt <= 0 || dt * 1000 > cfg.maxDerivativeDtMs || r.k.fix.v <= cfg.startSpeedMs) return;
+  const s = trip.sums;
+  if (r.speeding.kind === 'posted') s.posted_limit_s = (s.posted_limit_s ?? 0) + dt;
+  if (r.speeding.over) {
+    s.speeding_s += dt;
+    if (r.speeding.kind === 'posted') s.speeding_posted_s = (s.speeding_posted_s ?? 0) + dt;
+  }
 }
 
 function endTrip(st: DeviceState, cfg: CoreConfig, out: Collector): void {
-  for (const ep of closeEpisodes(st, cfg)) countEpisode(st, ep, cfg, out);
+  const evs: MotionEvent[] = [];
+  addSpeeding(st, flushMotion(st.motion, detectConfigOf(cfg), evs), cfg);
+  countEvents(st, evs, out);
   const trip = st.trip;
   st.trip = null;
   if (!trip) return;
@@ -84,8 +116,8 @@ function startTrip(st: DeviceState, at: LastSample): void {
   };
 }
 
-/** One GPS sample. */
-function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConfig, out: Collector): number {
+/** One GPS sample: trip segmentation and exposure sums. */
+function step(st: DeviceState, cur: LastSample, cfg: CoreConfig, out: Collector): number {
   const prev = st.last;
   st.last = cur;
   let dist = 0;
@@ -96,7 +128,6 @@ function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConf
   const dtMs = cur.t - prev.t;
   if (dtMs > cfg.gapMs) {
     if (st.trip) endTrip(st, cfg, out);
-    closeEpisodes(st, cfg);
     if (cur.speed > cfg.startSpeedMs) startTrip(st, cur);
     return 0;
   }
@@ -116,7 +147,6 @@ function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConf
     s.sum_v_dt += ((prev.speed + cur.speed) / 2) * dt;
     s.sum_v2_dt += ((prev.speed * prev.speed + cur.speed * cur.speed) / 2) * dt;
     s.max_speed_ms = Math.max(s.max_speed_ms, prev.speed, cur.speed);
-    if (cur.speed > cfg.speedLimitMs) s.speeding_s += dt;
     s.night_s += night + trip.pendingNightS;
     trip.pendingNightS = 0;
     trip.lastActiveT = cur.t;
@@ -125,7 +155,6 @@ function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConf
   } else {
     trip.pendingNightS += night;
   }
-  for (const ep of detectInterval(st, prev, cur, peaks, cfg)) countEpisode(st, ep, cfg, out);
   if (!moving && cur.t - trip.lastActiveT >= cfg.idleEndMs) endTrip(st, cfg, out);
   return dist;
 }
@@ -135,6 +164,7 @@ function step(st: DeviceState, cur: LastSample, peaks: AccelPeaks, cfg: CoreConf
  * (boot, seq) was seen recently. Samples not newer than the last one seen are counted as late and skipped.
  */
 export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: CoreConfig): StepOutput {
+  upgradeState(st);
   if (isDuplicate(st, input.bootId, input.seq)) return { duplicate: true, trips: [], events: [], summary: null };
   const a = input.accel;
   const range = batchTimeRange(
@@ -144,13 +174,22 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
   if (!range) throw new Error(`batch ${input.bootId}/${input.seq} holds no samples or events and no fallback time was given`);
   remember(st, input.bootId, input.seq, cfg);
   const out = new Collector();
-  const peaks: AccelPeaks = a && a.t.length > 0 ? accelHorizontalPeaks(st, a.t, a.xMg, a.yMg, a.zMg, cfg) : new Map();
+  const dcfg = detectConfigOf(cfg);
+  const evs: MotionEvent[] = [];
+  const na = a?.t.length ?? 0;
   const g = input.gps;
   let late = 0;
   let distance = 0;
   let maxSpeed = 0;
-  for (let i = 0; i < g.t.length; i++) {
-    const t = g.t[i]!;
+  let j = 0;
+  // Accelerometer and GPS in one time order (accel first on a tie), so any split into batches gives the same result.
+  for (let i = 0; i <= g.t.length; i++) {
+    const t = i < g.t.length ? g.t[i]! : Infinity;
+    for (; j < na && a!.t[j]! <= t; j++) {
+      detectAccel(st.motion, a!.t[j]!, a!.xMg[j]!, a!.yMg[j]!, a!.zMg[j]!, dcfg, evs);
+      countEvents(st, evs, out);
+    }
+    if (i === g.t.length) break;
     if (st.last && t <= st.last.t) {
       late++;
       continue;
@@ -163,8 +202,14 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
     else if (st.last && t - st.last.t <= cfg.maxDerivativeDtMs) speed = haversineE7(st.last.latE7, st.last.lonE7, latE7, lonE7) / ((t - st.last.t) / 1000);
     else speed = 0;
     const hc = g.headingCdeg[i] ?? -1;
+    const fix = {
+      t, latE7, lonE7, speedCms: Math.round(speed * 100), headingCdeg: hc, hdopC: g.hdopC?.[i] ?? 0,
+      limitCms: g.speedLimitCms?.[i] ?? 0, limitDefault: (g.limitDefault?.[i] ?? 0) === 1,
+    };
+    addSpeeding(st, detectFix(st.motion, fix, dcfg, evs), cfg);
+    countEvents(st, evs, out);
     const cur: LastSample = { t, latE7, lonE7, speed, heading: hc >= 0 ? hc / 100 : -1 };
-    distance += step(st, cur, peaks, cfg, out);
+    distance += step(st, cur, cfg, out);
     if (speed > maxSpeed) maxSpeed = speed;
   }
   const n = g.t.length;
@@ -192,6 +237,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
  * Used by the periodic sweep, since a device that stops sending never delivers the idle samples.
  */
 export function flushIdle(st: DeviceState, nowMs: number, cfg: CoreConfig): StepOutput {
+  upgradeState(st);
   const out = new Collector();
   if (st.trip && st.last && nowMs - st.last.t >= cfg.gapMs) endTrip(st, cfg, out);
   return { duplicate: false, trips: out.trips, events: out.events, summary: null };

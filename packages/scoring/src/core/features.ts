@@ -34,8 +34,13 @@ export interface TripSums {
   harsh_braking: number;
   harsh_acceleration: number;
   harsh_cornering: number;
+  /** Moving seconds above the applicable limit (posted where known, else the default for an unknown road). */
   speeding_s: number;
   night_s: number;
+  /** Diagnostics, not persisted in trips (absent in sums read back from Postgres): moving seconds with a
+   * posted limit known, and the part of speeding_s measured against a posted limit. */
+  posted_limit_s?: number;
+  speeding_posted_s?: number;
 }
 
 export const emptySums = (): TripSums => ({
@@ -67,6 +72,8 @@ export function addSums(a: TripSums, b: TripSums): TripSums {
     harsh_cornering: a.harsh_cornering + b.harsh_cornering,
     speeding_s: a.speeding_s + b.speeding_s,
     night_s: a.night_s + b.night_s,
+    posted_limit_s: (a.posted_limit_s ?? 0) + (b.posted_limit_s ?? 0),
+    speeding_posted_s: (a.speeding_posted_s ?? 0) + (b.speeding_posted_s ?? 0),
   };
 }
 

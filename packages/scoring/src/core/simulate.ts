@@ -91,9 +91,10 @@ export function simulateDrive(o: DriveOptions): TelemetryInput[] {
       },
       accel: {
         t: Float64Array.from(acc, (s) => s.t),
-        // Device mounted flat: x forward, y right, z up (reads +1 g at rest).
+        // Device mounted flat: x forward, y left, z up (right-handed, as real sensors; reads +1 g at rest).
+        // aLat is positive to the right (clockwise yaw), so it reads negative on y.
         xMg: Int32Array.from(acc, (s) => Math.round((s.aLong / G) * 1000)),
-        yMg: Int32Array.from(acc, (s) => Math.round((s.aLat / G) * 1000)),
+        yMg: Int32Array.from(acc, (s) => Math.round((-s.aLat / G) * 1000)),
         zMg: Int32Array.from(acc, () => 1000),
       },
     });

@@ -1,3 +1,4 @@
+import { type MotionState, newMotionState } from '@fleetwire/detect';
 import type { EdgeEventValues } from '@fleetwire/proto';
 import type { TripSums } from './features.js';
 
@@ -15,17 +16,6 @@ export interface LastSample {
   heading: number;
 }
 
-/** A harsh/speeding episode in progress. peak: milli-g (harsh) or cm/s over the limit (speeding). */
-export interface Episode {
-  type: number;
-  startT: number;
-  lastT: number;
-  peak: number;
-  latE7: number;
-  lonE7: number;
-  speedCms: number;
-}
-
 export interface OpenTrip {
   id: string;
   startMs: number;
@@ -41,35 +31,46 @@ export interface OpenTrip {
   events: number;
 }
 
-/** Everything the core remembers about one device. Plain JSON: persisted per Kafka batch. */
+/**
+ * Everything the core remembers about one device. Plain JSON: persisted per Kafka batch.
+ * v2 (this version) keeps the shared detector's state in `motion`; v1 states (harsh/speeding episodes and
+ * a gravity estimate of their own) still load: `upgradeState` replaces those with a fresh detector state.
+ */
 export interface DeviceState {
-  v: 1;
+  v: 2;
   /** The device is (tenant, deviceId). States persisted before schema v2 get the tenant of their row on load. */
   tenant: string;
   deviceId: string;
   last: LastSample | null;
   trip: OpenTrip | null;
-  longEp: Episode | null;
-  latEp: Episode | null;
-  speedEp: Episode | null;
-  /** Accelerometer gravity estimate (milli-g, device frame) and the time of its last update. */
-  gravity: { t: number; x: number; y: number; z: number } | null;
+  /** @fleetwire/detect state: GPS cleaning window, gravity and mount orientation, open episodes. */
+  motion: MotionState;
   /** Recently processed idempotency keys "boot:seq", oldest first. */
   recent: string[];
 }
 
 export const newDeviceState = (tenant: string, deviceId: string): DeviceState => ({
-  v: 1,
+  v: 2,
   tenant,
   deviceId,
   last: null,
   trip: null,
-  longEp: null,
-  latEp: null,
-  speedEp: null,
-  gravity: null,
+  motion: newMotionState(),
   recent: [],
 });
+
+/** Brings a persisted state of any earlier version to the current one, in place. */
+export function upgradeState(st: DeviceState): DeviceState {
+  const raw = st as unknown as Record<string, unknown>;
+  if (raw.v === 2 && raw.motion) return st;
+  delete raw.longEp;
+  delete raw.latEp;
+  delete raw.speedEp;
+  delete raw.gravity;
+  raw.v = 2;
+  raw.motion = newMotionState();
+  return st;
+}
 
 export interface CompletedTrip {
   tripId: string;
@@ -90,6 +91,11 @@ export interface DetectedEvent extends EdgeEventValues {
   tripId: string | null;
   deviceId: string;
   severity: Severity;
+  /** Evidence: vehicle-frame accelerometer or GPS (not persisted; for reports and the evaluation). */
+  source?: 'imu' | 'gps';
+  /** Speeding: limit applied (cm/s) and whether posted or a road-type default. */
+  limitCms?: number;
+  limitKind?: 'posted' | 'default';
 }
 
 /** One row per processed telemetry batch. */

@@ -1,9 +1,8 @@
 // Turns core outputs into rows + announcements: micro-batched inference for every trip in a Kafka batch.
 import { performance } from 'node:perf_hooks';
-import { scoreFromRisk } from '../core/features.js';
 import { tripScoreId } from '../core/ids.js';
 import type { BatchSummary, CompletedTrip, DetectedEvent, DeviceState } from '../core/types.js';
-import type { RiskModel } from '../adapters/onnx/model.js';
+import type { RiskModel, ScoredSums } from '../adapters/onnx/model.js';
 import type { BatchKey, BatchWrite } from '../adapters/pg/store.js';
 import type { ScoringMetrics } from '../ops/metrics.js';
 import { type Emission, isEmptyEmission, type ScoreOut } from './emit.js';
@@ -23,21 +22,21 @@ export class Collected {
 }
 
 export async function scoreCollected(c: Collected, model: RiskModel, source: string, metrics?: ScoringMetrics): Promise<BatchWrite> {
-  let risks: ArrayLike<number> = new Float64Array(0);
+  let scored: ScoredSums[] = [];
   if (c.trips.length > 0) {
     const t0 = performance.now();
-    risks = await model.predict(c.trips.map((x) => x.t.features));
+    scored = await model.scoreSums(c.trips.map((x) => x.t.sums));
     metrics?.inference.observe((performance.now() - t0) / 1000);
   }
   const trips: BatchWrite['trips'] = [];
   const scores: ScoreOut[] = [];
   c.trips.forEach(({ t, who }, i) => {
-    const risk = risks[i]!;
-    const score = scoreFromRisk(risk);
+    const { risk, score, factors, features } = scored[i]!;
     trips.push({ t, tenant: who.tenant, driverId: who.driverId, risk, score, modelVersion: model.version });
     scores.push({
       scoreId: tripScoreId(t.tripId, model.version), tenant: who.tenant, driverId: who.driverId, deviceId: t.deviceId, tripId: t.tripId,
-      scope: 'trip', risk, score, modelVersion: model.version, features: t.features, computedAtMs: t.endMs, periodStartMs: t.startMs, periodEndMs: t.endMs,
+      scope: 'trip', risk, score, modelVersion: model.version, features, featureNames: [...model.features], factors,
+      computedAtMs: t.endMs, periodStartMs: t.startMs, periodEndMs: t.endMs,
     });
   });
   const emission: Emission = {

@@ -38,7 +38,11 @@ export interface ScoreOut {
   risk: number;
   score: number;
   modelVersion: string;
+  /** The model's input vector, named by featureNames (absent in outbox rows of v1-era code: FEATURES). */
   features: number[];
+  featureNames?: string[];
+  /** Per-factor 0-100 scores (v2+ models; {} for v1). */
+  factors?: Record<string, number>;
   computedAtMs: number;
   periodStartMs: number;
   periodEndMs: number;
@@ -91,12 +95,13 @@ export function cacheOps(e: Emission, prefix = 'fw:', grouped = false): CacheOp[
       JSON.stringify({
         tenant: s.tenant, driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
         modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+        factors: s.factors ?? {},
       }),
     );
     const feats: Record<string, string> = {};
     for (const s of scores) {
       const f: Record<string, number | string> = { model_version: s.modelVersion };
-      FEATURES.forEach((n, i) => (f[n] = s.features[i] ?? 0));
+      (s.featureNames ?? FEATURES).forEach((n, i) => (f[n] = s.features[i] ?? 0));
       feats[s.driverId] = JSON.stringify(f);
     }
     const channel = scoresChannel(tenant, prefix);
@@ -128,6 +133,7 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     value: v1.RiskScoreCalculated.encode({
       tenant: s.tenant, driverId: s.driverId, deviceId: s.deviceId, tripId: s.tripId, scope: SCOPE[s.scope], risk: s.risk, score: s.score,
       modelVersion: s.modelVersion, features: s.features, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+      factors: s.factors ?? {},
     }).finish(),
   }));
   const alerts: OutMessage[] = e.alerts.map((a) => ({

@@ -16,6 +16,8 @@ import { ScoringMetrics } from '../ops/metrics.js';
 import { type Applied, applyItems, MissingPartitions, writeCollected } from './apply.js';
 import { Collected } from './collect.js';
 import { decodeBatch, type Item } from './decode.js';
+import { fillSpeedLimits } from './speed-limits.js';
+import type { SpeedLimitSource } from '../core/speed-limit.js';
 import { cacheOps, DEFAULT_EMIT_TOPICS, deadLetter, type EmitTopics, type Emission, kafkaMessages } from './emit.js';
 
 export interface RealtimeScorerOptions {
@@ -26,6 +28,8 @@ export interface RealtimeScorerOptions {
   cache: Cache;
   model: RiskModel;
   core?: Partial<CoreConfig>;
+  /** Posted limits for fixes that arrive without one (e.g. a map service); default none (road-type defaults). */
+  speedLimits?: SpeedLimitSource;
   topics?: Partial<EmitTopics>;
   /** Redis key prefix, default "fw:": keys fw:{<tenant>}:score:<driver>, fw:{<tenant>}:features (hash, field = driver), channel fw:{<tenant>}:scores. */
   cachePrefix?: string;
@@ -102,6 +106,7 @@ export class RealtimeProcessor {
       dead.push(r.message);
     }
     this.metrics.noteRecords(batch.messages.length);
+    if (this.o.speedLimits) await fillSpeedLimits(items.map((i) => i.input), this.o.speedLimits, this.cfg, this.log);
     const where = `${batch.topic}/${batch.partition}`;
     let applied: Applied[];
     try {

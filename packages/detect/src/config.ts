@@ -1,0 +1,134 @@
+// Tunables of the detection core, their defaults and where the defaults come from (see README.md).
+// Accelerations are milli-g (1 g = 9.80665 m/s²), speeds m/s, times ms.
+
+export const G = 9.80665;
+
+export interface DetectConfig {
+  /** Harsh-event thresholds: an episode starts at this level (milli-g). */
+  harshBrakingMg: number;
+  harshAccelerationMg: number;
+  harshCorneringMg: number;
+  /** Severity levels as multiples of nothing: absolute milli-g where an event becomes medium / high. */
+  brakingMediumMg: number;
+  brakingHighMg: number;
+  accelerationMediumMg: number;
+  accelerationHighMg: number;
+  corneringMediumMg: number;
+  corneringHighMg: number;
+  /** Plausibility: a peak above these is not a car manoeuvre (sensor knock, phone handled, GPS artefact); rejected. */
+  maxBrakingMg: number;
+  maxAccelerationMg: number;
+  maxCorneringMg: number;
+  /** An IMU episode must stay over threshold this long (ms); GPS episodes need one fix interval. */
+  minImuEventMs: number;
+  /** Episode continues while the value stays above threshold x hysteresis. */
+  hysteresis: number;
+
+  /** GPS: fixes with hdop above this are not used for derivatives (0 = hdop unknown = usable). */
+  maxHdop: number;
+  /** Longest fix interval a speed derivative or a course rate is taken over (ms). */
+  maxFixGapMs: number;
+  /** Lateral acceleration from GPS: course change taken over this window (ms) ... */
+  courseWindowMs: number;
+  /** ... and only when the course turned at least this much in it (degrees): heading noise is not a turn. */
+  minTurnDeg: number;
+  /** Course is ignored below this speed (m/s): it is noise when slow. */
+  minCourseSpeedMs: number;
+  /** A single fix whose course differs from both neighbours by more than this while they agree is a spike (deg). */
+  courseSpikeDeg: number;
+
+  /** IMU: gravity low-pass time constant (ms). */
+  gravityTauMs: number;
+  /** Smoothing of the horizontal (manoeuvre) acceleration (ms); removes road-bump spikes. */
+  smoothTauMs: number;
+  /** Orientation: excitation (sum of (m/s²)² x s of GPS acceleration) needed before IMU events are trusted. */
+  orientMinExcitation: number;
+  /** ... the agreement between IMU and GPS acceleration (0..1) needed ... */
+  orientMinQuality: number;
+  /** ... and the estimate's signal-to-noise ratio (5: about 11 degrees, one sigma). */
+  orientMinZ: number;
+  /** Memory of the orientation estimate in units of excitation (older evidence fades as new arrives). */
+  orientMemory: number;
+  /** The mount moved: gravity direction changed by more than this (deg) for mountChangeHoldMs. */
+  mountChangeDeg: number;
+  mountChangeHoldMs: number;
+
+  /** Speeding: time above the applicable limit x (1 + speedingTolerance) + speedingMarginKmh counts. */
+  speedingTolerance: number;
+  speedingMarginKmh: number;
+  /** A speeding episode becomes an event once it lasts this long (ms). */
+  minSpeedingEventMs: number;
+  /** Limits used when a fix carries none and no source knew one (km/h), by road type. */
+  defaultLimitKmh: Readonly<Record<RoadType, number>>;
+}
+
+export type RoadType = 'motorway' | 'rural' | 'urban' | 'unknown';
+
+export const DEFAULT_DETECT_CONFIG: Readonly<DetectConfig> = Object.freeze({
+  harshBrakingMg: 320,
+  harshAccelerationMg: 280,
+  harshCorneringMg: 350,
+  brakingMediumMg: 400,
+  brakingHighMg: 500,
+  accelerationMediumMg: 370,
+  accelerationHighMg: 450,
+  corneringMediumMg: 420,
+  corneringHighMg: 500,
+  maxBrakingMg: 1000,
+  maxAccelerationMg: 700,
+  maxCorneringMg: 1000,
+  minImuEventMs: 300,
+  hysteresis: 0.8,
+  maxHdop: 5,
+  maxFixGapMs: 3000,
+  courseWindowMs: 3000,
+  minTurnDeg: 15,
+  minCourseSpeedMs: 5,
+  courseSpikeDeg: 30,
+  gravityTauMs: 4000,
+  smoothTauMs: 250,
+  orientMinExcitation: 15,
+  orientMinQuality: 0.15,
+  orientMinZ: 5,
+  orientMemory: 400,
+  mountChangeDeg: 25,
+  mountChangeHoldMs: 2000,
+  speedingTolerance: 0.1,
+  speedingMarginKmh: 2,
+  minSpeedingEventMs: 10_000,
+  defaultLimitKmh: Object.freeze({ motorway: 120, rural: 90, urban: 50, unknown: 120 }),
+});
+
+export class DetectConfigError extends Error {
+  override readonly name = 'DetectConfigError';
+}
+
+/** Overrides of some tunables; defaultLimitKmh may name only some road types. */
+export type DetectOverrides = Partial<Omit<DetectConfig, 'defaultLimitKmh'>> & { defaultLimitKmh?: Partial<Record<RoadType, number>> };
+
+/** Merges overrides over the defaults; rejects nonsense with a message naming the value. */
+export function resolveDetectConfig(overrides: DetectOverrides = {}): DetectConfig {
+  const cfg: DetectConfig = { ...DEFAULT_DETECT_CONFIG, ...overrides, defaultLimitKmh: { ...DEFAULT_DETECT_CONFIG.defaultLimitKmh, ...overrides.defaultLimitKmh } };
+  for (const [k, v] of Object.entries(cfg)) {
+    if (k === 'defaultLimitKmh') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new DetectConfigError(`detect config ${k}=${String(v)} must be a finite number >= 0`);
+  }
+  for (const [k, v] of Object.entries(cfg.defaultLimitKmh)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 300) throw new DetectConfigError(`detect config defaultLimitKmh.${k}=${String(v)} must be in (0, 300]`);
+  }
+  const order = (a: keyof DetectConfig, b: keyof DetectConfig) => {
+    if ((cfg[a] as number) > (cfg[b] as number)) throw new DetectConfigError(`detect config ${String(a)}=${String(cfg[a])} must not exceed ${String(b)}=${String(cfg[b])}`);
+  };
+  order('harshBrakingMg', 'brakingMediumMg');
+  order('brakingMediumMg', 'brakingHighMg');
+  order('brakingHighMg', 'maxBrakingMg');
+  order('harshAccelerationMg', 'accelerationMediumMg');
+  order('accelerationMediumMg', 'accelerationHighMg');
+  order('accelerationHighMg', 'maxAccelerationMg');
+  order('harshCorneringMg', 'corneringMediumMg');
+  order('corneringMediumMg', 'corneringHighMg');
+  order('corneringHighMg', 'maxCorneringMg');
+  if (cfg.hysteresis > 1) throw new DetectConfigError(`detect config hysteresis=${cfg.hysteresis} must be in [0, 1]`);
+  if (cfg.orientMinQuality > 1) throw new DetectConfigError(`detect config orientMinQuality=${cfg.orientMinQuality} must be in [0, 1]`);
+  return cfg;
+}

@@ -1,0 +1,174 @@
+// The detector: GPS fixes and accelerometer samples in (time order per stream), finished events out.
+// Harsh events come from the vehicle-frame accelerometer once the mount orientation is trusted, from GPS
+// speed and course before that (or without an IMU). State is plain JSON (the scorer persists it).
+import { type DetectConfig, G } from './config.js';
+import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thresholdOf } from './episode.js';
+import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
+import { closeInterval, estimate, type ImuState, learn, newImuState, pushAccel, type VehicleAccel } from './imu.js';
+import { applicableLimit, type SpeedingSample } from './speed-limit.js';
+
+export interface MotionState {
+  v: 1;
+  gps: GpsState;
+  imu: ImuState;
+  /** Open harsh episodes: longitudinal and lateral; open speeding episode. */
+  long: OpenEpisode | null;
+  lat: OpenEpisode | null;
+  speed: OpenEpisode | null;
+  /** Last judged fix (position and speed tag events; speed gates IMU events). */
+  lastFix: { t: number; latE7: number; lonE7: number; v: number } | null;
+  /** Episodes dropped as physically implausible, by source. */
+  rejected: { imu: number; gps: number };
+}
+
+export const newMotionState = (): MotionState => ({
+  v: 1,
+  gps: newGpsState(),
+  imu: newImuState(),
+  long: null,
+  lat: null,
+  speed: null,
+  lastFix: null,
+  rejected: { imu: 0, gps: 0 },
+});
+
+/** What one judged fix contributed: its interval's kinematics and speeding (for exposure sums). */
+export interface FixResult {
+  k: Kinematics | null;
+  speeding: SpeedingSample | null;
+}
+
+/** IMU events need motion: a known recent speed above this (m/s), or no GPS at all. */
+const IMU_MIN_SPEED = 2;
+
+function tag(st: MotionState): { latE7: number; lonE7: number; speedCms: number } {
+  const f = st.lastFix;
+  return f ? { latE7: f.latE7, lonE7: f.lonE7, speedCms: Math.max(0, Math.round(f.v * 100)) } : { latE7: 0, lonE7: 0, speedCms: 0 };
+}
+
+/** One slot: continue, start or end an episode. `value` in milli-g (>= 0), type 0 = below threshold. */
+function feed(st: MotionState, slot: 'long' | 'lat', type: number, source: 'imu' | 'gps', t0: number, t1: number, value: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const cur = st[slot];
+  // Same type continues the episode even when the evidence switches source (the mount estimate became trusted).
+  if (cur && cur.type === type && value >= thresholdOf(type, cfg) * cfg.hysteresis) {
+    if (source === 'imu') cur.source = 'imu';
+    cur.lastT = t1;
+    if (value > cur.peak) cur.peak = value;
+    return;
+  }
+  if (cur) close(st, slot, cfg, out);
+  if (type !== 0 && value >= thresholdOf(type, cfg)) st[slot] = { type, source, startT: t0, lastT: t1, peak: value, ...tag(st) };
+}
+
+function close(st: MotionState, slot: 'long' | 'lat', cfg: DetectConfig, out: MotionEvent[]): void {
+  const ep = st[slot];
+  st[slot] = null;
+  if (!ep) return;
+  if (ep.peak > plausibleMaxOf(ep.type, cfg)) {
+    st.rejected[ep.source]++;
+    return;
+  }
+  if (ep.source === 'imu' && ep.lastT - ep.startT < cfg.minImuEventMs) return;
+  out.push(finish(ep, cfg));
+}
+
+function imuEvents(st: MotionState, va: VehicleAccel, cfg: DetectConfig, out: MotionEvent[]): void {
+  const f = st.lastFix;
+  const moving = !f || (f.v >= IMU_MIN_SPEED && va.t - f.t < 5000);
+  if (!moving || va.handled) {
+    feed(st, 'long', 0, 'imu', va.t, va.t, 0, cfg, out);
+    feed(st, 'lat', 0, 'imu', va.t, va.t, 0, cfg, out);
+    return;
+  }
+  const fwd = (va.forward / G) * 1000;
+  const lat = (va.left / G) * 1000;
+  // lastT is the end of the sample's period, so a 1 Hz IMU's single sample has a duration.
+  const t0 = va.t - va.dt * 1000;
+  feed(st, 'long', fwd < 0 ? EVENT.HARSH_BRAKING : EVENT.HARSH_ACCELERATION, 'imu', t0, va.t, Math.abs(fwd), cfg, out);
+  feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t0, va.t, Math.abs(lat), cfg, out);
+}
+
+function gpsEvents(st: MotionState, k: Kinematics, cfg: DetectConfig, out: MotionEvent[]): void {
+  if (k.aLongImplausible) {
+    // An impossible speed step (start of data, a receiver glitch): no event, and it ends any episode.
+    st.rejected.gps++;
+    feed(st, 'long', 0, 'gps', k.t0, k.t1, 0, cfg, out);
+  } else if (Number.isFinite(k.aLong)) {
+    const mg = (k.aLong / G) * 1000;
+    feed(st, 'long', mg < 0 ? EVENT.HARSH_BRAKING : EVENT.HARSH_ACCELERATION, 'gps', k.t0, k.t1, Math.abs(mg), cfg, out);
+  } else feed(st, 'long', 0, 'gps', k.t0, k.t1, 0, cfg, out);
+  const latMg = k.turning && Number.isFinite(k.aLat) ? Math.abs((k.aLat / G) * 1000) : 0;
+  feed(st, 'lat', latMg > 0 ? EVENT.HARSH_CORNERING : 0, 'gps', k.t0, k.t1, latMg, cfg, out);
+}
+
+function speeding(st: MotionState, k: Kinematics, cfg: DetectConfig, out: MotionEvent[]): SpeedingSample | null {
+  const s = applicableLimit(k.fix, cfg);
+  if (!s) return null;
+  const cur = st.speed;
+  if (s.over) {
+    const overCms = Math.round((k.fix.v - s.limitCms / 100) * 100);
+    if (cur) {
+      cur.lastT = k.t1;
+      cur.peak = Math.max(cur.peak, overCms);
+    } else st.speed = { type: EVENT.SPEEDING, source: 'gps', startT: k.t0, lastT: k.t1, peak: overCms, ...tag(st), limitCms: s.limitCms, limitKind: s.kind };
+  } else closeSpeeding(st, cfg, out);
+  return s;
+}
+
+function closeSpeeding(st: MotionState, cfg: DetectConfig, out: MotionEvent[]): void {
+  const ep = st.speed;
+  st.speed = null;
+  if (ep && ep.lastT - ep.startT >= cfg.minSpeedingEventMs) out.push(finish(ep, cfg));
+}
+
+function useKinematics(st: MotionState, k: Kinematics | null, cfg: DetectConfig, out: MotionEvent[]): FixResult {
+  if (!k) return { k: null, speeding: null };
+  st.lastFix = { t: k.fix.t, latE7: k.fix.latE7, lonE7: k.fix.lonE7, v: k.fix.v };
+  learn(st.imu, k, st.imu.ivLast, cfg);
+  if (!estimate(st.imu, cfg).confident) gpsEvents(st, k, cfg, out);
+  return { k, speeding: speeding(st, k, cfg, out) };
+}
+
+/** Feeds one GPS fix; appends finished events to `out`. */
+export function detectFix(st: MotionState, f: Fix, cfg: DetectConfig, out: MotionEvent[]): FixResult {
+  const prev = st.gps.pending;
+  if (prev && f.t <= prev.t) return { k: null, speeding: null };
+  // The IMU integral since the previous raw fix belongs to the interval (prev, f].
+  const pendingIv = st.imu.ivLast;
+  closeInterval(st.imu, prev?.t ?? f.t, f.t);
+  const thisIv = st.imu.ivLast;
+  st.imu.ivLast = pendingIv;
+  const k = pushFix(st.gps, f, cfg);
+  const r = useKinematics(st, k, cfg, out);
+  st.imu.ivLast = thisIv;
+  return r;
+}
+
+/** Feeds one accelerometer sample (milli-g, device frame); appends finished events to `out`. */
+export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const before = st.imu.t;
+  const va = pushAccel(st.imu, t, xMg, yMg, zMg, cfg);
+  if (st.imu.t === before) return; // late sample
+  if (va) imuEvents(st, va, cfg, out);
+  else {
+    // Not trusted (yet): any IMU episode in progress ends here.
+    if (st.long?.source === 'imu') close(st, 'long', cfg, out);
+    if (st.lat?.source === 'imu') close(st, 'lat', cfg, out);
+  }
+}
+
+/** End of data or of a trip: judges the last fix and closes every open episode. */
+export function flushMotion(st: MotionState, cfg: DetectConfig, out: MotionEvent[]): FixResult {
+  const pendingIv = st.imu.ivLast;
+  const r = useKinematics(st, flushFix(st.gps, cfg), cfg, out);
+  st.imu.ivLast = pendingIv;
+  close(st, 'long', cfg, out);
+  close(st, 'lat', cfg, out);
+  closeSpeeding(st, cfg, out);
+  return r;
+}
+
+/** Orientation estimate for reports: forward/left in the device frame, quality, excitation, mount changes. */
+export function orientationOf(st: MotionState, cfg: DetectConfig) {
+  return { ...estimate(st.imu, cfg), mountChanges: st.imu.mountChanges, confidentSince: st.imu.confidentSince, startedAt: st.imu.startedAt };
+}

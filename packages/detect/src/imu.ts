@@ -1,0 +1,204 @@
+// Accelerometer in any mount -> vehicle-frame acceleration. Gravity ("up") from a low-pass filter; the
+// forward axis from the horizontal acceleration correlated with GPS acceleration (speed change and course
+// rate); re-estimated when the mount moves (gravity direction jumps) or turns (new evidence disagrees).
+import { type DetectConfig, G } from './config.js';
+import type { Kinematics } from './gps.js';
+
+export type V3 = [number, number, number];
+
+const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const norm = (a: V3) => Math.hypot(a[0], a[1], a[2]);
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const scale = (a: V3, s: number): V3 => [a[0] * s, a[1] * s, a[2] * s];
+const unit = (a: V3): V3 => scale(a, 1 / (norm(a) || 1));
+/** Component of a perpendicular to the unit vector u. */
+const horiz = (a: V3, u: V3): V3 => {
+  const k = dot(a, u);
+  return [a[0] - k * u[0], a[1] - k * u[1], a[2] - k * u[2]];
+};
+
+/** Orientation evidence, accumulated with forgetting proportional to new excitation. */
+export interface Orientation {
+  /** Sum of h*aLong - (up x h)*aLat (device frame): points forward. */
+  s: V3;
+  /** Sum of |h||A| dt (normaliser of the quality) and of |A|^2 dt (excitation). */
+  n: number;
+  e: number;
+  /** Sum over contributions of (their part across the forward estimate x dt)^2: the estimate's noise. */
+  q: number;
+}
+
+export interface ImuState {
+  /** Time of the last sample (-1 none). */
+  t: number;
+  /** Gravity estimate (specific force at rest, m/s², device frame) and a fast one for mount changes. */
+  g: V3 | null;
+  gf: V3 | null;
+  movedSince: number;
+  /** Since when gravity is held (a manoeuvre is under way), -1 not held. */
+  heldSince: number;
+  /** Smoothed horizontal acceleration (device frame, m/s²). */
+  hs: V3;
+  /** Integral of the horizontal acceleration since the last GPS fix, and its duration (s). */
+  iv: [number, number, number, number];
+  /** Mean horizontal acceleration over the last closed GPS interval: [x, y, z, t0, t1]. */
+  ivLast: [number, number, number, number, number] | null;
+  o: Orientation;
+  /** Until this time the phone is being handled (magnitude far from 1 g): no IMU events. */
+  handledUntil: number;
+  mountChanges: number;
+  /** Data time of the first confident estimate since the last (re)start of the estimate, -1 not yet. */
+  confidentSince: number;
+  startedAt: number;
+}
+
+export const newImuState = (): ImuState => ({
+  t: -1,
+  g: null,
+  gf: null,
+  movedSince: -1,
+  heldSince: -1,
+  hs: [0, 0, 0],
+  iv: [0, 0, 0, 0],
+  ivLast: null,
+  o: { s: [0, 0, 0], n: 0, e: 0, q: 0 },
+  handledUntil: -1,
+  mountChanges: 0,
+  confidentSince: -1,
+  startedAt: -1,
+});
+
+/** What the estimate says now. yawDeg: angle of forward in the horizontal plane, from the device axis least aligned with up. */
+export interface OrientationEstimate {
+  confident: boolean;
+  quality: number;
+  /** |evidence| / its noise spread: the estimate's signal-to-noise ratio (1-sigma angle ~ 1/z rad). */
+  z: number;
+  excitation: number;
+  /** Forward and left unit vectors in the device frame (null before any evidence). */
+  forward: V3 | null;
+  left: V3 | null;
+  up: V3 | null;
+}
+
+export function estimate(st: ImuState, cfg: DetectConfig): OrientationEstimate {
+  if (!st.g) return { confident: false, quality: 0, z: 0, excitation: 0, forward: null, left: null, up: null };
+  const up = unit(st.g);
+  const sh = horiz(st.o.s, up);
+  const m = norm(sh);
+  const quality = st.o.n > 0 ? m / st.o.n : 0;
+  const forward = m > 0 ? scale(sh, 1 / m) : null;
+  const z = m > 0 ? m / Math.sqrt(st.o.q + 1e-6) : 0;
+  return {
+    confident: forward !== null && st.o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ,
+    quality,
+    z,
+    excitation: st.o.e,
+    forward,
+    left: forward ? cross(up, forward) : null,
+    up,
+  };
+}
+
+export function resetOrientation(st: ImuState, t: number): void {
+  st.o = { s: [0, 0, 0], n: 0, e: 0, q: 0 };
+  st.confidentSince = -1;
+  st.startedAt = t;
+}
+
+/** Vehicle-frame smoothed acceleration of one sample (m/s²), or null while the orientation is not trusted. */
+export interface VehicleAccel {
+  t: number;
+  dt: number;
+  forward: number;
+  left: number;
+  handled: boolean;
+}
+
+/** Feeds one accelerometer sample (milli-g, device frame). */
+export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig): VehicleAccel | null {
+  if (st.t >= 0 && t <= st.t) return null;
+  const a: V3 = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
+  const dtMs = st.t < 0 ? Infinity : t - st.t;
+  st.t = t;
+  if (st.startedAt < 0) st.startedAt = t;
+  if (!st.g || !st.gf || dtMs > 5000) {
+    // Start, or a gap: gravity restarts from this sample; the forward estimate is kept (same mount).
+    st.g = a;
+    st.gf = a;
+    st.hs = [0, 0, 0];
+    st.iv = [0, 0, 0, 0];
+    return null;
+  }
+  const dt = dtMs / 1000;
+  const mag = norm(a);
+  if (Math.abs(mag - G) > 0.6 * G) st.handledUntil = t + 3000;
+  // Mount change: the fast gravity leaves the slow one for longer than a manoeuvre could explain.
+  const af = 1 - Math.exp(-dtMs / 500);
+  st.gf = [st.gf[0] + af * (a[0] - st.gf[0]), st.gf[1] + af * (a[1] - st.gf[1]), st.gf[2] + af * (a[2] - st.gf[2])];
+  const cosAng = dot(st.gf, st.g) / ((norm(st.gf) || 1) * (norm(st.g) || 1));
+  // Only a rotation, not a manoeuvre: the fast estimate is still ~1 g (a 0.47 g manoeuvre tilts it 25°
+  // but also makes it 1.1 g long).
+  const still = Math.abs(norm(st.gf) - G) < 0.05 * G;
+  if (still && cosAng < Math.cos((cfg.mountChangeDeg * Math.PI) / 180)) {
+    if (st.movedSince < 0) st.movedSince = t;
+    if (t - st.movedSince >= cfg.mountChangeHoldMs) {
+      st.g = st.gf;
+      st.movedSince = -1;
+      st.mountChanges++;
+      resetOrientation(st, t);
+    }
+  } else st.movedSince = -1;
+  const up = unit(st.g);
+  const h = horiz([a[0] - st.g[0], a[1] - st.g[1], a[2] - st.g[2]], up);
+  // Gravity follows slow changes (slopes, the mount settling) but holds while the car clearly manoeuvres,
+  // so a long brake or turn is not absorbed into "gravity" (and then seen reversed afterwards). A hold
+  // longer than 20 s is not a manoeuvre: adaptation resumes, ten times slower.
+  let ag = 1 - Math.exp(-dtMs / Math.max(1, cfg.gravityTauMs));
+  if (norm(h) > 0.1 * G) {
+    if (st.heldSince < 0) st.heldSince = t;
+    ag = t - st.heldSince > 20_000 ? ag / 10 : 0;
+  } else st.heldSince = -1;
+  st.g = [st.g[0] + ag * (a[0] - st.g[0]), st.g[1] + ag * (a[1] - st.g[1]), st.g[2] + ag * (a[2] - st.g[2])];
+  const as = 1 - Math.exp(-dtMs / Math.max(1, cfg.smoothTauMs));
+  st.hs = [st.hs[0] + as * (h[0] - st.hs[0]), st.hs[1] + as * (h[1] - st.hs[1]), st.hs[2] + as * (h[2] - st.hs[2])];
+  st.iv = [st.iv[0] + h[0] * dt, st.iv[1] + h[1] * dt, st.iv[2] + h[2] * dt, st.iv[3] + dt];
+  const est = estimate(st, cfg);
+  if (!est.confident) return null;
+  if (st.confidentSince < 0) st.confidentSince = t;
+  return { t, dt, forward: dot(st.hs, est.forward!), left: dot(st.hs, est.left!), handled: t < st.handledUntil };
+}
+
+/** A GPS fix arrived at t: closes the IMU integral of the interval that ends there. */
+export function closeInterval(st: ImuState, t0: number, t1: number): void {
+  const [x, y, z, d] = st.iv;
+  st.ivLast = d > 0 ? [x / d, y / d, z / d, t0, t1] : null;
+  st.iv = [0, 0, 0, 0];
+}
+
+/** Minimum GPS acceleration (m/s²) for an interval to count as orientation evidence. */
+const MIN_SIGNAL = 0.3;
+
+/** Uses one judged GPS interval, with the IMU mean over the same interval, as orientation evidence. */
+export function learn(st: ImuState, k: Kinematics, h: readonly [number, number, number, number, number] | null, cfg: DetectConfig): void {
+  if (!st.g || !h || h[3] !== k.t0 || h[4] !== k.t1 || !Number.isFinite(k.aLong)) return;
+  const aLat = Number.isFinite(k.aLatStep) && Math.abs(k.aLatStep) < G ? k.aLatStep : 0;
+  const a2 = k.aLong * k.aLong + aLat * aLat;
+  if (a2 < MIN_SIGNAL * MIN_SIGNAL) return;
+  const dt = (k.t1 - k.t0) / 1000;
+  const up = unit(st.g);
+  const hv: V3 = horiz([h[0], h[1], h[2]], up);
+  const uh = cross(up, hv);
+  const c: V3 = [hv[0] * k.aLong - uh[0] * aLat, hv[1] * k.aLong - uh[1] * aLat, hv[2] * k.aLong - uh[2] * aLat];
+  const lam = Math.exp(-(a2 * dt) / Math.max(1e-9, cfg.orientMemory));
+  const o = st.o;
+  o.s = [o.s[0] * lam + c[0] * dt, o.s[1] * lam + c[1] * dt, o.s[2] * lam + c[2] * dt];
+  o.n = o.n * lam + norm(hv) * Math.sqrt(a2) * dt;
+  o.e = o.e * lam + a2 * dt;
+  // Spread: the part of each contribution across the current forward estimate (all of it at first).
+  const sh = horiz(o.s, up);
+  const m = norm(sh);
+  const ch = horiz(c, up);
+  const across = m > 0 ? norm(horiz(ch, scale(sh, 1 / m))) : norm(ch);
+  o.q = o.q * lam * lam + (across * dt) ** 2;
+}

@@ -1,0 +1,52 @@
+// A recorded drive as the evaluation feeds it to the pipeline, whatever file format it came from.
+
+export interface RecordedFix {
+  /** Epoch ms. */
+  t: number;
+  lat: number;
+  lon: number;
+  /** m/s, -1 unknown. */
+  speed: number;
+  /** Degrees clockwise from north, -1 unknown. */
+  heading: number;
+  /** 0 unknown. */
+  hdop: number;
+  /** Posted limit in km/h, 0 unknown. */
+  limitKmh: number;
+}
+
+export interface RecordedAccel {
+  t: number;
+  /** g, device frame, gravity included. */
+  x: number;
+  y: number;
+  z: number;
+}
+
+export interface Recording {
+  /** Unique within the evaluation, e.g. "nds-nebraska/drive-5". */
+  id: string;
+  /** Data set (directory) it came from. */
+  set: string;
+  format: 'nds-nebraska' | 'ndsbr' | 'androsensor' | 'fleetwire-csv';
+  gps: RecordedFix[];
+  accel: RecordedAccel[];
+  /** Optional label (e.g. normal / aggressive) from labels.csv beside the files. */
+  label?: string;
+  /** Reference values the recording carries (e.g. the recorder's own event flags). */
+  reference?: Record<string, number>;
+}
+
+export class RecordingError extends Error {
+  override readonly name = 'RecordingError';
+}
+
+/** Splits a CSV line on `sep` (no quoting: none of the supported formats quotes fields). */
+export const cells = (line: string, sep: string): string[] => line.split(sep).map((c) => c.trim());
+
+/** Parses a number; "", "NA", "NPI" and non-numbers give NaN. `comma`: decimal comma. */
+export function num(s: string | undefined, comma = false): number {
+  if (s === undefined || s === '' || s === 'NA' || s === 'NPI') return NaN;
+  const v = Number(comma ? s.replace(',', '.') : s);
+  return Number.isFinite(v) ? v : NaN;
+}
