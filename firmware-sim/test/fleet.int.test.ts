@@ -133,7 +133,8 @@ describe('runFleet against an MQTT broker', () => {
     await expect(runFleet({ devices: 0, speedup: 1, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir })).rejects.toThrow(/devices/);
     await expect(runFleet({ devices: 1, speedup: 0, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir })).rejects.toThrow(/speedup/);
     await expect(runFleet({ devices: 1, speedup: 1, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir, churn: -1 })).rejects.toThrow(/churn/);
-    // The SDK refuses the tenant: the run stops and reports the SDK's ConfigError.
-    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a/b', dataDir })).rejects.toMatchObject({ code: 'config_invalid' });
+    // A tenant that is not a topic segment is refused before any device starts.
+    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a/b', dataDir })).rejects.toThrow(/tenant "a\/b" may only contain/);
+    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a', tenants: ['a', 'a'], dataDir })).rejects.toThrow(/distinct/);
   });
 });

@@ -83,11 +83,13 @@ describe('client', () => {
     const storage = new MemoryStorage();
     const c = await make({ storage, batch: { maxSamples: 55, intervalMs: 60_000 }, detection: {} });
     // A drive that starts at once: the trip-start event is detected in this call and recorded after the fixes.
-    const fixes = Array.from({ length: 715 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 15 }));
+    // The speed drops by 6 m/s every 7 s: a harsh braking each time, ~100 events in this one call (more than
+    // the 64 that may ride past a full batch): they must be placed with their samples, not after all of them.
+    const fixes = Array.from({ length: 715 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 14 + (i % 7) }));
     await c.record(fixes);
     await expect(c.flush({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'flush_timeout' });
     const st = c.stats();
-    expect(st.events).toBeGreaterThan(0);
+    expect(st.events).toBeGreaterThan(64);
     const batches = storage.open().batches.map((b) => decodeDeviceBatch(storage.readBatch(b.seq)!));
     const decoded = batches.map((r) => (r.ok ? r.value : null));
     expect(decoded.every((b) => b !== null)).toBe(true);
@@ -98,15 +100,16 @@ describe('client', () => {
     expect(decoded.map((b) => Number(b!.seq))).toEqual(decoded.map((_, i) => i + 1));
   });
 
-  it('an event detected in the last row of a full batch rides with that batch', async () => {
+  it('an event detected at the last sample of a full batch rides with that batch', async () => {
     const storage = new MemoryStorage();
-    const c = await make({ storage, batch: { maxSamples: 10, intervalMs: 60_000 }, detection: {} });
-    // 10 fixes fill a batch exactly; the trip-start event is the 11th row and rides with them.
-    await c.record(Array.from({ length: 10 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 15 })));
+    const c = await make({ storage, batch: { maxSamples: 6, intervalMs: 60_000 }, detection: {} });
+    // Moving from the first fix: the trip starts after 5 s of motion, i.e. it is detected at the 6th fix, the last
+    // row of a full batch; the event row follows it and rides along (no batch of its own).
+    await c.record(Array.from({ length: 6 }, (_, i) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1 + i * 1e-4, lon: 11.5, speed: 15 })));
     await new Promise((r) => setImmediate(r));
-    expect(c.stats()).toMatchObject({ sealedBatches: 1, pendingSamples: 0 });
+    expect(c.stats()).toMatchObject({ sealedBatches: 1, pendingSamples: 0, events: 1 });
     const only = decodeDeviceBatch(storage.readBatch(1)!);
-    expect(only.ok && [only.value.gps?.tDeltaMs?.length, only.value.events?.length]).toEqual([10, 1]);
+    expect(only.ok && [only.value.gps?.tDeltaMs?.length, only.value.events?.length]).toEqual([6, 1]);
   });
 
   it('the outbox holds events alone until samples follow (two intervals at most) and seals them when forced', () => {
