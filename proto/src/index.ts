@@ -8,3 +8,4 @@ export { checkDeviceBatch, scanDeviceBatch, type BatchIdentity } from './codec/b
 export { validateDeviceBatch, validateId } from './codec/validate.js';
 export * from './topics.js';
 export * from './provision-topics.js';
+export * from './replication.js';
