@@ -4,6 +4,7 @@ import { KAFKA_TOPICS, provisionReplicatedTopics, SCHEMAS, type ReplicationSetti
 import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
+import { recordingPartitioner, unackedPartitions, UnackedPartitionsError } from './ack-coverage.js';
 import { KeyBytes, KeyHashPartitioner } from './keys.js';
 
 export interface KafkaSinkOptions {
@@ -82,10 +83,15 @@ export class KafkaSink implements TelemetrySink {
   readonly name = 'kafka';
   readonly topics: { telemetry: string; deadletter: string };
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Where the partitioner put each message of a send (checked against the send's result). */
+  private readonly assigned = new WeakMap<Message, number>();
+  /** Producers replaced after a failed write (fresh producer id and sequence numbers). */
+  resets = 0;
   private connected = false;
   private closed = false;
   private connecting: Promise<void> | null = null;
+  private topicsEnsured = false;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private retryTimer: NodeJS.Timeout | null = null;
   // Readiness: kafkajs emits no event when a broker dies under a connected producer, so it follows the
@@ -117,11 +123,35 @@ export class KafkaSink implements TelemetrySink {
         fn({ kafka: e.namespace, ...rest }, message);
       },
     });
-    this.producer = this.kafka.producer({ ...GATEWAY_PRODUCER });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    const p = this.kafka.producer({ ...GATEWAY_PRODUCER, createPartitioner: recordingPartitioner(GATEWAY_PRODUCER.createPartitioner!, this.assigned) });
+    p.on(p.events.DISCONNECT, () => {
+      if (p !== this.producer) return; // a replaced producer
       this.connected = false;
       if (!this.closed) this.scheduleConnect();
     });
+    return p;
+  }
+
+  /**
+   * After a failed write the idempotent producer's sequence numbers are not to be trusted: kafkajs 2.2.4
+   * rolls a partition's sequence back when a request fails, also when the broker had appended the batch
+   * (a request timeout while acks=all waits for replicas, a connection cut after the append). The next,
+   * different batch then reuses that sequence: the broker takes it for a duplicate and acks it without
+   * writing it, or answers OUT_OF_ORDER_SEQUENCE_NUMBER to every later batch (seen with two of three
+   * brokers down). A new producer gets a new producer id; the devices resend what was not acknowledged.
+   */
+  private replaceProducer(failed: Producer, why: string): void {
+    if (failed !== this.producer || this.closed) return;
+    this.producer = this.newProducer();
+    this.connected = false;
+    this.resets++;
+    this.o.logger?.warn({ reason: why, resets: this.resets }, 'kafka write failed; replacing the producer (new producer id)');
+    void failed.disconnect().catch(() => undefined);
+    void this.connectOnce();
   }
 
   async start(): Promise<void> {
@@ -175,8 +205,15 @@ export class KafkaSink implements TelemetrySink {
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
       try {
-        if (this.o.createTopics) await this.ensureTopics();
-        await this.producer.connect();
+        if (this.o.createTopics && !this.topicsEnsured) {
+          await this.ensureTopics();
+          this.topicsEnsured = true;
+        }
+        // The producer may be replaced while it connects: connect the current one.
+        for (let p = this.producer; ; p = this.producer) {
+          await p.connect();
+          if (p === this.producer) break;
+        }
         this.connected = true;
         const w = this.waiters.splice(0);
         for (const x of w) x.resolve();
@@ -217,11 +254,17 @@ export class KafkaSink implements TelemetrySink {
     await this.waitConnected();
     const id = ++this.writeSeq;
     this.pending.set(id, Date.now());
+    const producer = this.producer;
     try {
-      await this.producer.send({ topic, acks: -1, messages: toMessages(records, schema, this.keys) });
+      const messages = toMessages(records, schema, this.keys);
+      const result = await producer.send({ topic, acks: -1, messages });
+      const missing = unackedPartitions(messages, this.assigned, result);
+      if (missing.length > 0) throw new UnackedPartitionsError(`kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`);
       this.sendFailure = null;
     } catch (e) {
-      this.sendFailure = { at: Date.now(), text: kafkaErrorText(e) };
+      const text = kafkaErrorText(e);
+      this.sendFailure = { at: Date.now(), text };
+      this.replaceProducer(producer, text);
       throw e;
     } finally {
       this.pending.delete(id);
@@ -243,7 +286,6 @@ export class KafkaSink implements TelemetrySink {
   /** Why the sink cannot take writes now (for /readyz), or null when it can. */
   notReadyReason(): string | null {
     if (this.closed) return 'kafka sink closed';
-    if (!this.connected) return `not connected to Kafka (${this.o.brokers.join(',')})`;
     const now = Date.now();
     let oldest = Infinity;
     for (const t of this.pending.values()) oldest = Math.min(oldest, t);
@@ -252,6 +294,7 @@ export class KafkaSink implements TelemetrySink {
       return `a Kafka write has waited ${((now - oldest) / 1000).toFixed(0)} s for its acks=all acknowledgement (${this.pending.size} pending): partition leaders or in-sync replicas (min.insync.replicas) missing`;
     }
     if (this.sendFailure) return `last Kafka write failed ${((now - this.sendFailure.at) / 1000).toFixed(0)} s ago: ${this.sendFailure.text}`;
+    if (!this.connected) return `not connected to Kafka (${this.o.brokers.join(',')})`;
     if (this.probeFailure) return `Kafka ${this.probeFailure}`;
     return null;
   }
