@@ -10,6 +10,7 @@ import { allTopics, deleteTopics, runNames, startScorer, type RunNames, type Sco
 import type { PrivateStack } from '../helpers/private-stack.js';
 import { counted, explainLoss, fmtCount, runLoad, scorerNote, settle, type LoadOptions } from './fleet-load.js';
 import { saveResult } from './results.js';
+import type { FleetProgress } from '../../firmware-sim/src/summary.js';
 
 export const LEADER_DOWN_MS = 20_000;
 export const BELOW_MIN_ISR_MS = 25_000;
@@ -108,8 +109,11 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
   const t0 = Date.now();
   const run = await start(cluster, 'ckj');
   try {
-    let info = { victims: [] as number[], acksDuring: -1, notReady: 0, probes: 0, reason: '', resumeMs: 0, rejoinMs: 0, outageMs: 0 };
-    const { summary, acct, tally } = await underLoad(run, { devices: 8, speedup: 40, simulatedMs: 40 * 60_000, drainTimeoutMs: 150_000 }, async () => {
+    let info = { victims: [] as number[], acksDuring: -1, pubacksDuring: -1, outboxGrew: 0, notReady: 0, probes: 0, reason: '', resumeMs: 0, rejoinMs: 0, outageMs: 0 };
+    // What the devices see: samples PUBACKed so far, samples waiting in their outboxes.
+    let fleet = { sent: 0, pending: 0 };
+    const onProgress = (p: FleetProgress) => (fleet = { sent: p.sentSamples, pending: p.pendingSamples });
+    const { summary, acct, tally } = await underLoad(run, { devices: 8, speedup: 40, simulatedMs: 40 * 60_000, drainTimeoutMs: 150_000, onProgress }, async () => {
       await sleep(8_000);
       const busiest = await busiestPartition(run.sc.kafka, run.n.telemetry);
       const victims = [busiest.leader, ...[1, 2, 3].filter((x) => x !== busiest.leader)].slice(0, 2);
@@ -118,6 +122,7 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
       // Writes in flight at the kill fail or wait; from here on no acks=all write can succeed.
       await sleep(2_000);
       const before = await acks(run.gw);
+      const devicesBefore = { ...fleet };
       let notReady = 0;
       let probes = 0;
       let reason = '';
@@ -131,6 +136,8 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
         await sleep(1_000);
       }
       const acksDuring = (await acks(run.gw)) - before;
+      const pubacksDuring = fleet.sent - devicesBefore.sent;
+      const outboxGrew = fleet.pending - devicesBefore.pending;
       const outageMs = Date.now() - k0;
       const r0 = Date.now();
       await cluster.startKafkaNode(victims[0]!);
@@ -146,10 +153,12 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
       const r1 = Date.now();
       await cluster.startKafkaNode(victims[1]!);
       await untilFullyReplicated(run.sc.kafka);
-      info = { victims, acksDuring, notReady, probes, reason, resumeMs, rejoinMs: Date.now() - r1, outageMs };
+      info = { victims, acksDuring, pubacksDuring, outboxGrew, notReady, probes, reason, resumeMs, rejoinMs: Date.now() - r1, outageMs };
     });
     console.log(`[chaos i2] ${JSON.stringify({ ...info, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`);
-    expect(info.acksDuring, 'no Kafka ack (so no PUBACK) while only one of three replicas is up').toBe(0);
+    expect(info.acksDuring, 'no Kafka ack while only one of three replicas is up').toBe(0);
+    expect(info.pubacksDuring, 'no sample PUBACKed to a device meanwhile').toBe(0);
+    expect(info.outboxGrew, 'the devices keep recording into their outboxes').toBeGreaterThan(0);
     expect(info.notReady, '/readyz 503 during the outage').toBeGreaterThan(0);
     expect(info.reason).toMatch(/^not ready: .*Kafka/);
     expect(info.resumeMs, 'acks resume once a second broker is back').toBeGreaterThan(0);
@@ -161,7 +170,7 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
       faultsSurvived: 1,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `${info.acksDuring} Kafka acks (so no PUBACK) during the outage, devices kept their samples in their outboxes; /readyz 503 in ${info.notReady} of ${info.probes} probes ("${info.reason.slice(0, 160)}"); acks resumed ${s(info.resumeMs)} after one broker came back; all ISRs full ${s(info.rejoinMs)} after the third; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` + scorerNote(run.sc),
+      notes: `${info.acksDuring} Kafka acks and ${info.pubacksDuring} samples PUBACKed during the outage while the devices' outboxes grew by ${info.outboxGrew} samples; /readyz 503 in ${info.notReady} of ${info.probes} probes ("${info.reason.slice(0, 160)}"); acks resumed ${s(info.resumeMs)} after one broker came back; all ISRs full ${s(info.rejoinMs)} after the third; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` + scorerNote(run.sc),
       wallMs: Date.now() - t0,
     });
   } finally {

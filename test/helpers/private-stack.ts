@@ -3,7 +3,7 @@
 // state dir; `scripts/stack up` is idempotent, so it restarts exactly the servers that are down.
 // A stack may be a Kafka cluster (kafkaNodes: 3) and may run only some servers (services).
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,8 +100,11 @@ export class PrivateStack {
     return this.stack('up');
   }
 
-  down(): Promise<string> {
-    return this.stack('down');
+  /** Stops the servers, removes the state dir (scripts/stack down) and the lock file beside it. */
+  async down(): Promise<string> {
+    const out = await this.stack('down');
+    rmSync(`${this.o.dir.replace(/\/+$/, '')}.lock`, { force: true });
+    return out;
   }
 
   /** State dir of Kafka node i, as scripts/stack lays it out. */
