@@ -1,5 +1,6 @@
 // Replication settings of the topics fleetwire creates (pure), and provisionReplicatedTopics against a
-// scripted admin (the real 3-node path is covered by test/integration/kafka-cluster.int.test.ts).
+// scripted admin (the real 3-node path: the chaos suite's cluster scenarios, test/chaos/kafka-cluster.ts,
+// check the topics the gateway creates there have 3 replicas and min.insync.replicas=2).
 import { describe, expect, it } from 'vitest';
 import {
   parseReplicationSetting,

@@ -110,9 +110,10 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
   const run = await start(cluster, 'ckj');
   try {
     let info = { victims: [] as number[], acksDuring: -1, pubacksDuring: -1, outboxGrew: 0, notReady: 0, probes: 0, reason: '', resumeMs: 0, rejoinMs: 0, outageMs: 0 };
-    // What the devices see: samples PUBACKed so far, samples waiting in their outboxes.
-    let fleet = { sent: 0, pending: 0 };
-    const onProgress = (p: FleetProgress) => (fleet = { sent: p.sentSamples, pending: p.pendingSamples });
+    // What the devices see: samples PUBACKed so far, and recorded samples not PUBACKed (nor dropped) yet,
+    // which wait in their SQLite outboxes.
+    let fleet = { sent: 0, backlog: 0 };
+    const onProgress = (p: FleetProgress) => (fleet = { sent: p.sentSamples, backlog: p.recorded - p.sentSamples - p.droppedSamples });
     const { summary, acct, tally } = await underLoad(run, { devices: 8, speedup: 40, simulatedMs: 40 * 60_000, drainTimeoutMs: 150_000, onProgress }, async () => {
       await sleep(8_000);
       const busiest = await busiestPartition(run.sc.kafka, run.n.telemetry);
@@ -137,7 +138,7 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
       }
       const acksDuring = (await acks(run.gw)) - before;
       const pubacksDuring = fleet.sent - devicesBefore.sent;
-      const outboxGrew = fleet.pending - devicesBefore.pending;
+      const outboxGrew = fleet.backlog - devicesBefore.backlog;
       const outageMs = Date.now() - k0;
       const r0 = Date.now();
       await cluster.startKafkaNode(victims[0]!);
