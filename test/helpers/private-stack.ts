@@ -4,11 +4,10 @@
 // A stack may be a Kafka cluster (kafkaNodes: 3) and may run only some servers (services).
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { sleep, type StackEnv } from './env.js';
+import { freePort, sleep, type StackEnv } from './env.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,12 +30,7 @@ export interface PrivateStackOptions {
 
 export type Server = 'kafka' | 'postgres' | 'redis';
 
-const canBind = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
+const canBind = (port: number): Promise<boolean> => freePort(port).then(() => true, () => false);
 
 /**
  * Options for a stack in a fresh state dir on ports nothing listens on: a random block below the
