@@ -292,7 +292,9 @@ kafka_status() {
   for i in $(kafka_nodes); do
     dir="$(kafka_dir "$i")"
     if pid_alive "$dir/kafka.pid" "$(kafka_pattern "$i")" && port_open "$(kafka_port "$i")"; then
-      v="$(cat "$dir/version" 2>/dev/null || echo "$KAFKA_VERSION")"
+      # The version the JVM runs: its classpath names the jar cache dir (kafka-<version>/libs).
+      v="$(tr '\0' '\n' <"/proc/$(cat "$dir/kafka.pid")/cmdline" 2>/dev/null | sed -n 's#.*/kafka-\([^/]*\)/libs/.*#\1#p' | head -n 1)"
+      [ -n "$v" ] || v="$(cat "$dir/version" 2>/dev/null || echo "?")"
       echo "kafka     up    127.0.0.1:$(kafka_port "$i") (node $i/$KAFKA_NODES, pid $(cat "$dir/kafka.pid"), Apache Kafka $v KRaft)"
     else
       echo "kafka     down  127.0.0.1:$(kafka_port "$i") (node $i/$KAFKA_NODES)"
