@@ -9,3 +9,4 @@ export { validateDeviceBatch, validateId } from './codec/validate.js';
 export * from './topics.js';
 export * from './provision-topics.js';
 export * from './identity.js';
+export * from './replication.js';

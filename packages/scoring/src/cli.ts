@@ -5,7 +5,8 @@ import { isValidSegment } from '@fleetwire/proto';
 import pino from 'pino';
 import { DEFAULT_MODEL_VERSION, readEnv } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
-import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { createKafka, ensureReplicatedTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { parseReplicationSetting } from '@fleetwire/proto';
 import { loadModel } from './adapters/onnx/model.js';
 import { migrate } from './adapters/pg/migrate.js';
 import { createPgDb } from './adapters/pg/db.js';
@@ -102,8 +103,13 @@ async function main(argv: string[]): Promise<number> {
       const cache = env.redisUrl ? createRedisCache(env.redisUrl, (e) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres')) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (process.env.FW_SCORING_CREATE_TOPICS !== '0') {
-        const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));
-        if (created.length > 0) log.info({ created }, 'created missing Kafka topics');
+        const replication = {
+          replicationFactor: parseReplicationSetting('FW_KAFKA_REPLICATION_FACTOR', process.env.FW_KAFKA_REPLICATION_FACTOR),
+          minInsyncReplicas: parseReplicationSetting('FW_KAFKA_MIN_INSYNC_REPLICAS', process.env.FW_KAFKA_MIN_INSYNC_REPLICAS),
+        };
+        const r = await ensureReplicatedTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3), replication);
+        if (r.created.length > 0) log.info({ created: r.created, ...r.replication, brokers: r.brokers }, 'created missing Kafka topics');
+        for (const u of r.underReplicated) log.warn({ topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor }, 'existing Kafka topic has fewer replicas than configured; reassign its partitions to raise it');
       }
       const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId });
       const publisher = new KafkaPublisher(kafka);

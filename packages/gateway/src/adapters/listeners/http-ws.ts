@@ -18,6 +18,8 @@ export interface HttpWsOptions {
   path?: string;
   broker: Aedes;
   isReady: () => boolean;
+  /** The /readyz body's reason when not ready. */
+  notReadyReason?: () => string | null;
   renderMetrics: () => string;
   maxPayloadLength?: number;
   /** Serve https + wss (uWS SSLApp) with these PEM files. Bad files reject with ConfigError. */
@@ -162,7 +164,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
   });
   app.get('/readyz', (res) => {
     if (o.isReady()) res.writeHeader('content-type', 'text/plain').end('ready\n');
-    else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end('not ready\n');
+    else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end(`not ready: ${o.notReadyReason?.() ?? 'unknown'}\n`);
   });
   app.get('/metrics', (res) => {
     res.writeHeader('content-type', 'text/plain; version=0.0.4').end(o.renderMetrics());

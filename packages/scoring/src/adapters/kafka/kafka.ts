@@ -1,5 +1,5 @@
 import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
-import { provisionTopics } from '@fleetwire/proto';
+import { provisionReplicatedTopics, type ReplicatedProvision, type ReplicationSettings } from '@fleetwire/proto';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -179,11 +179,20 @@ export class KafkaPublisher implements Publisher {
 }
 
 /** Creates the topics that do not exist yet (brokers may have auto-creation off). Returns those created. */
-export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<string[]> {
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3, replication: ReplicationSettings = {}): Promise<string[]> {
+  return (await ensureReplicatedTopics(kafka, topics, numPartitions, replication)).created;
+}
+
+/**
+ * ensureTopics with what it chose: replication factor and min.insync.replicas from `replication`
+ * ("auto" by default: 3 and 2 on a cluster of 3 or more brokers, else all brokers and 1), and the
+ * existing topics with fewer replicas than that (left unchanged).
+ */
+export async function ensureReplicatedTopics(kafka: Kafka, topics: string[], numPartitions = 3, replication: ReplicationSettings = {}): Promise<ReplicatedProvision> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await provisionTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })));
+    return await provisionReplicatedTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })), replication);
   } finally {
     await admin.disconnect();
   }
