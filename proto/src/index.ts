@@ -10,3 +10,4 @@ export * from './topics.js';
 export * from './provision-topics.js';
 export * from './identity.js';
 export * from './replication.js';
+export * from './ack-coverage.js';

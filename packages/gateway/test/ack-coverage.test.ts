@@ -3,7 +3,7 @@
 // send that skipped a partition whose leader moved during a retry).
 import type { Message, PartitionerArgs } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { recordingPartitioner, unackedPartitions } from '../src/adapters/kafka/ack-coverage.js';
+import { recordingPartitioner, unackedPartitions } from '@fleetwire/proto';
 import { KeyHashPartitioner } from '../src/adapters/kafka/keys.js';
 
 const meta = (n: number) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));

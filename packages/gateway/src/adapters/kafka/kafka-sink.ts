@@ -1,10 +1,9 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
-import { KAFKA_TOPICS, provisionReplicatedTopics, SCHEMAS, type ReplicationSettings } from '@fleetwire/proto';
+import { KAFKA_TOPICS, provisionReplicatedTopics, recordingPartitioner, SCHEMAS, unackedPartitions, UnackedPartitionsError, type ReplicationSettings } from '@fleetwire/proto';
 import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
-import { recordingPartitioner, unackedPartitions, UnackedPartitionsError } from './ack-coverage.js';
 import { KeyBytes, KeyHashPartitioner } from './keys.js';
 
 export interface KafkaSinkOptions {

@@ -1,5 +1,5 @@
-import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
-import { provisionReplicatedTopics, type ReplicatedProvision, type ReplicationSettings } from '@fleetwire/proto';
+import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { provisionReplicatedTopics, recordingPartitioner, unackedPartitions, UnackedPartitionsError, type ReplicatedProvision, type ReplicationSettings } from '@fleetwire/proto';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -149,8 +149,13 @@ export class KafkaPublisher implements Publisher {
   constructor(private readonly kafka: Kafka) {
     this.producer = this.create();
   }
+  /** Where the partitioner put each message of a send (checked against the send's result). */
+  private readonly assigned = new WeakMap<object, number>();
   private create(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    return this.kafka.producer({
+      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true,
+      createPartitioner: recordingPartitioner(Partitioners.DefaultPartitioner, this.assigned),
+    });
   }
   async send(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -158,11 +163,12 @@ export class KafkaPublisher implements Publisher {
     try {
       this.connected ??= producer.connect();
       await this.connected;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers })),
-      });
+      const out = messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers }));
+      const result = await producer.send({ topic, acks: -1, messages: out });
+      // kafkajs 2.2.4 may resolve a send that skipped a partition whose leader moved (proto ack-coverage): the
+      // outbox row must stay until every partition acknowledged.
+      const missing = unackedPartitions(out, this.assigned, result);
+      if (missing.length > 0) throw new UnackedPartitionsError(`kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`);
     } catch (e) {
       if (this.producer === producer) {
         this.producer = this.create();
