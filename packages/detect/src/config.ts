@@ -149,7 +149,7 @@ export const DEFAULT_DETECT_CONFIG: Readonly<DetectConfig> = Object.freeze({
   phoneGestureHoldMs: 5000,
   phoneHandlingHoldMs: 2000,
   phoneMergeGapMs: 5000,
-  phoneHandlingTiltDeg: 20,
+  phoneHandlingTiltDeg: 35,
   phoneHandlingRateDps: 40,
   crashDetection: 0,
   ...CRASH_SENSITIVITY.normal,

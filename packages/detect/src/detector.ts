@@ -32,6 +32,8 @@ export interface MotionState {
   gyro?: GyroState;
   phone?: PhoneUseState;
   crash?: CrashState;
+  /** Longitudinal acceleration of the last judged GPS interval (m/s²): the car, not the phone, when large. */
+  aLong?: number;
   /** Last raw GPS speed (m/s) and its time, for crash detection. */
   crashSpeed?: { v: number; t: number };
 }
@@ -162,6 +164,7 @@ function closeSpeeding(st: MotionState, cfg: DetectConfig, out: MotionEvent[]): 
 function useKinematics(st: MotionState, k: Kinematics | null, cfg: DetectConfig, out: MotionEvent[]): FixResult {
   if (!k) return { k: null, speeding: null };
   st.lastFix = { t: k.fix.t, latE7: k.fix.latE7, lonE7: k.fix.lonE7, v: k.fix.v };
+  st.aLong = Number.isFinite(k.aLong) ? k.aLong : 0;
   learn(st.imu, k, st.imu.ivLast, cfg);
   if (!estimate(st.imu, cfg).confident) gpsEvents(st, k, cfg, out);
   return { k, speeding: speeding(st, k, cfg, out) };
@@ -231,7 +234,9 @@ function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolea
   if (!im.g || !im.gf) return false;
   const ng = Math.hypot(...im.g);
   const nf = Math.hypot(...im.gf);
-  if (Math.abs(nf - G) > 0.1 * G) return false; // a manoeuvre, not a rotation
+  // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g); a harsh episode in
+  // progress is the car, not the phone.
+  if (Math.abs(nf - G) > 0.05 * G || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
   const cos = (im.g[0] * im.gf[0] + im.g[1] * im.gf[1] + im.g[2] * im.gf[2]) / ((ng || 1) * (nf || 1));
   return cos < Math.cos((cfg.phoneHandlingTiltDeg * Math.PI) / 180);
 }
