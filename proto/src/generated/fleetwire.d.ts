@@ -1493,6 +1493,12 @@ export namespace fleetwire {
 
             /** TripCompleted endLonE7 */
             endLonE7?: (number|null);
+
+            /** TripCompleted phoneUseS */
+            phoneUseS?: (number|null);
+
+            /** TripCompleted phoneUseEvents */
+            phoneUseEvents?: (number|null);
         }
 
         /** Represents a TripCompleted. */
@@ -1557,6 +1563,12 @@ export namespace fleetwire {
 
             /** TripCompleted endLonE7. */
             public endLonE7: number;
+
+            /** TripCompleted phoneUseS. */
+            public phoneUseS: number;
+
+            /** TripCompleted phoneUseEvents. */
+            public phoneUseEvents: number;
 
             /**
              * Creates a new TripCompleted instance using the specified properties.

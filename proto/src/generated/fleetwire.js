@@ -5371,6 +5371,8 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {number|null} [startLonE7] TripCompleted startLonE7
              * @property {number|null} [endLatE7] TripCompleted endLatE7
              * @property {number|null} [endLonE7] TripCompleted endLonE7
+             * @property {number|null} [phoneUseS] TripCompleted phoneUseS
+             * @property {number|null} [phoneUseEvents] TripCompleted phoneUseEvents
              */
 
             /**
@@ -5533,6 +5535,22 @@ export const fleetwire = $root.fleetwire = (() => {
             TripCompleted.prototype.endLonE7 = 0;
 
             /**
+             * TripCompleted phoneUseS.
+             * @member {number} phoneUseS
+             * @memberof fleetwire.v1.TripCompleted
+             * @instance
+             */
+            TripCompleted.prototype.phoneUseS = 0;
+
+            /**
+             * TripCompleted phoneUseEvents.
+             * @member {number} phoneUseEvents
+             * @memberof fleetwire.v1.TripCompleted
+             * @instance
+             */
+            TripCompleted.prototype.phoneUseEvents = 0;
+
+            /**
              * Creates a new TripCompleted instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.TripCompleted
@@ -5596,6 +5614,10 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(136).sint32(m.endLatE7);
                 if (m.endLonE7 != null && Object.hasOwnProperty.call(m, "endLonE7"))
                     w.uint32(144).sint32(m.endLonE7);
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS"))
+                    w.uint32(152).uint32(m.phoneUseS);
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents"))
+                    w.uint32(160).uint32(m.phoneUseEvents);
                 return w;
             };
 
@@ -5718,6 +5740,14 @@ export const fleetwire = $root.fleetwire = (() => {
                             m.endLonE7 = r.sint32();
                             break;
                         }
+                    case 19: {
+                            m.phoneUseS = r.uint32();
+                            break;
+                        }
+                    case 20: {
+                            m.phoneUseEvents = r.uint32();
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -5834,6 +5864,14 @@ export const fleetwire = $root.fleetwire = (() => {
                     if (!$util.isInteger(m.endLonE7))
                         return "endLonE7: integer expected";
                 }
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS")) {
+                    if (!$util.isInteger(m.phoneUseS))
+                        return "phoneUseS: integer expected";
+                }
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents")) {
+                    if (!$util.isInteger(m.phoneUseEvents))
+                        return "phoneUseEvents: integer expected";
+                }
                 return null;
             };
 
@@ -5923,6 +5961,12 @@ export const fleetwire = $root.fleetwire = (() => {
                 if (d.endLonE7 != null) {
                     m.endLonE7 = d.endLonE7 | 0;
                 }
+                if (d.phoneUseS != null) {
+                    m.phoneUseS = d.phoneUseS >>> 0;
+                }
+                if (d.phoneUseEvents != null) {
+                    m.phoneUseEvents = d.phoneUseEvents >>> 0;
+                }
                 return m;
             };
 
@@ -5970,6 +6014,8 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.startLonE7 = 0;
                     d.endLatE7 = 0;
                     d.endLonE7 = 0;
+                    d.phoneUseS = 0;
+                    d.phoneUseEvents = 0;
                 }
                 if (m.tripId != null && Object.hasOwnProperty.call(m, "tripId")) {
                     d.tripId = m.tripId;
@@ -6034,6 +6080,12 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (m.endLonE7 != null && Object.hasOwnProperty.call(m, "endLonE7")) {
                     d.endLonE7 = m.endLonE7;
+                }
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS")) {
+                    d.phoneUseS = m.phoneUseS;
+                }
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents")) {
+                    d.phoneUseEvents = m.phoneUseEvents;
                 }
                 return d;
             };
