@@ -226,10 +226,10 @@ export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number
   }
 }
 
-/** The phone is being handled: shaken (|a| far from 1 g), tilted away from its mount, or turned about a horizontal axis (gyro). */
+/** The phone is being handled: tilted away from its mount, or turned about a horizontal axis (gyro). */
 function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolean {
   const im = st.imu;
-  if (t < im.handledUntil) return true;
+  // (A shake alone, |a| far from 1 g, is also what a pothole does: it suppresses harsh events, it is no phone use.)
   if (st.gyro && t - st.gyro.t <= cfg.gyroMaxGapMs && st.gyro.tiltDps >= cfg.phoneHandlingRateDps) return true;
   if (!im.g || !im.gf) return false;
   const ng = Math.hypot(...im.g);
