@@ -40,7 +40,7 @@ async function rawInsert(samples: SampleRecord[], durability: Durability): Promi
   const tx = db.transaction((rows: SampleRecord[]) => {
     for (const s of rows) {
       if (s.kind === 'gps') ins.run(1, s.t, Math.round(s.lat * 1e7), Math.round(s.lon * 1e7), Math.round((s.speed ?? 0) * 100), Math.round((s.heading ?? 0) * 100), Math.round((s.hdop ?? 0) * 100), Math.round((s.alt ?? 0) * 10));
-      else ins.run(2, s.t, Math.round(s.x * 1000), Math.round(s.y * 1000), Math.round(s.z * 1000), 0, 0, 0);
+      else if (s.kind === 'accel') ins.run(2, s.t, Math.round(s.x * 1000), Math.round(s.y * 1000), Math.round(s.z * 1000), 0, 0, 0);
     }
   });
   const t0 = performance.now();

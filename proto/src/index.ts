@@ -3,6 +3,7 @@ export * from './codec/errors.js';
 export * from './codec/limits.js';
 export * from './codec/samples.js';
 export * from './codec/tracks.js';
+export * from './codec/phone-tracks.js';
 export * from './codec/batch.js';
 export { checkDeviceBatch, scanDeviceBatch, type BatchIdentity } from './codec/batch-scan.js';
 export { validateDeviceBatch, validateId } from './codec/validate.js';

@@ -20,7 +20,7 @@ const USAGE = `usage: fleetwire-scoring <command> [options]
   run                                      real-time scorer (consumer group, /healthz /readyz /metrics)
   batch (--all | --tenant T [--drivers a,b]) [--period 30d] [--until ISO] [--chunk 20000]
   partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
-  eval [DIR ...] [--model 2.0.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)
+  eval [DIR ...] [--model 2.1.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)
 env: FW_DATABASE_URL (required), FW_KAFKA_BROKERS (run), FW_REDIS_URL, FW_DB_SCHEMA, FW_MODEL_VERSION, FW_SCORING_PORT ...`;
 
 async function main(argv: string[]): Promise<number> {

@@ -1,10 +1,21 @@
 // Validation and quantisation of recorded samples into compact columns (one Float64 time + 7 Int32 a row).
 // Units match the wire: lat/lon 1e-7 deg, speed cm/s, heading cdeg, hdop x100, alt dm, accel milli-g.
+import { PHONE_STATES, type PhoneStateName } from '@fleetwire/proto';
 import { SampleError } from '../errors.js';
 
 export const KIND_GPS = 1;
 export const KIND_ACCEL = 2;
 export const KIND_EVENT = 3;
+/** Gyroscope: x, y, z in milli-degrees/s. */
+export const KIND_GYRO = 4;
+/** App-reported phone state: fleetwire.v1.PhoneState. */
+export const KIND_PHONE = 5;
+/** A CRASH event row is followed by one KIND_CRASH_INFO row and its data window (KIND_WIN_* rows, copies of
+ * samples at full rate): the group is sealed as a batch of its own. */
+export const KIND_CRASH_INFO = 6;
+export const KIND_WIN_ACCEL = 7;
+export const KIND_WIN_GYRO = 8;
+export const KIND_WIN_GPS = 9;
 /** Int32 values per row: kind + 6 payload values. */
 export const ROW_INTS = 7;
 /** Bytes one row takes in a packed chunk. */
@@ -14,6 +25,7 @@ const MIN_T = Date.UTC(2000, 0, 1);
 const MAX_T = Date.UTC(2200, 0, 1);
 const SPEED_MAX = 200; // m/s, as the gateway's bound (20000 cm/s)
 const ACCEL_MAX_G = 200;
+const GYRO_MAX_DPS = 10_000; // as the gateway's bound
 
 /** Growable column store for rows appended in the current group-commit tick. */
 export class RowBuffer {
@@ -123,4 +135,24 @@ export function pushAccel(buf: RowBuffer, i: number, s: Record<string, unknown>)
 /** Minimum spacing in ms that keeps at most `hz` samples a second (0 = keep all). 5% slack for jitter. */
 export function minSpacingMs(hz: number): number {
   return hz > 0 ? (1000 / hz) * 0.95 : 0;
+}
+
+/** Validates and appends one gyroscope sample (deg/s -> milli-deg/s). Returns the row index. */
+export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const x = finite(i, 'x', s.x);
+  const y = finite(i, 'y', s.y);
+  const z = finite(i, 'z', s.z);
+  for (const [k, v] of [['x', x], ['y', y], ['z', z]] as const) if (Math.abs(v) > GYRO_MAX_DPS) bad(i, k, v, `must be within ±${GYRO_MAX_DPS} deg/s`);
+  buf.push(t, KIND_GYRO, Math.round(x * 1000), Math.round(y * 1000), Math.round(z * 1000), 0, 0, 0);
+  return buf.n - 1;
+}
+
+/** Validates and appends one app-reported phone state. Returns the row index. */
+export function pushPhone(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const code = typeof s.state === 'string' ? PHONE_STATES[s.state as PhoneStateName] : undefined;
+  if (code === undefined) bad(i, 'state', s.state, `must be one of ${Object.keys(PHONE_STATES).join(', ')}`);
+  buf.push(t, KIND_PHONE, code, 0, 0, 0, 0, 0);
+  return buf.n - 1;
 }
