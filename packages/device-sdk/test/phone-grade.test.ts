@@ -108,7 +108,8 @@ describe('crash on the device', () => {
     await c.close();
     client = null;
     const { c: c2 } = await make(storage);
-    await new Promise((r) => setTimeout(r, 20));
+    // Sealed on the first tick after open (a macrotask): wait for it, bounded, rather than a fixed guess.
+    for (let i = 0; i < 100 && c2.stats().pendingSamples > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(c2.stats().pendingSamples).toBe(0);
     expect(decodeAll(storage, seqsOf(storage)).some((b) => b.events.some((e) => e.type === ET.EVENT_TYPE_CRASH && e.crash))).toBe(true);
   });
