@@ -8,7 +8,7 @@ import { credentialsProvider, makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
-import { minSpacingMs, pushAccel, pushGps, RowBuffer } from './core/samples.js';
+import { decimate, pushAccel, pushGps, RowBuffer, samplePeriodMs } from './core/samples.js';
 import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
@@ -135,12 +135,11 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
         if (!gps && s.kind !== 'accel') throw new SampleError(i, 'kind', s.kind, "must be 'gps' or 'accel'");
         const k = gps ? 'gps' : 'accel';
         const row = gps ? pushGps(buf, i, s) : pushAccel(buf, i, s);
-        const t = buf.t[row]!;
-        const sp = this.spacing[k];
-        if (sp > 0 && t >= this.lastT[k] && t - this.lastT[k] < sp) {
+        const slot = decimate(this.lastT[k], buf.t[row]!, this.spacing[k]);
+        if (slot === null) {
           buf.n--;
           decimated++;
-        } else this.lastT[k] = t;
+        } else this.lastT[k] = slot;
       }
     } catch (e) {
       buf.n = start;
@@ -264,7 +263,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
 
   private setConfig(c: AppliedConfig): void {
     this.applied = c;
-    this.spacing = { gps: minSpacingMs(c.gpsRateHz), accel: minSpacingMs(c.accelRateHz) };
+    this.spacing = { gps: samplePeriodMs(c.gpsRateHz), accel: samplePeriodMs(c.accelRateHz) };
     this.edge?.setThresholds(c.harshBrakingMg, c.harshAccelerationMg, c.harshCorneringMg, c.speedLimitCms);
     if (this.timer) {
       clearInterval(this.timer);
