@@ -5,10 +5,9 @@
 // (device_id, boot_id, seq). Also: recording while offline, then the network comes; and the storage
 // conformance suite over the OPFS adapter.
 import net from 'node:net';
-import { freePort, until } from '@fleetwire/test-kit';
+import { freePort, launchChromium, until } from '@fleetwire/test-kit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser/chromium.js';
 import { tapDevice } from './browser/kafka-sink.js';
 import { serveTestSite, type TestSite } from './browser/serve.js';
 import { type RealGateway, startRealGateway } from './helpers/real-gateway.js';
