@@ -45,6 +45,7 @@ interface Fw {
   sent: number;
   bootId: string;
   conformance?: Array<{ name: string; ok: boolean; error?: string }>;
+  manyNames?: { names?: string[]; error?: string };
 }
 
 const fwOf = (p: Page): Promise<Fw | null> => p.evaluate(() => (globalThis as unknown as { fw?: Fw }).fw ?? null);
@@ -80,6 +81,14 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
     await page.close();
     expect(f.conformance!.length).toBeGreaterThanOrEqual(5);
     for (const c of f.conformance!) expect(c.error ?? 'ok', c.name).toBe('ok');
+  });
+
+  it('opens more outbox names in one origin than the OPFS pool had slots', async () => {
+    const page = await open({ mode: 'many-names' });
+    const f = await waitFw(page, 'five outboxes opened', (x) => x.done, 30_000);
+    await page.close();
+    expect(f.manyNames!.error ?? 'ok').toBe('ok');
+    expect(f.manyNames!.names).toHaveLength(5);
   });
 
   it('loses nothing when the page crashes mid-stream and is opened again', async () => {
