@@ -152,11 +152,12 @@ describe('examples/web-recorder in Chromium against the real gateway', () => {
       expect(dedupe(tap.batches).unique.reduce((n, b) => n + (b.events?.length ?? 0), 0)).toBe(st.events);
       expect(got.gps).toBe(fed.gps.length); // 1 Hz fixes: all kept
       const fedHz = fed.accel.length / 10;
-      // 60 Hz motion events at accelHz 50: the SDK keeps ~50 a second, not every second event (30 Hz);
-      // a loaded machine bunches the page's timers, so the bound leaves room below 50.
-      if (fedHz >= 55) expect(got.accelHz).toBeGreaterThan(40);
+      // 60 Hz motion events at accelHz 50: the SDK keeps one in every 20 ms slot that has one (not every
+      // second event: 30 Hz). A loaded machine bunches the page's timers, so count the slots actually fed.
+      const slots = new Set(fed.accel.map((e) => Math.floor((origin + e.ts) / 20))).size;
+      expect(got.accel).toBeGreaterThanOrEqual(Math.floor(0.85 * slots));
       expect(got.accelHz).toBeLessThanOrEqual(51);
-      console.log(`web-recorder ws://: fed ${fed.gps.length} fixes + ${fed.accel.length} motion events (${fedHz.toFixed(1)} Hz); recorded ${st.recorded}; in Kafka ${got.gps} + ${got.accel} (${got.accelHz.toFixed(1)} Hz), ${dedupe(tap.batches).duplicates} duplicate batches; tokens ${server.tokensIssued()}`);
+      console.log(`web-recorder ws://: fed ${fed.gps.length} fixes + ${fed.accel.length} motion events (${fedHz.toFixed(1)} Hz, ${slots} slots of 20 ms); recorded ${st.recorded}; in Kafka ${got.gps} + ${got.accel} (${got.accelHz.toFixed(1)} Hz), ${dedupe(tap.batches).duplicates} duplicate batches; tokens ${server.tokensIssued()}`);
     } finally {
       await page.close();
       await tap.close();
@@ -178,7 +179,7 @@ describe('examples/web-recorder in Chromium against the real gateway', () => {
         await startDrive(page, secure, url, device);
         await page.evaluate((s) => (window as unknown as { __fake: { drive(s: number): Promise<unknown> } }).__fake.drive(s), seconds);
         const st = await stopDrive(page);
-        expect(st.recorded).toBeGreaterThan(seconds * 40);
+        expect(st.recorded).toBeGreaterThan(seconds * 10); // completeness is checked sample by sample below
         expect(st.sent, st.text).toBe(st.recorded + st.events); // sent rows include the edge events
         recorded += st.recorded;
       }
