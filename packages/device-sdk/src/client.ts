@@ -8,7 +8,7 @@ import { credentialsProvider, makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
-import { minSpacingMs, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer } from './core/samples.js';
+import { decimate, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer, samplePeriodMs } from './core/samples.js';
 import type { FoundCrash } from './core/edge.js';
 import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
@@ -142,12 +142,11 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
         if (kind !== 'gps' && kind !== 'accel' && kind !== 'gyro') throw new SampleError(i, 'kind', kind, "must be 'gps', 'accel', 'gyro' or 'phone'");
         const k = kind;
         const row = k === 'gps' ? pushGps(buf, i, s) : k === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s);
-        const t = buf.t[row]!;
-        const sp = this.spacing[k];
-        if (sp > 0 && t >= this.lastT[k] && t - this.lastT[k] < sp) {
+        const slot = decimate(this.lastT[k], buf.t[row]!, this.spacing[k]);
+        if (slot === null) {
           buf.n--;
           decimated++;
-        } else this.lastT[k] = t;
+        } else this.lastT[k] = slot;
       }
     } catch (e) {
       buf.n = start;
@@ -301,7 +300,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
 
   private setConfig(c: AppliedConfig): void {
     this.applied = c;
-    this.spacing = { gps: minSpacingMs(c.gpsRateHz), accel: minSpacingMs(c.accelRateHz), gyro: minSpacingMs(this.opts.sampleRates.gyroHz) };
+    this.spacing = { gps: samplePeriodMs(c.gpsRateHz), accel: samplePeriodMs(c.accelRateHz), gyro: samplePeriodMs(this.opts.sampleRates.gyroHz) };
     this.edge?.setThresholds(c.harshBrakingMg, c.harshAccelerationMg, c.harshCorneringMg, c.speedLimitCms);
     if (this.timer) {
       clearInterval(this.timer);

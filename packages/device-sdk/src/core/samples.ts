@@ -132,9 +132,25 @@ export function pushAccel(buf: RowBuffer, i: number, s: Record<string, unknown>)
   return buf.n - 1;
 }
 
-/** Minimum spacing in ms that keeps at most `hz` samples a second (0 = keep all). 5% slack for jitter. */
-export function minSpacingMs(hz: number): number {
-  return hz > 0 ? (1000 / hz) * 0.95 : 0;
+/** Period in ms of at most `hz` samples a second (0 = keep all). */
+export function samplePeriodMs(hz: number): number {
+  return hz > 0 ? 1000 / hz : 0;
+}
+
+/**
+ * Decimation of one stream to one sample per `periodMs`: `slot` is the ideal time of the last kept
+ * sample. Returns the new slot when the sample at `t` is kept, or null when it is dropped. A sample is
+ * kept from 95% of a period after the slot on (slack for jitter), and the slot then moves on by one
+ * period, not to `t`: a sensor a little faster than the rate (phones deliver motion at 60 Hz) keeps
+ * the configured rate (50 Hz) instead of every second sample (30 Hz). After a gap, or a sample more than a
+ * period back in time, the slot restarts at `t`.
+ */
+export function decimate(slot: number, t: number, periodMs: number): number | null {
+  if (periodMs <= 0) return t;
+  const since = t - slot;
+  if (since < -periodMs) return t;
+  if (since < periodMs * 0.95) return null;
+  return since < 2 * periodMs ? slot + periodMs : t;
 }
 
 /** Validates and appends one gyroscope sample (deg/s -> milli-deg/s). Returns the row index. */
