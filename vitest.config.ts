@@ -11,6 +11,7 @@ const alias = {
   '@fleetwire/gateway': src('./packages/gateway/src/index.ts'),
   '@fleetwire/scoring': src('./packages/scoring/src/index.ts'),
   '@fleetwire/test-kit': src('./packages/test-kit/src/index.ts'),
+  '@fleetwire/runtime': src('./packages/runtime/src/index.ts'),
 };
 
 const roots = ['proto', 'packages/*', 'firmware-sim', 'bench', 'test', 'examples/*'];

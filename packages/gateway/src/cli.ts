@@ -7,7 +7,8 @@
 //               password from FW_GATEWAY_PARTNER_PASSWORD, else a token minted with FW_GATEWAY_TOKEN_SECRET
 //   mint-token --tenant t --device d [--ttl-sec n]     print a device token (FW_GATEWAY_TOKEN_SECRET)
 //   hash-secret <secret>                               print a scrypt hash for gateway_devices/gateway_partners
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
 import { hashSecret } from './core/secret-hash.js';
 import { mintDeviceToken } from './core/token.js';

@@ -13,7 +13,8 @@ import { startTcp, startTls, type SocketServer } from './adapters/listeners/tcp.
 import { PgRegistry } from './adapters/pg/registry.js';
 import { type DedupeStore, MemoryDedupe, RedisDedupe } from './adapters/redis/dedupe.js';
 import type { TelemetrySink } from './adapters/sink.js';
-import { ConfigError, defaultConfig, type GatewayConfig, validateConfig } from './config.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { defaultConfig, type GatewayConfig, validateConfig } from './config.js';
 
 /**
  * aedes 1.2 pipes persistence.createRetainedStreamCombi(); aedes-persistence-redis 11.2 returns an async

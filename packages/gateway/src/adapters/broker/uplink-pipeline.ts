@@ -2,7 +2,8 @@
 // `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
 import { fleetwire, encodeTelemetryRecord, identityKey, type Limits, resolveLimits } from '@fleetwire/proto';
 import type { Logger } from 'pino';
-import type { BoundCounter, GatewayMetrics } from '../../core/metrics.js';
+import type { BoundCounter } from '@fleetwire/runtime';
+import type { GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/uplink.js';

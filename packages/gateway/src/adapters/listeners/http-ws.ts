@@ -5,7 +5,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import uws, { type AppOptions, type TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Aedes } from 'aedes';
-import { checkTlsPem, ConfigError } from '../../config.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { checkTlsPem } from '../../config.js';
 import type { TlsFiles } from './tcp.js';
 import { UwsDuplex } from './uws-duplex.js';
 
