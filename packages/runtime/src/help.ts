@@ -20,6 +20,8 @@ export interface HelpText {
   usage: string;
   table?: OptionTable;
   defaults?: object;
+  /** Line above the options (default "options (flag, environment variable):"). */
+  heading?: string;
   /** Lines after the options (exit codes, examples). */
   footer?: string;
 }
@@ -35,7 +37,7 @@ export function renderHelp(h: HelpText): string {
   const w = Math.min(48, Math.max(0, ...rows.map(([l]) => l.length)));
   const lines = [h.usage.trimEnd()];
   if (rows.length > 0) {
-    lines.push('', 'options (flag, environment variable):');
+    lines.push('', h.heading ?? 'options (flag, environment variable):');
     for (const [l, r] of rows) lines.push(l.length > w ? `  ${l}\n  ${' '.repeat(w)}  ${r}` : `  ${l.padEnd(w)}  ${r}`);
   }
   if (h.footer) lines.push('', h.footer.trimEnd());
