@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // fleetwire gateway CLI: serve | push-config | mint-token | hash-secret. Every command answers --help with
 // its options, generated from its option table (serve: config.ts OPTIONS; the others: below).
-import { ConfigError, parseArgs, renderHelp, wantsHelp, type OptionTable } from '@fleetwire/runtime';
+import { ConfigError, mintDeviceToken, parseArgs, renderHelp, wantsHelp, type OptionTable } from '@fleetwire/runtime';
 import { defaultConfig, loadConfig, OPTIONS } from './config.js';
 import { startGateway } from './gateway.js';
 import { hashSecret } from './core/secret-hash.js';
-import { mintDeviceToken } from './core/token.js';
 import { pushConfig } from './push-config.js';
 
 const USAGE = `usage: fw-gateway <command> [options]   (fw-gateway <command> --help for its options)

@@ -1,7 +1,7 @@
 export { startGateway, type Gateway, type StartOptions } from './gateway.js';
 export { loadConfig, validateConfig, defaultConfig, OPTIONS, type GatewayConfig } from './config.js';
 export { ConfigError, FleetwireError, Registry } from '@fleetwire/runtime';
-export { mintDeviceToken, verifyDeviceToken, type MintTokenOptions, type TokenClaims, type TokenResult } from './core/token.js';
+export { mintDeviceToken, verifyDeviceToken, type MintTokenOptions, type TokenClaims, type TokenResult } from '@fleetwire/runtime';
 export { hashSecret, verifySecret } from './core/secret-hash.js';
 export { canPublish, canSubscribe, type Principal, PARTNER_PREFIX } from './core/acl.js';
 export { Authenticator, CONNACK, type AuthOutcome, type AuthFailureReason, type CredentialRegistry } from './core/authenticate.js';

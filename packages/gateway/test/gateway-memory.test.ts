@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
 import { startGateway, type Gateway } from '../src/gateway.js';
 import { pushConfig } from '../src/push-config.js';
-import { mintDeviceToken } from '../src/core/token.js';
+import { mintDeviceToken } from '@fleetwire/runtime';
 import { batchBytes, connectDevice, connectRefused, quiet, SECRET, sleep, waitFor } from './helpers/fixtures.js';
 
 let gate: Promise<void> | null = null;

@@ -3,3 +3,4 @@ export { Registry, Counter, Gauge, Histogram, DEFAULT_BUCKETS, type BoundCounter
 export { loadOptions, parseArgs, parseOption, readEnv, wantsHelp, type Kind, type Option, type OptionTable, type ParsedArgs, type ParseArgsOptions } from './options.js';
 export { parseBroker, parseBrokers, type BrokerAddress } from './brokers.js';
 export { renderHelp, renderOptionsMarkdown, shownDefault, type HelpText } from './help.js';
+export { mintDeviceToken, verifyDeviceToken, looksLikeToken, type MintTokenOptions, type TokenClaims, type TokenErrorCode, type TokenResult } from './token.js';
