@@ -5,6 +5,8 @@
 // and leaves out the items whose gate said no. So the lookup overlaps the linger and the previous send
 // instead of coming before them.
 
+import { FleetwireError } from '@fleetwire/runtime';
+
 export interface MicroBatcherOptions<T> {
   /** How long to wait for more items after the first one arrives. */
   lingerMs: number;
@@ -28,12 +30,20 @@ interface Pending<T> {
   reject: (e: Error) => void;
 }
 
-export class SinkTimeoutError extends Error {
+/** The sink did not acknowledge a record within ackTimeoutMs (the device resends after reconnecting). */
+export class SinkTimeoutError extends FleetwireError<'sink_timeout'> {
   override readonly name = 'SinkTimeoutError';
+  constructor(message: string) {
+    super('sink_timeout', message, { retriable: true });
+  }
 }
 
-export class BatcherClosedError extends Error {
+/** A record was added after close(). */
+export class BatcherClosedError extends FleetwireError<'batcher_closed'> {
   override readonly name = 'BatcherClosedError';
+  constructor(message: string) {
+    super('batcher_closed', message);
+  }
 }
 
 export class MicroBatcher<T> {

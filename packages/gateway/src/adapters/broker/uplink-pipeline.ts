@@ -2,6 +2,7 @@
 // `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
 import { fleetwire, encodeTelemetryRecord, identityKey, type Limits, resolveLimits } from '@fleetwire/proto';
 import type { Logger } from 'pino';
+import { FleetwireError } from '@fleetwire/runtime';
 import type { BoundCounter } from '@fleetwire/runtime';
 import type { GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
@@ -187,7 +188,7 @@ export class UplinkPipeline {
     const ok = await Promise.race([flushed, timedOut]);
     clearTimeout(timer);
     if (!ok) {
-      const err = new Error('gateway shutting down');
+      const err = new FleetwireError('shutting_down', 'gateway shutting down', { retriable: true });
       this.telemetry.abort(err);
       this.dead.abort(err);
       this.log.warn('sink did not drain before shutdown; unacknowledged messages were not PUBACKed');

@@ -4,6 +4,7 @@ import { KAFKA_TOPICS, provisionTopics, SCHEMAS } from '@fleetwire/proto';
 import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
+import { FleetwireError } from '@fleetwire/runtime';
 import { KeyBytes, KeyHashPartitioner } from './keys.js';
 
 export interface KafkaSinkOptions {
@@ -35,8 +36,11 @@ export const GATEWAY_PRODUCER: Readonly<ProducerConfig> = Object.freeze({
   retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 3000 },
 });
 
-class SinkClosedError extends Error {
+class SinkClosedError extends FleetwireError<'sink_closed'> {
   override readonly name = 'SinkClosedError';
+  constructor(message: string) {
+    super('sink_closed', message);
+  }
 }
 
 // Header values as Buffers made once: kafkajs then copies bytes instead of measuring and encoding

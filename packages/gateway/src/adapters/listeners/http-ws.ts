@@ -5,7 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import uws, { type AppOptions, type TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Aedes } from 'aedes';
-import { ConfigError } from '@fleetwire/runtime';
+import { ConfigError, FleetwireError } from '@fleetwire/runtime';
 import { checkTlsPem } from '../../config.js';
 import type { TlsFiles } from './tcp.js';
 import { UwsDuplex } from './uws-duplex.js';
@@ -179,7 +179,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     // take half of the WebSocket clients and /metrics scrapes. Exclusive, a taken port is an error.
     const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (token: unknown) => void) => void;
     listen.call(app, o.host, o.port, EXCLUSIVE_PORT, (token) => {
-      if (!token) return reject(new Error(`cannot listen on ${o.host}:${o.port} (${what})`));
+      if (!token) return reject(new FleetwireError('listen_failed', `cannot listen on ${o.host}:${o.port} (${what})`));
       resolve({
         port: uws.us_socket_local_port(token as never),
         tls: !!o.tls,
