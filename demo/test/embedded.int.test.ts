@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { KAFKA_TOPICS, decodeTelemetryRecord } from '@fleetwire/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedStack, type EmbeddedStack } from '../src/demo/embedded-stack.js';
-import { renderReport } from '../src/demo/report.js';
-import { driverSummary, eventCounts, scoreValues, tripPoints } from '../src/demo/summary.js';
-import { runFleet } from '../src/runner.js';
+import { startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack.js';
+import { renderReport } from '../src/report.js';
+import { driverSummary, eventCounts, scoreValues, tripPoints } from '../src/summary.js';
+import { runFleet } from '@fleetwire/firmware-sim';
 
 let stack: EmbeddedStack;
 const dataDir = mkdtempSync(join(tmpdir(), 'fw-demo-test-'));
