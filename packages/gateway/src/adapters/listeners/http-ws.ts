@@ -8,6 +8,7 @@ import type { Aedes } from 'aedes';
 import { ConfigError, FleetwireError } from '@fleetwire/runtime';
 import { checkTlsPem } from '../../config.js';
 import type { TlsFiles } from './tcp.js';
+import { tagConnection } from '../broker/session-state.js';
 import { UwsDuplex } from './uws-duplex.js';
 
 /** uWS' LIBUS_LISTEN_EXCLUSIVE_PORT listen option (no SO_REUSEPORT). */
@@ -141,7 +142,9 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const d = new UwsDuplex<WsData>(ws, data.ip, { transport: o.tls ? 'wss' : 'ws' });
+      const d = new UwsDuplex<WsData>(ws, data.ip);
+      // Label of the connection in metrics and TelemetryRecord.transport: 'wss' when the uWS app is an SSLApp.
+      tagConnection(d, { transport: o.tls ? 'wss' : 'ws' });
       data.duplex = d;
       open.add(d);
       d.on('close', () => open.delete(d));

@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { FleetwireError } from '@fleetwire/runtime';
 import type { Aedes } from 'aedes';
-import type { FwConn } from '../broker/broker.js';
+import { tagConnection } from '../broker/session-state.js';
 import type { Transport } from '../broker/uplink-pipeline.js';
 import { readProxyHeader } from './proxy-socket.js';
 
@@ -45,9 +45,7 @@ function listen(server: net.Server, host: string, port: number, what: string): P
 }
 
 function handOver(broker: Aedes, socket: net.Socket, transport: Transport, proxiedFrom?: string | null): void {
-  const c = socket as net.Socket & FwConn;
-  c.fwTransport = transport;
-  if (proxiedFrom) c.fwRemoteAddress = proxiedFrom;
+  tagConnection(socket, proxiedFrom ? { transport, proxiedFrom } : { transport });
   socket.setNoDelay(true);
   broker.handle(socket);
 }
