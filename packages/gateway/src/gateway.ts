@@ -34,7 +34,10 @@ export interface Gateway {
    * token logins, and registry logins already cached, keep working while Postgres is away.
    */
   isReady(): boolean;
-  /** Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. */
+  /**
+   * Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. The wait and the
+   * flush share one deadline, drainTimeoutMs from the call; uplinks not acknowledged by then get no PUBACK.
+   */
   close(): Promise<void>;
 }
 
@@ -99,7 +102,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       deadLetterPayloadMax: cfg.deadLetterPayloadMax,
       limits: { maxPayloadBytes: cfg.maxPayloadBytes },
     });
-    cleanups.push(() => pipeline.drain(cfg.drainTimeoutMs));
+    // One shutdown deadline: the flush gets what is left of drainTimeoutMs after the wait for in-flight
+    // uplinks in close(), not a second full timeout (a failed start, with no deadline yet, gets the whole).
+    let drainDeadline: number | null = null;
+    cleanups.push(() => pipeline.drain(drainDeadline === null ? cfg.drainTimeoutMs : Math.max(0, drainDeadline - Date.now())));
 
     const cluster = cfg.cluster && cfg.redisUrl ? await connectClusterBackplane(cfg.redisUrl) : null;
     if (cluster) cleanups.push(() => cluster.closeEmitter());
@@ -148,7 +154,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       closed = (async () => {
         const socketsClosed = sockets.map((s) => s.close()); // stops accepting; resolves when connections end
         http?.stopAccepting();
-        const deadline = Date.now() + cfg.drainTimeoutMs;
+        const deadline = (drainDeadline = Date.now() + cfg.drainTimeoutMs);
         while (pipeline.inflight.inUse + pipeline.inflight.waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await cleanup(); // broker (clients), pipeline flush, registry, dedupe, sink in reverse start order
         http?.closeAll();
