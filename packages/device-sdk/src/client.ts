@@ -9,7 +9,7 @@ import { EdgeDetector } from './core/edge.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
 import { minSpacingMs, pushAccel, pushGps, RowBuffer } from './core/samples.js';
-import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
+import { asStorageError, type FleetwireError, LinkError, SampleError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
 import type { AppliedConfig, ClientEvents, ClientOptions, SampleRecord, Stats, SuspendOptions } from './types.js';
@@ -173,7 +173,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       this.counters.stored += samples;
       for (const w of waiters) w.resolve();
     } catch (e) {
-      const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+      const err = asStorageError(e);
       this.report(err);
       this.outbox.dropped.samples += rows.n;
       this.emit('dropped', { reason: err.code === 'storage_corrupt' ? 'storage_corrupt' : 'storage_full', batches: 0, samples: rows.n });
@@ -200,7 +200,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       const p = this.sealParams();
       if (force || this.outbox.sealDue(now, p)) this.outbox.seal(now, p, force);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
     this.pump();
     this.settleFlush();
@@ -210,7 +210,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       this.pumpUnsafe();
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
   }
 
@@ -237,7 +237,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       info = this.outbox.ack(seq);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
     if (info) {
       this.counters.sentBatches++;
@@ -255,7 +255,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       this.outbox.storage.saveConfig(payload);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String(e)));
+      this.report(asStorageError(e));
     }
     this.setConfig(r.config);
     this.emit('config', { ...r.config });
