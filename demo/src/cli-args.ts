@@ -1,5 +1,5 @@
 /** Command-line flags of fleetwire-demo (pure: argv in, typed options or ConfigError out). */
-import { ConfigError, parseArgs, renderHelp, type OptionTable } from '@fleetwire/runtime';
+import { parseArgs, renderHelp, type OptionTable } from '@fleetwire/runtime';
 import { parseDuration } from '@fleetwire/firmware-sim';
 
 export interface DemoArgs {

@@ -46,6 +46,9 @@ export class BatcherClosedError extends FleetwireError<'batcher_closed'> {
   }
 }
 
+/** The answer of an item without a gate (one shared promise, no allocation per item). */
+const SEND: Promise<boolean> = Promise.resolve(true);
+
 export class MicroBatcher<T> {
   private queue: Pending<T>[] = [];
   private queuedBytes = 0;
@@ -150,14 +153,17 @@ export class MicroBatcher<T> {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      for (const p of batch) (err ? p.reject(err) : p.resolve(true));
+      for (const p of batch) {
+        if (err) p.reject(err);
+        else p.resolve(true);
+      }
     };
     if (this.o.ackTimeoutMs) {
       timer = setTimeout(() => settle(new SinkTimeoutError(`sink did not acknowledge within ${this.o.ackTimeoutMs} ms`)), this.o.ackTimeoutMs);
     }
     try {
-      if (batch.some((p) => p.gate)) {
-        const keep = await Promise.all(batch.map((p) => p.gate ?? true));
+      if (batch.some((p) => p.gate !== undefined)) {
+        const keep = await Promise.all(batch.map((p) => p.gate ?? SEND));
         for (let i = 0; i < batch.length; i++) if (!keep[i]) batch[i]!.resolve(false);
         batch = batch.filter((_, i) => keep[i]);
       }
