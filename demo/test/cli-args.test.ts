@@ -14,7 +14,7 @@ describe('fleetwire-demo flags', () => {
   });
   it('answers --help from its option table and names the bad value', () => {
     expect(parseDemoArgs(['--help'])).toEqual({ command: 'help' });
-    expect(USAGE).toMatch(/--devices N\s+number of simulated devices \(default 12\)/);
+    expect(USAGE).toMatch(/--devices N\s+number of simulated devices, 1..2000 \(default 12\)/);
     expect(USAGE).toMatch(/--duration D\s+simulated driving per device: 90s, 30m, 2h \(default 40m\)/);
     expect(() => parseDemoArgs(['--speedup', 'fast'])).toThrow(ConfigError);
     expect(() => parseDemoArgs(['--duration', 'soon'])).toThrow('bad --duration "soon": use a duration like 90s');

@@ -15,6 +15,17 @@ export function shownDefault(o: Option, defaults: object = {}): string {
 
 const argOf = (o: Option): string => (o.arg ?? ARG[o.kind]) || '';
 
+/** The allowed range of an int/num option, as people read it ('' when it is just >= 0). */
+export function rangeOf(o: Option): string {
+  if (o.kind !== 'int' && o.kind !== 'num') return '';
+  const min = o.min ?? 0;
+  if (o.max !== undefined) return `${min}..${o.max}`;
+  return min !== 0 ? `>= ${min}` : '';
+}
+
+/** Help text with the range appended, e.g. "number of devices, 1..100000". */
+const described = (o: Option): string => (rangeOf(o) ? `${o.help}, ${rangeOf(o)}` : o.help);
+
 export interface HelpText {
   /** First lines: "usage: prog cmd [options]" and what the command does. */
   usage: string;
@@ -32,7 +43,7 @@ export function renderHelp(h: HelpText): string {
     const flag = o.flag ? `--${o.flag}${argOf(o) ? ` ${argOf(o)}` : ''}` : '';
     const left = [flag, o.env ?? ''].filter(Boolean).join(flag && o.env ? ', ' : '');
     const def = shownDefault(o, h.defaults);
-    return [left, `${o.help}${def ? ` (default ${def})` : ''}`] as const;
+    return [left, `${described(o)}${def ? ` (default ${def})` : ''}`] as const;
   });
   const w = Math.min(48, Math.max(0, ...rows.map(([l]) => l.length)));
   const lines = [h.usage.trimEnd()];
@@ -46,12 +57,14 @@ export function renderHelp(h: HelpText): string {
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
-/** The README's options table (Markdown): variable, flag, default, meaning. */
+/** The README's options table (Markdown): variable, flag, default, meaning (a column no option uses is left out). */
 export function renderOptionsMarkdown(table: OptionTable, defaults: object = {}): string {
-  const out = ['| variable | flag | default | meaning |', '| --- | --- | --- | --- |'];
-  for (const o of table) {
-    const def = shownDefault(o, defaults);
-    out.push(`| ${o.env ? `\`${o.env}\`` : ''} | ${o.flag ? `\`--${o.flag}\`` : ''} | ${def ? `\`${cell(def)}\`` : ''} | ${cell(o.help)} |`);
-  }
+  const cols: Array<[string, (o: Option) => string]> = [];
+  if (table.some((o) => o.env)) cols.push(['variable', (o) => (o.env ? `\`${o.env}\`` : '')]);
+  if (table.some((o) => o.flag)) cols.push(['flag', (o) => (o.flag ? `\`${cell(`--${o.flag}${argOf(o) ? ` ${argOf(o)}` : ''}`)}\`` : '')]);
+  cols.push(['default', (o) => (shownDefault(o, defaults) ? `\`${cell(shownDefault(o, defaults))}\`` : '')]);
+  cols.push(['meaning', (o) => cell(described(o))]);
+  const out = [`| ${cols.map(([h]) => h).join(' | ')} |`, `|${cols.map(() => ' --- |').join('')}`];
+  for (const o of table) out.push(`| ${cols.map(([, f]) => f(o)).join(' | ')} |`);
   return `${out.join('\n')}\n`;
 }

@@ -146,7 +146,11 @@ describe('option tables', () => {
     expect(help.trimEnd().endsWith('exit codes: 0 ok')).toBe(true);
     const md = renderOptionsMarkdown(table, defaults);
     expect(md.split('\n')[0]).toBe('| variable | flag | default | meaning |');
-    expect(md).toContain('| `FW_PORT` | `--port` | `1883` | listen port |');
+    expect(md).toContain('| `FW_PORT` | `--port PORT` | `1883` | listen port |');
     expect(md).toContain('| `FW_LEVEL` |  | `low` | low or high |');
+    expect(md).toContain('| `FW_RATIO` | `--ratio X` | `1` | ratio, >= 0.1 |');
+    expect(help).toMatch(/--ratio X, FW_RATIO\s+ratio, >= 0.1 \(default 1\)/);
+    const flagsOnly = renderOptionsMarkdown([{ key: 'n', flag: 'n', kind: 'int', min: 1, max: 9, help: 'count' }], { n: 2 });
+    expect(flagsOnly).toBe('| flag | default | meaning |\n| --- | --- | --- |\n| `--n N` | `2` | count, 1..9 |\n');
   });
 });

@@ -3,7 +3,7 @@
 // README table come from the same table.
 import { KAFKA_TOPICS } from '@fleetwire/proto';
 import { ConfigError, loadOptions, type OptionTable } from '@fleetwire/runtime';
-import type { CoreConfig } from './core/config.js';
+import { type CoreConfig, DEFAULT_CORE_CONFIG } from './core/config.js';
 
 export interface ScoringEnv {
   kafkaBrokers: string[];
@@ -89,8 +89,8 @@ export const SCORING_DEFAULTS: Readonly<ScoringSettings> = Object.freeze({
 export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', kind: 'str', help: 'postgres:// URL (required by every command but eval)' },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', kind: 'brokers', help: 'comma-separated host:port list ([v6]:port for IPv6); required by run' },
-  { key: 'redisUrl', env: 'FW_REDIS_URL', kind: 'str', help: 'redis:// URL of the score cache (optional)' },
-  { key: 'dbSchema', env: 'FW_DB_SCHEMA', kind: 'str', help: 'Postgres schema of the scoring tables' },
+  { key: 'redisUrl', env: 'FW_REDIS_URL', kind: 'str', help: 'redis:// URL of the score cache (unset: an in-process cache)' },
+  { key: 'dbSchema', env: 'FW_DB_SCHEMA', kind: 'str', help: 'Postgres schema of every scoring table (created if missing)' },
   { key: 'groupId', env: 'FW_SCORING_GROUP', kind: 'str', help: 'Kafka consumer group of the real-time scorer' },
   { key: 'topic', env: 'FW_SCORING_TOPIC', kind: 'str', help: 'telemetry topic consumed' },
   { key: 'tripsTopic', env: 'FW_TOPIC_TRIPS', kind: 'str', help: 'TripCompleted topic' },
@@ -105,12 +105,12 @@ export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'opsHost', env: 'FW_SCORING_HOST', kind: 'str', help: 'bind address of the ops port' },
   { key: 'logLevel', env: 'FW_LOG_LEVEL', kind: 'str', help: 'pino level' },
   { key: 'sweepIntervalMs', env: 'FW_SCORING_SWEEP_MS', kind: 'num', help: 'how often idle trips are closed (ms; 0 = never)' },
-  { key: 'idleEndMin', env: 'FW_SCORING_IDLE_END_MIN', kind: 'num', min: 0.1, help: 'a trip ends after this much idle time (min)', shows: '5' },
-  { key: 'gapMin', env: 'FW_SCORING_GAP_MIN', kind: 'num', min: 0.1, help: 'a data gap this long splits trips (min)', shows: '10' },
-  { key: 'speedLimitKmh', env: 'FW_SCORING_SPEED_LIMIT_KMH', kind: 'num', min: 1, help: 'speeding threshold where no posted limit is known (km/h)', shows: '120' },
-  { key: 'harshBrakingMg', env: 'FW_SCORING_HARSH_BRAKING_MG', kind: 'num', min: 1, help: 'harsh braking threshold (mg)', shows: '300' },
-  { key: 'harshAccelMg', env: 'FW_SCORING_HARSH_ACCEL_MG', kind: 'num', min: 1, help: 'harsh acceleration threshold (mg)', shows: '300' },
-  { key: 'harshCorneringMg', env: 'FW_SCORING_HARSH_CORNERING_MG', kind: 'num', min: 1, help: 'harsh cornering threshold (mg)', shows: '350' },
+  { key: 'idleEndMin', env: 'FW_SCORING_IDLE_END_MIN', kind: 'num', min: 0.1, help: 'a trip ends after this much idle time (min)', shows: String(DEFAULT_CORE_CONFIG.idleEndMs / 60_000) },
+  { key: 'gapMin', env: 'FW_SCORING_GAP_MIN', kind: 'num', min: 0.1, help: 'a data gap this long ends the open trip (min)', shows: String(DEFAULT_CORE_CONFIG.gapMs / 60_000) },
+  { key: 'speedLimitKmh', env: 'FW_SCORING_SPEED_LIMIT_KMH', kind: 'num', min: 1, help: 'speed limit where no posted limit is known (unknown road, km/h)', shows: String(Math.round(DEFAULT_CORE_CONFIG.speedLimitMs * 3.6)) },
+  { key: 'harshBrakingMg', env: 'FW_SCORING_HARSH_BRAKING_MG', kind: 'num', min: 1, help: 'harsh braking threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshBrakingMg) },
+  { key: 'harshAccelMg', env: 'FW_SCORING_HARSH_ACCEL_MG', kind: 'num', min: 1, help: 'harsh acceleration threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshAccelerationMg) },
+  { key: 'harshCorneringMg', env: 'FW_SCORING_HARSH_CORNERING_MG', kind: 'num', min: 1, help: 'harsh cornering threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshCorneringMg) },
 ];
 
 function need(ok: boolean, message: string, setting: string, value: unknown): void {
