@@ -1,6 +1,6 @@
 /** Command-line flags of fleetwire-demo (pure: argv in, typed options or ConfigError out). */
 import { parseArgs, renderHelp, type OptionTable } from '@fleetwire/runtime';
-import { parseDuration } from '@fleetwire/firmware-sim';
+import { durationOption, speedupOption } from '@fleetwire/firmware-sim';
 
 export interface DemoArgs {
   command: 'demo';
@@ -17,37 +17,8 @@ type DemoFlag = Exclude<keyof DemoArgs, 'command'>;
 
 export const DEMO_OPTIONS: OptionTable<DemoFlag> = [
   { key: 'devices', flag: 'devices', kind: 'int', min: 1, max: 2000, help: 'number of simulated devices' },
-  {
-    key: 'speedup',
-    flag: 'speedup',
-    kind: 'custom',
-    arg: 'X|max',
-    help: 'simulated/real time ratio',
-    parse: (s, reject) => {
-      if (s === 'max' || s === 'inf') return Infinity;
-      const v = Number(s);
-      if (s.trim() === '' || !Number.isFinite(v) || v <= 0 || v > 1e6) reject('a number > 0 (60 = one simulated hour per real minute) or "max"');
-      return v;
-    },
-  },
-  {
-    key: 'durationMs',
-    flag: 'duration',
-    kind: 'custom',
-    arg: 'D',
-    help: 'simulated driving per device: 90s, 30m, 2h',
-    shows: '40m',
-    parse: (s, reject) => {
-      let v = 0;
-      try {
-        v = parseDuration(s);
-      } catch {
-        reject('use a duration like 90s, 30m, 2h or 1h30m');
-      }
-      if (v <= 0) reject('must be > 0');
-      return v;
-    },
-  },
+  { key: 'speedup', flag: 'speedup', kind: 'custom', arg: 'X|max', help: 'simulated/real time ratio', parse: speedupOption },
+  { key: 'durationMs', flag: 'duration', kind: 'custom', arg: 'D', help: 'simulated driving per device: 90s, 30m, 2h', shows: '40m', parse: durationOption() },
   { key: 'dataDir', flag: 'data-dir', kind: 'str', arg: 'DIR', help: 'SQLite outboxes of the devices', shows: 'a temporary directory, removed at the end' },
   { key: 'report', flag: 'report', kind: 'str', arg: 'FILE', help: 'HTML report written at the end' },
   { key: 'seed', flag: 'seed', kind: 'str', help: 'random seed (same seed, same fleet)' },

@@ -51,7 +51,8 @@ export type CliArgs = RunArgs | ExportArgs | { command: 'help' };
 
 type Reject = (why: string) => never;
 
-function duration(allowZero = false): Option['parse'] {
+/** Option parser for a duration flag (90s, 30m, 2h, 1h30m, 500ms), > 0 unless `allowZero`. */
+export function duration(allowZero = false): Option['parse'] {
   return (s: string, reject: Reject) => {
     let v: number;
     try {
@@ -64,7 +65,8 @@ function duration(allowZero = false): Option['parse'] {
   };
 }
 
-function speedup(s: string, reject: Reject): number {
+/** Option parser for --speedup: a ratio > 0, or max/inf. */
+export function speedup(s: string, reject: Reject): number {
   if (s === 'max' || s === 'inf') return Infinity;
   const v = Number(s);
   if (s.trim() === '' || !Number.isFinite(v) || v <= 0 || v > 1e6) reject('a number > 0 (60 = one simulated hour per real minute) or "max"');

@@ -7,4 +7,16 @@ export { formatSummary, progressLine, type FleetSummary, type FleetProgress, typ
 export { NetworkShaper, type ShaperStats } from './adapters/net-shaper.js';
 export { loadRecording } from './load-recording.js';
 export { exportDrive } from './export.js';
-export { parseCli, USAGE, RUN_OPTIONS, RUN_DEFAULTS, EXPORT_OPTIONS, EXPORT_DEFAULTS, type CliArgs, type RunArgs, type ExportArgs } from './cli-args.js';
+export {
+  parseCli,
+  USAGE,
+  RUN_OPTIONS,
+  RUN_DEFAULTS,
+  EXPORT_OPTIONS,
+  EXPORT_DEFAULTS,
+  duration as durationOption,
+  speedup as speedupOption,
+  type CliArgs,
+  type RunArgs,
+  type ExportArgs,
+} from './cli-args.js';
