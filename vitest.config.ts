@@ -11,9 +11,12 @@ const alias = {
   '@fleetwire/gateway': src('./packages/gateway/src/index.ts'),
   '@fleetwire/scoring': src('./packages/scoring/src/index.ts'),
   '@fleetwire/test-kit': src('./packages/test-kit/src/index.ts'),
+  '@fleetwire/runtime': src('./packages/runtime/src/index.ts'),
+  '@fleetwire/firmware-sim': src('./firmware-sim/src/index.ts'),
+  '@fleetwire/demo': src('./demo/src/index.ts'),
 };
 
-const roots = ['proto', 'packages/*', 'firmware-sim', 'bench', 'test', 'examples/*'];
+const roots = ['proto', 'packages/*', 'firmware-sim', 'demo', 'bench', 'test', 'examples/*'];
 
 export default defineConfig({
   resolve: { alias },

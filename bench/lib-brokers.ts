@@ -6,9 +6,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@fleetwire/test-kit';
+import { load } from './lib.js';
 import type { LoadClient } from './lib-load.js';
-
-const load = (m: string): Promise<any> => import(m);
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef';
 export const BENCH_TENANT = 'bench';

@@ -4,8 +4,7 @@
 import { GATEWAY_PRODUCER } from '@fleetwire/gateway';
 import { provisionTopics } from '@fleetwire/proto';
 import type { Producer } from 'kafkajs';
-
-const load = (m: string): Promise<any> => import(m);
+import { load } from './lib.js';
 
 export async function gatewayLikeProducer(brokers: string[], clientId: string, topicPrefix: string): Promise<{ topic: string; producer: Producer }> {
   const { Kafka, logLevel } = await load('kafkajs');

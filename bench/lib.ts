@@ -34,3 +34,10 @@ export async function rate(fn: () => unknown | Promise<unknown>, opsPerCall: num
   }
   return (calls * opsPerCall * 1000) / (performance.now() - start);
 }
+
+/**
+ * Imports a module at run time (by a name the bundler does not see), so the bench bundle never inlines native
+ * or server modules. Untyped on purpose: callers name what they take from it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module whose type the bundle must not see
+export const load = (m: string): Promise<any> => import(m);

@@ -8,11 +8,9 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createClient, type Durability, type SampleRecord } from '@fleetwire/device-sdk';
 import { makeSamples } from './lib-drive.js';
-import { report } from './lib.js';
+import { load, report } from './lib.js';
 import { freePort } from '@fleetwire/test-kit';
 
-// Loaded at run time so the bench bundle never inlines native or server modules.
-const load = (m: string): Promise<any> => import(m);
 
 const N = Number(process.env.FW_BENCH_SDK_SAMPLES ?? 400_000);
 const CHUNK = 1000;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-/** fleetwire-sim command line: run | export | demo | help. */
+/** fleetwire-sim command line: run | export | help (flags: cli-args.ts option tables). */
 import { writeFile } from 'node:fs/promises';
-import { CliError, parseCli, USAGE, type DemoArgs, type ExportArgs, type RunArgs } from './cli-args.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { parseCli, USAGE, type ExportArgs, type RunArgs } from './cli-args.js';
 import { runFleet } from './runner.js';
 import { runFleetInWorkers } from './fleet-workers.js';
 import { fleetOptionsFromArgs } from './run-options.js';
@@ -18,8 +19,6 @@ async function main(argv: string[]): Promise<number> {
       return doExport(args);
     case 'run':
       return doRun(args);
-    case 'demo':
-      return doDemo(args);
   }
 }
 
@@ -39,13 +38,6 @@ async function doRun(a: RunArgs): Promise<number> {
   if (a.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(formatSummary(summary) + '\n');
   return summary.complete ? 0 : 2;
-}
-
-/** The whole path on one machine (npm start): see src/demo/run-demo.ts. */
-async function doDemo(a: DemoArgs): Promise<number> {
-  const { runDemo } = await import('./demo/run-demo.js');
-  const trips = await runDemo({ devices: a.devices, speedup: a.speedup, durationMs: a.durationMs, reportPath: a.report, seed: a.seed, dataDir: a.dataDir });
-  return trips > 0 ? 0 : 2;
 }
 
 async function withProgress(totalMs: number, quiet: boolean, run: (onProgress: (p: FleetProgress) => void, signal: AbortSignal) => Promise<FleetSummary>): Promise<FleetSummary> {
@@ -82,7 +74,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: Error) => {
-    const usage = e instanceof CliError;
+    const usage = e instanceof ConfigError;
     process.stderr.write(`fleetwire-sim: ${e.message}\n${usage ? 'run "fleetwire-sim help" for usage\n' : ''}`);
     process.exitCode = usage ? 64 : 1;
   },

@@ -7,6 +7,16 @@ export { formatSummary, progressLine, type FleetSummary, type FleetProgress, typ
 export { NetworkShaper, type ShaperStats } from './adapters/net-shaper.js';
 export { loadRecording } from './load-recording.js';
 export { exportDrive } from './export.js';
-export { parseCli, CliError, USAGE, type CliArgs, type RunArgs, type ExportArgs, type DemoArgs } from './cli-args.js';
-export { startEmbeddedStack, LogSink, type EmbeddedStack, type EmbeddedStackOptions } from './demo/embedded-stack.js';
-export { runDemo, type DemoOptions } from './demo/run-demo.js';
+export {
+  parseCli,
+  USAGE,
+  RUN_OPTIONS,
+  RUN_DEFAULTS,
+  EXPORT_OPTIONS,
+  EXPORT_DEFAULTS,
+  duration as durationOption,
+  speedup as speedupOption,
+  type CliArgs,
+  type RunArgs,
+  type ExportArgs,
+} from './cli-args.js';

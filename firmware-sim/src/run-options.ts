@@ -1,7 +1,8 @@
 // `fleetwire-sim run` flags -> runFleet options (recording, credentials, TLS files), shared by the CLI
 // and by each worker thread of a multi-worker run (functions cannot cross threads: each side builds its own).
 import { readFile } from 'node:fs/promises';
-import { CliError, type RunArgs } from './cli-args.js';
+import { ConfigError, mintDeviceToken } from '@fleetwire/runtime';
+import type { RunArgs } from './cli-args.js';
 import { loadRecording } from './load-recording.js';
 import type { Credentials, FleetOptions } from './runner.js';
 
@@ -9,7 +10,6 @@ export async function fleetOptionsFromArgs(a: RunArgs): Promise<FleetOptions> {
   const replay = a.replay ? await loadRecording(a.replay) : undefined;
   let credentialsFor: ((id: string, tenant: string) => Credentials) | undefined;
   if (a.tokenSecret) {
-    const { mintDeviceToken } = await import('@fleetwire/gateway');
     const secret = a.tokenSecret;
     credentialsFor = (id, tenant) => ({ username: id, password: mintDeviceToken({ tenant, deviceId: id, secret, ttlSec: a.tokenTtlSec }) });
   } else if (a.password !== undefined) {
@@ -17,7 +17,7 @@ export async function fleetOptionsFromArgs(a: RunArgs): Promise<FleetOptions> {
     credentialsFor = (id, tenant) => ({ username: id, password: tpl.replaceAll('{id}', id).replaceAll('{tenant}', tenant) });
   }
   const tls: NonNullable<FleetOptions['client']>['tls'] = {};
-  if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new CliError(`cannot read --ca ${a.ca}: ${e.message}`)));
+  if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new ConfigError(`cannot read --ca ${a.ca}: ${e.message}`, { setting: '--ca', value: a.ca })));
   if (a.insecure) tls.rejectUnauthorized = false;
   return {
     devices: a.devices,

@@ -173,7 +173,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   } finally {
     for (const t of timers) clearInterval(t);
     o.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(devices.map((d) => d.client?.close().catch(() => undefined)));
+    await Promise.all(devices.flatMap((d) => (d.client ? [d.client.close().catch(() => undefined)] : [])));
     await shaper?.close();
   }
   const summary = summarize();

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, parseCli } from '../src/cli-args.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { parseCli } from '../src/cli-args.js';
 
 const run = (...a: string[]) => parseCli(['run', ...a]);
 const err = (fn: () => unknown): string => {
   try {
     fn();
   } catch (e) {
-    expect(e).toBeInstanceOf(CliError);
+    expect(e).toBeInstanceOf(ConfigError);
     return (e as Error).message;
   }
-  throw new Error('expected a CliError');
+  throw new Error('expected a ConfigError');
 };
 
 describe('fleetwire-sim flags', () => {
@@ -55,14 +56,9 @@ describe('fleetwire-sim flags', () => {
     expect(err(() => run('--centre', '100,13'))).toMatch(/bad --centre/);
   });
 
-  it('knows help, export and demo', () => {
+  it('knows help and export', () => {
     expect(parseCli([])).toEqual({ command: 'help' });
     expect(parseCli(['run', '--help'])).toEqual({ command: 'help' });
     expect(parseCli(['export', '--format', 'csv', '--accel', '--duration', '1m'])).toMatchObject({ command: 'export', format: 'csv', withAccel: true, durationMs: 60_000 });
-    expect(parseCli(['demo', '--devices', '5'])).toMatchObject({ command: 'demo', devices: 5 });
-    expect(parseCli(['demo'])).toMatchObject({ command: 'demo', devices: 12, speedup: 240, durationMs: 2_400_000, report: 'fleetwire-report.html' });
-    expect(parseCli(['demo', '--report', '/tmp/r.html', '--seed', 's1'])).toMatchObject({ report: '/tmp/r.html', seed: 's1' });
-    expect(() => parseCli(['demo', '--devices', '0'])).toThrow(/--devices/);
-    expect(() => parseCli(['demo', '--colour', 'red'])).toThrow(/unknown flag --colour/);
   });
 });

@@ -33,7 +33,7 @@ describe('virtual clock and time warp', () => {
     const clock = new VirtualClock(0, 60, time);
     const chunks: SampleChunk[] = [0, 1, 2].map((i) => ({ fromMs: i * 60_000, toMs: (i + 1) * 60_000, samples: [], events: [] }));
     const released: number[] = [];
-    for await (const c of warp(chunks, clock)) released.push(time.t - 1_000_000);
+    for await (const _c of warp(chunks, clock)) released.push(time.t - 1_000_000);
     expect(released).toEqual([1000, 2000, 3000]);
   });
 

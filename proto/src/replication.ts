@@ -31,6 +31,20 @@ export function parseReplicationSetting(what: string, raw: string | undefined): 
   return Number(v);
 }
 
+/**
+ * The setting as an option-table parser (@fleetwire/runtime's `parse(raw, reject)`): "auto" or 1..32, a bad
+ * value reported by the loader like any other (`FW_X="v": why`, `bad --x "v": why`).
+ */
+export const replicationOptionParser =
+  (what: string) =>
+  (raw: string, reject: (why: string) => never): ReplicationSetting => {
+    try {
+      return parseReplicationSetting(what, raw);
+    } catch {
+      return reject('expected "auto" or an integer 1..32');
+    }
+  };
+
 /** Resolves the settings against the number of brokers the cluster metadata lists. */
 export function resolveReplication(s: ReplicationSettings, brokers: number): Replication {
   const rfSetting = s.replicationFactor ?? 'auto';

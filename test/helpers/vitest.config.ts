@@ -11,6 +11,7 @@ const alias = {
   '@fleetwire/device-sdk': src('../../packages/device-sdk/src/index.ts'),
   '@fleetwire/gateway': src('../../packages/gateway/src/index.ts'),
   '@fleetwire/scoring': src('../../packages/scoring/src/index.ts'),
+  '@fleetwire/runtime': src('../../packages/runtime/src/index.ts'),
 };
 
 export default defineConfig({

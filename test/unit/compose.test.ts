@@ -183,8 +183,8 @@ describe('docker-compose.kafka3.yml (3-broker overlay)', () => {
       expect(Object.keys(merged[name]!.depends_on ?? {}).sort()).toEqual(['kafka', 'kafka-2', 'kafka-3', 'postgres', 'redis']);
     }
     expect(merged.simulator!.environment?.FW_KAFKA_BROKERS).toBe('kafka:9092,kafka-2:9092,kafka-3:9092');
-    // the scorer reads the same variables (packages/scoring/src/cli.ts)
-    const scoringCli = read('packages/scoring/src/cli.ts');
+    // the scorer reads the same variables (its option table, packages/scoring/src/config.ts)
+    const scoringCli = read('packages/scoring/src/config.ts');
     expect(scoringCli).toContain('FW_KAFKA_REPLICATION_FACTOR');
     expect(scoringCli).toContain('FW_KAFKA_MIN_INSYNC_REPLICAS');
   });

@@ -1,5 +1,6 @@
 /** Recorded drives (from GPX or CSV) and the typed error their parsers raise. */
 import type { AccelSample, GpsSample } from '@fleetwire/proto';
+import { FleetwireError } from '@fleetwire/runtime';
 import { bearingDeg, haversineM } from './geo.js';
 
 export interface RecordedTrack {
@@ -26,15 +27,15 @@ export type RecordingErrorCode =
   | 'no_points';
 
 /** A recording that cannot be used; `line` is 1-based when known. */
-export class RecordingParseError extends Error {
+export class RecordingParseError extends FleetwireError<RecordingErrorCode> {
   override readonly name = 'RecordingParseError';
   constructor(
-    readonly code: RecordingErrorCode,
+    code: RecordingErrorCode,
     message: string,
     readonly line?: number,
     readonly file?: string,
   ) {
-    super(`${file ? file + ': ' : ''}${line ? `line ${line}: ` : ''}${message} [${code}]`);
+    super(code, `${file ? file + ': ' : ''}${line ? `line ${line}: ` : ''}${message} [${code}]`);
   }
 }
 

@@ -1,5 +1,5 @@
 // Counts every uplinked sample by device, once per (device, boot, seq), from decoded DeviceBatches.
-import { accelColumns, gpsColumns, type IDeviceBatch } from '@fleetwire/proto';
+import { accelColumns, batchKey, gpsColumns, type IDeviceBatch } from '@fleetwire/proto';
 
 export class BatchCollector {
   readonly seen = new Set<string>();
@@ -10,9 +10,10 @@ export class BatchCollector {
   duplicates = 0;
   decodeErrors: string[] = [];
 
-  add(batch: IDeviceBatch): void {
+  /** `tenant`: when the batches come from several tenants (the key is proto's batchKey). */
+  add(batch: IDeviceBatch, tenant = ''): void {
     const deviceId = String(batch.deviceId ?? '');
-    const key = `${deviceId}/${batch.bootId}/${batch.seq}`;
+    const key = batchKey(tenant, deviceId, String(batch.bootId), String(batch.seq));
     if (this.seen.has(key)) {
       this.duplicates++;
       return;

@@ -10,7 +10,7 @@ import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
 import { decimate, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer, samplePeriodMs } from './core/samples.js';
 import type { FoundCrash } from './core/edge.js';
-import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
+import { asStorageError, type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
 import type { AppliedConfig, ClientEvents, ClientOptions, CrashInfoEvent, SampleRecord, Stats, SuspendOptions } from './types.js';
@@ -186,7 +186,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       // A crash goes out now: everything pending is sealed (the crash group as a batch of its own) and published.
       if (crashes.length > 0) return this.sendCrashes(crashes);
     } catch (e) {
-      const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+      const err = asStorageError(e);
       this.report(err);
       this.outbox.dropped.samples += rows.n;
       this.emit('dropped', { reason: err.code === 'storage_corrupt' ? 'storage_corrupt' : 'storage_full', batches: 0, samples: rows.n });
@@ -228,7 +228,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       const p = this.sealParams();
       if (force || this.outbox.sealDue(now, p)) this.outbox.seal(now, p, force);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
     this.pump();
     this.settleFlush();
@@ -238,7 +238,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       this.pumpUnsafe();
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
   }
 
@@ -273,7 +273,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       info = this.outbox.ack(seq);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e }));
+      this.report(asStorageError(e));
     }
     if (info) {
       this.counters.sentBatches++;
@@ -291,7 +291,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       this.outbox.storage.saveConfig(payload);
     } catch (e) {
-      this.report(e instanceof StorageError ? e : new StorageError('storage_io', String(e)));
+      this.report(asStorageError(e));
     }
     this.setConfig(r.config);
     this.emit('config', { ...r.config });

@@ -42,6 +42,14 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * `e` as a StorageError: itself when it is one, else storage_io with its message and `cause` (the one place
+ * the outbox and the client turn an unexpected storage failure into an SDK error).
+ */
+export function asStorageError(e: unknown): StorageError {
+  return e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+}
+
 export type LinkErrorCode =
   | 'connect_failed'
   | 'credentials_failed'

@@ -5,7 +5,7 @@ import { crashGroupEnd, firstCrash, sealCrashGroup } from './core/crash-batch.js
 import { KIND_CRASH_INFO, ROW_INTS } from './core/samples.js';
 import { type BatchInfo, batchCost, chunkCost, planRetention } from './core/retention.js';
 import type { NewChunk, OutboxSnapshot, OutboxStorage } from './adapters/storage.js';
-import { StorageError } from './errors.js';
+import { asStorageError, type StorageError } from './errors.js';
 import type { DroppedInfo, DropReason } from './types.js';
 
 const MAX_CHUNK_ROWS = 65_536;
@@ -46,7 +46,7 @@ export class Outbox {
     try {
       snap = this.storage.open();
     } catch (e) {
-      const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+      const err = asStorageError(e);
       if (err.code !== 'storage_corrupt') throw err;
       snap = this.storage.recover();
       snap.recovered.unshift(err);
@@ -98,7 +98,7 @@ export class Outbox {
 
   /** Reacts to a failed write: full -> drop oldest data; corrupt -> rotate the store. Rethrows otherwise. */
   private handle(e: unknown, need: number): void {
-    const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
+    const err = asStorageError(e);
     this.hooks.error(err);
     if (err.code === 'storage_full') {
       // Free the oldest sealed batches: at least `need` bytes and a tenth of the outbox.
@@ -229,7 +229,7 @@ export class Outbox {
       this.storage.deleteBatches(batches.map((b) => b.seq));
       this.storage.deleteChunks(chunkIds);
     } catch (e) {
-      this.hooks.error(e instanceof StorageError ? e : new StorageError('storage_io', String(e)));
+      this.hooks.error(asStorageError(e));
     }
     const seqs = new Set(batches.map((b) => b.seq));
     const ids = new Set(chunkIds);

@@ -1,61 +1,80 @@
 #!/usr/bin/env node
-// fleetwire gateway CLI:
-//   serve [--flags]                      run the gateway (env FW_* or flags, see README)
-//   push-config --tenant t --device d [--url mqtt://127.0.0.1:1883] [--partner ops]
-//               [--version n] [--batch-interval-ms n] [--batch-max-bytes n] [--gps-rate-hz n] [--accel-rate-hz n]
-//               [--harsh-braking-mg n] [--harsh-acceleration-mg n] [--harsh-cornering-mg n] [--speed-limit-cms n]
-//               password from FW_GATEWAY_PARTNER_PASSWORD, else a token minted with FW_GATEWAY_TOKEN_SECRET
-//   mint-token --tenant t --device d [--ttl-sec n]     print a device token (FW_GATEWAY_TOKEN_SECRET)
-//   hash-secret <secret>                               print a scrypt hash for gateway_devices/gateway_partners
-import { ConfigError, loadConfig } from './config.js';
+// fleetwire gateway CLI: serve | push-config | mint-token | hash-secret. Every command answers --help with
+// its options, generated from its option table (serve: config.ts OPTIONS; the others: below).
+import { ConfigError, mintDeviceToken, parseArgs, renderHelp, wantsHelp, type OptionTable } from '@fleetwire/runtime';
+import { defaultConfig, loadConfig, OPTIONS } from './config.js';
 import { startGateway } from './gateway.js';
 import { hashSecret } from './core/secret-hash.js';
-import { mintDeviceToken } from './core/token.js';
 import { pushConfig } from './push-config.js';
 
-function flags(argv: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(a)}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) m.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new ConfigError(`${a} needs a value`);
-      m.set(a.slice(2), v);
-    }
-  }
-  return m;
-}
+const USAGE = `usage: fw-gateway <command> [options]   (fw-gateway <command> --help for its options)
+  serve          run the gateway (env FW_* or flags)
+  push-config    publish a DeviceConfig to one device (retained, QoS 1), as a partner
+  mint-token     print a device token signed with FW_GATEWAY_TOKEN_SECRET
+  hash-secret    print a scrypt hash for gateway_devices / gateway_partners`;
 
-function int(f: Map<string, string>, k: string): number | undefined {
-  const v = f.get(k);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new ConfigError(`--${k}=${JSON.stringify(v)}: expected a non-negative integer`);
-  return Number(v);
-}
+const SERVE_FOOTER = `also from the environment only:
+  FW_GATEWAY_TOKEN_SECRET_PREVIOUS  secrets still accepted after a rotation (comma-separated)
+  FW_GATEWAY_TOPIC_TELEMETRY        Kafka topic of accepted uplinks (default ${defaultConfig().topics.telemetry})
+  FW_GATEWAY_TOPIC_DEADLETTER       Kafka topic of dead letters (default ${defaultConfig().topics.deadletter})
+exit codes: 0 after a graceful shutdown (SIGINT/SIGTERM), 1 runtime failure, 2 bad configuration`;
 
-function required(f: Map<string, string>, k: string): string {
-  const v = f.get(k);
-  if (!v) throw new ConfigError(`--${k} is required`);
+type ConfigField = 'version' | 'batchIntervalMs' | 'batchMaxBytes' | 'gpsRateHz' | 'accelRateHz' | 'harshBrakingMg' | 'harshAccelerationMg' | 'harshCorneringMg' | 'speedLimitCms';
+
+/** push-config: the DeviceConfig fields it can set, as flags. */
+const CONFIG_FLAGS: OptionTable<ConfigField> = [
+  { key: 'version', flag: 'version', kind: 'int', help: 'config version (default: now in ms)' },
+  { key: 'batchIntervalMs', flag: 'batch-interval-ms', kind: 'int', help: 'upload a batch at least this often' },
+  { key: 'batchMaxBytes', flag: 'batch-max-bytes', kind: 'int', help: 'seal a batch at this size' },
+  { key: 'gpsRateHz', flag: 'gps-rate-hz', kind: 'int', help: 'GPS sampling rate' },
+  { key: 'accelRateHz', flag: 'accel-rate-hz', kind: 'int', help: 'accelerometer sampling rate' },
+  { key: 'harshBrakingMg', flag: 'harsh-braking-mg', kind: 'int', help: 'edge harsh-braking threshold' },
+  { key: 'harshAccelerationMg', flag: 'harsh-acceleration-mg', kind: 'int', help: 'edge harsh-acceleration threshold' },
+  { key: 'harshCorneringMg', flag: 'harsh-cornering-mg', kind: 'int', help: 'edge harsh-cornering threshold' },
+  { key: 'speedLimitCms', flag: 'speed-limit-cms', kind: 'int', help: 'edge speeding threshold (cm/s)' },
+];
+
+const PUSH_OPTIONS: OptionTable<ConfigField | 'tenant' | 'device' | 'url' | 'partner'> = [
+  { key: 'tenant', flag: 'tenant', kind: 'str', help: 'tenant of the device (required)' },
+  { key: 'device', flag: 'device', kind: 'str', help: 'device id (required)' },
+  { key: 'url', flag: 'url', env: 'FW_GATEWAY_URL', kind: 'str', help: 'gateway URL: mqtt://, mqtts://, ws://, wss://', shows: 'mqtt://127.0.0.1:1883' },
+  { key: 'partner', flag: 'partner', kind: 'str', help: 'partner account (username partner:<name>)', shows: 'ops' },
+  ...CONFIG_FLAGS,
+];
+const PUSH_FOOTER = `password: FW_GATEWAY_PARTNER_PASSWORD, else a 5-minute partner token minted with FW_GATEWAY_TOKEN_SECRET
+prints {"topic","bytes","config"} as JSON; exit codes: 0 published, 1 failure, 2 bad arguments`;
+
+const MINT_OPTIONS: OptionTable<'tenant' | 'device' | 'ttlSec'> = [
+  { key: 'tenant', flag: 'tenant', kind: 'str', help: 'tenant (required)' },
+  { key: 'device', flag: 'device', kind: 'str', help: 'device id, or partner:<name> for a partner token (required)' },
+  { key: 'ttlSec', flag: 'ttl-sec', kind: 'int', help: 'lifetime in seconds', shows: '86400' },
+];
+
+const HELP: Record<string, () => string> = {
+  serve: () => renderHelp({ usage: 'usage: fw-gateway serve [options]\n  run the gateway: MQTT (TCP, TLS, WebSocket) -> validation -> Kafka, PUBACK after the Kafka ack', table: OPTIONS, defaults: defaultConfig(), footer: SERVE_FOOTER }),
+  'push-config': () => renderHelp({ usage: 'usage: fw-gateway push-config --tenant T --device D [options]\n  publish a DeviceConfig to fw/<tenant>/<device>/down/config (QoS 1, retained) through a gateway', table: PUSH_OPTIONS, footer: PUSH_FOOTER }),
+  'mint-token': () => renderHelp({ usage: 'usage: fw-gateway mint-token --tenant T --device D [--ttl-sec N]\n  print a device token signed with the first FW_GATEWAY_TOKEN_SECRET', table: MINT_OPTIONS, footer: 'exit codes: 0 printed, 2 bad arguments or no secret' }),
+  'hash-secret': () => renderHelp({ usage: 'usage: fw-gateway hash-secret <secret>\n  print a scrypt hash of <secret> for the secret_hash column of gateway_devices / gateway_partners' }),
+};
+
+function required(v: unknown, flag: string): string {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`--${flag} is required`, { setting: `--${flag}` });
   return v;
 }
 
-const CONFIG_FLAGS: Record<string, string> = {
-  version: 'version',
-  'batch-interval-ms': 'batchIntervalMs',
-  'batch-max-bytes': 'batchMaxBytes',
-  'gps-rate-hz': 'gpsRateHz',
-  'accel-rate-hz': 'accelRateHz',
-  'harsh-braking-mg': 'harshBrakingMg',
-  'harsh-acceleration-mg': 'harshAccelerationMg',
-  'harsh-cornering-mg': 'harshCorneringMg',
-  'speed-limit-cms': 'speedLimitCms',
-};
-
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    if (cmd !== undefined) return void process.stdout.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const help = HELP[cmd];
+  if (help && wantsHelp(rest)) {
+    process.stdout.write(help());
+    return;
+  }
   switch (cmd) {
     case 'serve': {
       const gw = await startGateway(loadConfig(process.env, rest));
@@ -77,20 +96,15 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'push-config': {
-      const f = flags(rest);
-      const config: Record<string, number> = {};
-      for (const [flag, field] of Object.entries(CONFIG_FLAGS)) {
-        const v = int(f, flag);
-        if (v !== undefined) config[field] = v;
-      }
+      const f = parseArgs(PUSH_OPTIONS, rest).values;
+      const config: Partial<Record<ConfigField, number>> = {};
+      for (const o of CONFIG_FLAGS) if (f[o.key] !== undefined) config[o.key] = f[o.key] as number;
       if (config.version === undefined) config.version = Date.now();
-      const known = new Set([...Object.keys(CONFIG_FLAGS), 'tenant', 'device', 'url', 'partner']);
-      for (const k of f.keys()) if (!known.has(k)) throw new ConfigError(`unknown flag --${k}`);
       const r = await pushConfig({
-        url: f.get('url') ?? process.env.FW_GATEWAY_URL ?? 'mqtt://127.0.0.1:1883',
-        tenant: required(f, 'tenant'),
-        deviceId: required(f, 'device'),
-        partner: f.get('partner'),
+        url: (f.url as string | undefined) ?? (process.env.FW_GATEWAY_URL || 'mqtt://127.0.0.1:1883'),
+        tenant: required(f.tenant, 'tenant'),
+        deviceId: required(f.device, 'device'),
+        partner: f.partner as string | undefined,
         password: process.env.FW_GATEWAY_PARTNER_PASSWORD,
         tokenSecret: process.env.FW_GATEWAY_TOKEN_SECRET?.split(',')[0],
         config,
@@ -99,10 +113,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'mint-token': {
-      const f = flags(rest);
+      const f = parseArgs(MINT_OPTIONS, rest).values;
       const secret = process.env.FW_GATEWAY_TOKEN_SECRET?.split(',')[0];
-      if (!secret) throw new ConfigError('FW_GATEWAY_TOKEN_SECRET is required');
-      process.stdout.write(`${mintDeviceToken({ tenant: required(f, 'tenant'), deviceId: required(f, 'device'), secret, ttlSec: int(f, 'ttl-sec') ?? 86400 })}\n`);
+      if (!secret) throw new ConfigError('FW_GATEWAY_TOKEN_SECRET is required', { setting: 'FW_GATEWAY_TOKEN_SECRET' });
+      process.stdout.write(`${mintDeviceToken({ tenant: required(f.tenant, 'tenant'), deviceId: required(f.device, 'device'), secret, ttlSec: (f.ttlSec as number | undefined) ?? 86400 })}\n`);
       return;
     }
     case 'hash-secret': {
@@ -111,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      process.stderr.write('usage: fw-gateway serve|push-config|mint-token|hash-secret (see README)\n');
+      process.stderr.write(`unknown command ${JSON.stringify(cmd)}\n${USAGE}\n`);
       process.exitCode = 2;
   }
 }

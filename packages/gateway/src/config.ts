@@ -1,8 +1,10 @@
-// Gateway configuration: defaults, env (FW_*) and CLI flags, validated with errors naming the bad value.
+// Gateway configuration: defaults, env (FW_*) and CLI flags (the option table below, read by
+// @fleetwire/runtime's loader), validated with errors naming the bad value.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { KAFKA_TOPICS, parseReplicationSetting, type ReplicationSetting } from '@fleetwire/proto';
+import { KAFKA_TOPICS, replicationOptionParser, type ReplicationSetting } from '@fleetwire/proto';
+import { ConfigError, loadOptions, parseBrokers, parseOption, type OptionTable } from '@fleetwire/runtime';
 
 export interface GatewayConfig {
   gatewayId: string;
@@ -56,10 +58,6 @@ export interface GatewayConfig {
   logLevel: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 export function defaultConfig(): GatewayConfig {
   return {
     gatewayId: `${hostname()}-${process.pid}`,
@@ -104,11 +102,10 @@ export function defaultConfig(): GatewayConfig {
 }
 
 type Key = keyof GatewayConfig;
-type Kind = 'int' | 'port' | 'str' | 'bool' | 'list' | 'num' | 'replicas';
 
-/** env var, CLI flag and kind for each option. */
-export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind: Kind; help: string }> = [
-  { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id' },
+/** env var, CLI flag and kind for each option (`fw-gateway serve --help` and the README table come from it). */
+export const OPTIONS: OptionTable<Key> = [
+  { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id', shows: '<hostname>-<pid>' },
   { key: 'host', env: 'FW_GATEWAY_HOST', flag: 'host', kind: 'str', help: 'bind address' },
   { key: 'mqttPort', env: 'FW_GATEWAY_MQTT_PORT', flag: 'mqtt-port', kind: 'port', help: 'MQTT/TCP port ("off" disables)' },
   { key: 'tlsPort', env: 'FW_GATEWAY_TLS_PORT', flag: 'tls-port', kind: 'port', help: 'MQTT/TLS port (needs cert and key)' },
@@ -120,12 +117,12 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'wsPath', env: 'FW_GATEWAY_WS_PATH', flag: 'ws-path', kind: 'str', help: 'WebSocket path' },
   { key: 'proxyProtocol', env: 'FW_GATEWAY_PROXY_PROTOCOL', flag: 'proxy-protocol', kind: 'bool', help: 'connections start with a PROXY protocol header (behind a load balancer): v1/v2 on MQTT TCP/TLS, v2 on WebSocket' },
   { key: 'trustForwardedFor', env: 'FW_GATEWAY_TRUST_X_FORWARDED_FOR', flag: 'trust-x-forwarded-for', kind: 'bool', help: 'WebSocket client address from X-Forwarded-For (behind an HTTP proxy)' },
-  { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'list', help: 'comma-separated host:port list' },
+  { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'brokers', help: 'comma-separated host:port list ([v6]:port for IPv6)' },
   { key: 'kafkaClientId', env: 'FW_KAFKA_CLIENT_ID', flag: 'kafka-client-id', kind: 'str', help: 'Kafka client id' },
   { key: 'kafkaCreateTopics', env: 'FW_KAFKA_CREATE_TOPICS', flag: 'kafka-create-topics', kind: 'bool', help: 'create missing topics at start' },
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', flag: 'kafka-partitions', kind: 'int', help: 'partitions for created topics' },
-  { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', flag: 'kafka-replication-factor', kind: 'replicas', help: 'replication factor of created topics ("auto" = min(3, brokers))' },
-  { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', flag: 'kafka-min-insync-replicas', kind: 'replicas', help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)' },
+  { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', flag: 'kafka-replication-factor', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'), help: 'replication factor of created topics ("auto" = min(3, brokers))' },
+  { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', flag: 'kafka-min-insync-replicas', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'), help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
@@ -146,70 +143,14 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'logLevel', env: 'FW_LOG_LEVEL', flag: 'log-level', kind: 'str', help: 'pino level' },
 ];
 
-function parse(kind: Kind, raw: string, name: string): unknown {
-  const bad = (why: string) => new ConfigError(`${name}=${JSON.stringify(raw)}: ${why}`);
-  switch (kind) {
-    case 'str':
-      return raw;
-    case 'replicas':
-      try {
-        return parseReplicationSetting(name, raw);
-      } catch (e) {
-        throw new ConfigError((e as Error).message);
-      }
-    case 'bool':
-      if (/^(1|true|yes|on)$/i.test(raw)) return true;
-      if (/^(0|false|no|off)$/i.test(raw)) return false;
-      throw bad('expected true/false');
-    case 'list': {
-      const xs = raw.split(',').map((s) => s.trim()).filter(Boolean);
-      if (xs.length === 0) throw bad('expected a non-empty comma-separated list');
-      return xs;
-    }
-    case 'port':
-      if (/^(off|none|disabled)$/i.test(raw)) return null;
-    // falls through
-    case 'int': {
-      if (!/^\d+$/.test(raw)) throw bad('expected a non-negative integer');
-      const n = Number(raw);
-      if (kind === 'port' && n > 65535) throw bad('port must be 0..65535');
-      return n;
-    }
-    case 'num': {
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n < 0) throw bad('expected a non-negative number');
-      return n;
-    }
-  }
-}
-
 /** Reads env and `--flag value` / `--flag=value` arguments over the defaults. Unknown flags are errors. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): GatewayConfig {
-  const cfg = defaultConfig() as unknown as Record<string, unknown>;
-  for (const o of OPTIONS) {
-    const v = env[o.env];
-    if (v !== undefined && v !== '') cfg[o.key] = parse(o.kind, v, o.env);
-  }
+  const cfg = loadOptions(OPTIONS, defaultConfig(), env, []);
   const tPrev = env.FW_GATEWAY_TOKEN_SECRET_PREVIOUS;
-  if (tPrev) (cfg.tokenSecrets as string[]).push(...(parse('list', tPrev, 'FW_GATEWAY_TOKEN_SECRET_PREVIOUS') as string[]));
-  if (env.FW_GATEWAY_TOPIC_TELEMETRY) (cfg.topics as GatewayConfig['topics']).telemetry = env.FW_GATEWAY_TOPIC_TELEMETRY;
-  if (env.FW_GATEWAY_TOPIC_DEADLETTER) (cfg.topics as GatewayConfig['topics']).deadletter = env.FW_GATEWAY_TOPIC_DEADLETTER;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(a)}`);
-    const eq = a.indexOf('=');
-    const flag = a.slice(2, eq < 0 ? undefined : eq);
-    const o = OPTIONS.find((x) => x.flag === flag);
-    if (!o) throw new ConfigError(`unknown flag --${flag}`);
-    let v: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
-    if (v === undefined) {
-      if (o.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) v = 'true';
-      else v = argv[++i];
-    }
-    if (v === undefined) throw new ConfigError(`--${flag} needs a value`);
-    cfg[o.key] = parse(o.kind, v, `--${flag}`);
-  }
-  return validateConfig(cfg as unknown as GatewayConfig);
+  if (tPrev) cfg.tokenSecrets.push(...(parseOption({ key: 'tokenSecrets', kind: 'list', help: '' }, tPrev, 'FW_GATEWAY_TOKEN_SECRET_PREVIOUS') as string[]));
+  if (env.FW_GATEWAY_TOPIC_TELEMETRY) cfg.topics.telemetry = env.FW_GATEWAY_TOPIC_TELEMETRY;
+  if (env.FW_GATEWAY_TOPIC_DEADLETTER) cfg.topics.deadletter = env.FW_GATEWAY_TOPIC_DEADLETTER;
+  return validateConfig(loadOptions(OPTIONS, cfg, {}, argv));
 }
 
 /**
@@ -241,7 +182,7 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   const need = (ok: boolean, msg: string) => {
     if (!ok) throw new ConfigError(msg);
   };
-  for (const b of c.kafkaBrokers) need(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(b), `FW_KAFKA_BROKERS: ${JSON.stringify(b)} is not host:port`);
+  parseBrokers(c.kafkaBrokers);
   if (c.redisUrl) need(/^rediss?:\/\//.test(c.redisUrl), `FW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port`);
   if (c.databaseUrl) need(/^postgres(ql)?:\/\//.test(c.databaseUrl), `FW_DATABASE_URL: expected a postgres:// URL`);
   need(!c.cluster || !!c.redisUrl, 'FW_GATEWAY_CLUSTER=true needs FW_REDIS_URL');

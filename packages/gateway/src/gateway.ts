@@ -1,5 +1,4 @@
 // startGateway: wires config -> sink, dedupe, registry, broker, listeners. Returns ports, metrics, close().
-import { Readable } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { pino, type Logger } from 'pino';
 import { Authenticator, type CredentialRegistry } from './core/authenticate.js';
@@ -11,23 +10,11 @@ import { KafkaSink } from './adapters/kafka/kafka-sink.js';
 import { startHttpWs, type HttpWsServer } from './adapters/listeners/http-ws.js';
 import { startTcp, startTls, type SocketServer } from './adapters/listeners/tcp.js';
 import { PgRegistry } from './adapters/pg/registry.js';
+import { connectClusterBackplane } from './adapters/redis/cluster.js';
 import { type DedupeStore, MemoryDedupe, RedisDedupe } from './adapters/redis/dedupe.js';
 import type { TelemetrySink } from './adapters/sink.js';
-import { ConfigError, defaultConfig, type GatewayConfig, validateConfig } from './config.js';
-
-/**
- * aedes 1.2 pipes persistence.createRetainedStreamCombi(); aedes-persistence-redis 11.2 returns an async
- * generator from it (no .pipe), which throws on the first SUBSCRIBE. Wrap it in a Readable.
- */
-function adaptRetainedStream<P>(p: P): P {
-  const q = p as unknown as { createRetainedStreamCombi(patterns: string[]): unknown };
-  const orig = q.createRetainedStreamCombi.bind(q);
-  q.createRetainedStreamCombi = (patterns: string[]) => {
-    const s = orig(patterns) as { pipe?: unknown };
-    return typeof s.pipe === 'function' ? s : Readable.from(s as AsyncIterable<unknown>);
-  };
-  return p;
-}
+import { ConfigError } from '@fleetwire/runtime';
+import { defaultConfig, type GatewayConfig, validateConfig } from './config.js';
 
 export interface StartOptions extends Partial<GatewayConfig> {
   /** Use this sink instead of Kafka (embedded log, tests). Required when kafkaBrokers is empty. */
@@ -49,7 +36,10 @@ export interface Gateway {
   isReady(): boolean;
   /** Why isReady() is false (the /readyz body), or null when ready. */
   notReadyReason(): string | null;
-  /** Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. */
+  /**
+   * Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. The wait and the
+   * flush share one deadline, drainTimeoutMs from the call; uplinks not acknowledged by then get no PUBACK.
+   */
   close(): Promise<void>;
 }
 
@@ -115,40 +105,21 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       deadLetterPayloadMax: cfg.deadLetterPayloadMax,
       limits: { maxPayloadBytes: cfg.maxPayloadBytes },
     });
-    cleanups.push(() => pipeline.drain(cfg.drainTimeoutMs));
+    // One shutdown deadline: the flush gets what is left of drainTimeoutMs after the wait for in-flight
+    // uplinks in close(), not a second full timeout (a failed start, with no deadline yet, gets the whole).
+    let drainDeadline: number | null = null;
+    cleanups.push(() => pipeline.drain(drainDeadline === null ? cfg.drainTimeoutMs : Math.max(0, drainDeadline - Date.now())));
 
-    let mq: unknown;
-    let persistence: unknown;
-    if (cfg.cluster && cfg.redisUrl) {
-      const [{ default: mqRedis }, { default: RedisPersistence }, { Redis }] = await Promise.all([
-        import('mqemitter-redis'),
-        import('aedes-persistence-redis/asyncPersistence.js'),
-        import('ioredis'),
-      ]);
-      // Our own connections, ready before aedes subscribes: subscribing while ioredis still runs its
-      // ready check (INFO) throws "Connection in subscriber mode" as an uncaught exception.
-      const conn = () => new Redis(cfg.redisUrl!, { enableReadyCheck: false, maxRetriesPerRequest: null });
-      const subConn = conn();
-      const pubConn = conn();
-      cleanups.push(() => {
-        subConn.disconnect();
-        pubConn.disconnect();
-      });
-      await Promise.all([subConn, pubConn].map((c) => new Promise<void>((resolve, reject) => {
-        c.once('ready', () => resolve());
-        c.once('error', (e: Error) => reject(new Error(`FW_REDIS_URL: cannot connect for cluster mode: ${e.message}`)));
-      })));
-      mq = mqRedis({ subConn, pubConn });
-      persistence = adaptRetainedStream(new RedisPersistence({ conn: new Redis(cfg.redisUrl) }));
-    }
-    const broker = await createBroker({ auth, pipeline, metrics, log, mq, persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs, registry, registryRecheckMs: cfg.registryRecheckSec * 1000 });
+    const cluster = cfg.cluster && cfg.redisUrl ? await connectClusterBackplane(cfg.redisUrl) : null;
+    if (cluster) cleanups.push(() => cluster.closeEmitter());
+    const broker = await createBroker({ auth, pipeline, metrics, log, mq: cluster?.mq, persistence: cluster?.persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs, registry, registryRecheckMs: cfg.registryRecheckSec * 1000 });
     cleanups.push(
       () =>
         new Promise<void>((r) => {
           broker.close(() => r());
         }),
     );
-    if (persistence) cleanups.push(() => (persistence as { destroy(): Promise<void> }).destroy());
+    if (cluster) cleanups.push(() => cluster.closePersistence());
 
     let http: HttpWsServer | null = null;
     const ports: Gateway['ports'] = { mqtt: null, tls: null, http: null };
@@ -187,7 +158,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       closed = (async () => {
         const socketsClosed = sockets.map((s) => s.close()); // stops accepting; resolves when connections end
         http?.stopAccepting();
-        const deadline = Date.now() + cfg.drainTimeoutMs;
+        const deadline = (drainDeadline = Date.now() + cfg.drainTimeoutMs);
         while (pipeline.inflight.inUse + pipeline.inflight.waiting > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await cleanup(); // broker (clients), pipeline flush, registry, dedupe, sink in reverse start order
         http?.closeAll();

@@ -2,7 +2,7 @@
 // gateway, authenticated as a partner of the tenant.
 import { downlinkConfigTopic, fleetwire, isValidSegment } from '@fleetwire/proto';
 import mqtt from 'mqtt';
-import { mintDeviceToken } from './core/token.js';
+import { mintDeviceToken } from '@fleetwire/runtime';
 
 export interface PushConfigOptions {
   /** mqtt://host:1883, mqtts://..., ws://host:8080/mqtt */

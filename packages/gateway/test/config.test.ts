@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { loadConfig } from '../src/config.js';
 import { pickSubprotocol } from '../src/adapters/listeners/http-ws.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-gw-config-'));

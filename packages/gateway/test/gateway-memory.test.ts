@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
 import { startGateway, type Gateway } from '../src/gateway.js';
 import { pushConfig } from '../src/push-config.js';
-import { mintDeviceToken } from '../src/core/token.js';
+import { mintDeviceToken } from '@fleetwire/runtime';
 import { batchBytes, connectDevice, connectRefused, quiet, SECRET, sleep, waitFor } from './helpers/fixtures.js';
 
 let gate: Promise<void> | null = null;
@@ -151,6 +151,27 @@ describe('auth and shutdown', () => {
     await g.close();
     await waitFor(() => !d.client.connected, 2000, 'client disconnect');
     expect(s.telemetry.length).toBe(1);
+    d.client.end(true);
+  });
+});
+
+describe('shutdown deadline', () => {
+  it('close() gives up on an unacknowledged uplink after drainTimeoutMs once, not twice', async () => {
+    const s = new MemorySink({ gate: (kind) => (kind === 'telemetry' ? new Promise<void>(() => undefined) : Promise.resolve()) });
+    const drainTimeoutMs = 800;
+    const g = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, sink: s, tokenSecrets: [SECRET], logger: pino(quiet), drainTimeoutMs, ackTimeoutMs: 60_000 });
+    const d = await connectDevice(`mqtt://127.0.0.1:${g.ports.mqtt}`, 'acme', 'stuck-1');
+    let acked = false;
+    d.client.publish(uplinkBatchTopic('acme', 'stuck-1'), Buffer.from(batchBytes('stuck-1', 1)), { qos: 1 }, (err) => (acked = !err));
+    await waitFor(() => g.metrics.inflight.get() > 0, 2000, 'uplink in flight');
+    const t0 = Date.now();
+    await g.close();
+    const took = Date.now() - t0;
+    // Before: the in-flight wait (drainTimeoutMs) and then the flush (another drainTimeoutMs).
+    expect(took).toBeGreaterThanOrEqual(drainTimeoutMs - 50);
+    expect(took).toBeLessThan(drainTimeoutMs * 1.6);
+    expect(acked).toBe(false);
+    expect(s.telemetry.length).toBe(0);
     d.client.end(true);
   });
 });

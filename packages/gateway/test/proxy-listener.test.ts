@@ -12,7 +12,7 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
-import { mintDeviceToken } from '../src/core/token.js';
+import { mintDeviceToken } from '@fleetwire/runtime';
 import { startGateway, type Gateway } from '../src/gateway.js';
 import { batchBytes, connectRefused, quiet, SECRET } from './helpers/fixtures.js';
 import { connectViaProxy, v1Header, v2Header } from './helpers/proxy.js';

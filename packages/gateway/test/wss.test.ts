@@ -10,8 +10,8 @@ import { type AccelSample, decodeTelemetryRecord, fleetwire, type GpsSample, unp
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../src/adapters/memory-sink.js';
-import { ConfigError } from '../src/config.js';
-import { mintDeviceToken } from '../src/core/token.js';
+import { ConfigError } from '@fleetwire/runtime';
+import { mintDeviceToken } from '@fleetwire/runtime';
 import { startGateway, type Gateway, type StartOptions } from '../src/gateway.js';
 import { batchBytes, connectDevice, connectRefused, freePort, quiet, SECRET, waitFor } from './helpers/fixtures.js';
 

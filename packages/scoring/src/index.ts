@@ -16,6 +16,7 @@ export { loadModel, checkFeatures, defaultModelsDir, ModelError, type RiskModel,
 export { startRealtimeScorer, RealtimeProcessor, type RealtimeScorer, type RealtimeScorerOptions } from './realtime/scorer.js';
 export { type Emission, type TripOut, type ScoreOut, type AlertOut, type EmitTopics, DEFAULT_EMIT_TOPICS } from './realtime/emit.js';
 export { runBatchScore, periodSums, parseDuration, type BatchScoreOptions, type BatchScoreSummary } from './batch/batch.js';
-export { ScoringMetrics, Histogram } from './ops/metrics.js';
+export { ScoringMetrics } from './ops/metrics.js';
+export { ConfigError, FleetwireError, Histogram, Registry } from '@fleetwire/runtime';
 export { startOpsServer, type OpsServerOptions } from './ops/http.js';
-export { DEFAULT_MODEL_VERSION, readEnv, type ScoringEnv } from './config.js';
+export { DEFAULT_MODEL_VERSION, readEnv, SCORING_DEFAULTS, SCORING_OPTIONS, type ScoringEnv, type ScoringSettings } from './config.js';

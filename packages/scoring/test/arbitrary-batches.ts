@@ -1,7 +1,7 @@
 // fast-check arbitraries of DeviceBatches the gateway accepts: any mix of empty and non-empty GPS,
 // accelerometer and event tracks, times anywhere from 2000-01-01 to now, clustered around month and year
 // boundaries, with physically bounded values. Every one passes the codec's validation (checked in tests).
-import { fleetwire } from '@fleetwire/proto';
+import { type fleetwire } from '@fleetwire/proto';
 import fc from 'fast-check';
 
 const MIN_T = Date.UTC(2000, 0, 1);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { batchKey } from '@fleetwire/proto';
 import {
   commutePhases,
   type DeviceState,
@@ -137,6 +138,16 @@ describe('idempotency', () => {
     expect(again.every((o) => o.duplicate && o.trips.length === 0 && o.events.length === 0)).toBe(true);
     expect(JSON.stringify(st)).toBe(snapshot);
     expect(first.some((o) => o.trips.length === 1)).toBe(true);
+  });
+
+  it('keeps recent keys in proto batchKey form and reads states persisted with "boot:seq" keys', () => {
+    const [b] = simulateDrive({ deviceId: 'd9', bootId: 'boot:a-1', startMs: T0, phases: commutePhases({}) });
+    const fresh = newDeviceState('t', 'd9');
+    processTelemetry(fresh, b!, cfg);
+    expect(fresh.recent).toEqual([batchKey('t', 'd9', 'boot:a-1', b!.seq)]);
+    const persisted = { ...newDeviceState('t', 'd9'), recent: [`boot:a-1:${b!.seq}`] };
+    expect(processTelemetry(persisted, b!, cfg).duplicate).toBe(true);
+    expect(persisted.recent).toEqual([batchKey('t', 'd9', 'boot:a-1', b!.seq)]);
   });
 
   it('state survives a JSON round trip (it is persisted per batch)', () => {

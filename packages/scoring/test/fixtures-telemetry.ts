@@ -1,5 +1,5 @@
 // Helpers shared by scoring tests: simulated drives encoded as real TelemetryRecord bytes.
-import { encodeDeviceBatch, encodeTelemetryRecord, fleetwire } from '@fleetwire/proto';
+import { encodeDeviceBatch, encodeTelemetryRecord, type fleetwire } from '@fleetwire/proto';
 import type { TelemetryInput } from '../src/core/engine.js';
 
 const delta = (a: ArrayLike<number>): number[] => Array.from(a, (v, i) => (i === 0 ? v : v - a[i - 1]!));

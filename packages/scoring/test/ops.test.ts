@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../src/config.js';
-import { ConfigError } from '../src/core/config.js';
+import { ConfigError } from '@fleetwire/runtime';
 import { parseDuration } from '../src/batch/batch.js';
 import { ScoringMetrics } from '../src/ops/metrics.js';
 import { startOpsServer } from '../src/ops/http.js';
@@ -19,8 +19,19 @@ describe('config', () => {
     expect(() => readEnv({ FW_DATABASE_URL: 'mysql://x' })).toThrow(/FW_DATABASE_URL="mysql:\/\/x"/);
     expect(() => readEnv({ ...base, FW_KAFKA_BROKERS: 'nohost' })).toThrow(/"nohost" must be host:port/);
     expect(() => readEnv({ ...base }, { kafka: true })).toThrow(ConfigError);
-    expect(() => readEnv({ ...base, FW_SCORING_IDLE_END_MIN: 'soon' })).toThrow(/FW_SCORING_IDLE_END_MIN=soon/);
+    expect(() => readEnv({ ...base, FW_SCORING_IDLE_END_MIN: 'soon' })).toThrow(/FW_SCORING_IDLE_END_MIN="soon"/);
     expect(() => readEnv({ ...base, FW_DB_SCHEMA: 'Robert; DROP' })).toThrow(/FW_DB_SCHEMA/);
+  });
+  it('parses FW_KAFKA_BROKERS as the gateway does (IPv6 literals in brackets)', () => {
+    expect(readEnv({ ...base, FW_KAFKA_BROKERS: '[::1]:9092, 127.0.0.1:9093' }).kafkaBrokers).toEqual(['[::1]:9092', '127.0.0.1:9093']);
+    expect(() => readEnv({ ...base, FW_KAFKA_BROKERS: '::1:9092' })).toThrow(ConfigError);
+  });
+  it('reads the settings the CLI used to read on its own', () => {
+    const e = readEnv({ ...base, FW_SCORING_CREATE_TOPICS: '0', FW_KAFKA_PARTITIONS: '12', FW_SCORING_HOST: '0.0.0.0' });
+    expect([e.createTopics, e.kafkaPartitions, e.opsHost]).toEqual([false, 12, '0.0.0.0']);
+    expect(readEnv(base).createTopics).toBe(true);
+    expect(() => readEnv({ ...base, FW_KAFKA_PARTITIONS: 'many' })).toThrow(/FW_KAFKA_PARTITIONS="many"/);
+    expect(readEnv({ FW_MODEL_VERSION: '1.0.0' }, { database: false }).modelVersion).toBe('1.0.0');
   });
   it('parses durations', () => {
     expect(parseDuration('30d')).toBe(30 * 86_400_000);

@@ -1,4 +1,5 @@
 // In-memory TelemetrySink for tests and embedded demos. Optional `gate` lets callers delay or fail acks.
+import { FleetwireError } from '@fleetwire/runtime';
 import type { SinkRecord, TelemetrySink } from './sink.js';
 
 export interface MemorySinkOptions {
@@ -24,7 +25,7 @@ export class MemorySink implements TelemetrySink {
   }
 
   private async put(kind: 'telemetry' | 'deadletter', into: SinkRecord[], records: readonly SinkRecord[]): Promise<void> {
-    if (this.closed) throw new Error('memory sink is closed');
+    if (this.closed) throw new FleetwireError('sink_closed', 'memory sink is closed');
     await this.o.gate?.(kind, records);
     for (const r of records) {
       into.push(r);

@@ -3,7 +3,7 @@
 import { isValidSegment } from '@fleetwire/proto';
 import { PARTNER_PREFIX, type Principal } from './acl.js';
 import type { FailureRateLimiter } from './rate-limit.js';
-import { looksLikeToken, verifyDeviceToken } from './token.js';
+import { looksLikeToken, verifyDeviceToken } from '@fleetwire/runtime';
 
 export interface CredentialRegistry {
   verify(kind: 'device' | 'partner', name: string, secret: string): Promise<Principal | null>;

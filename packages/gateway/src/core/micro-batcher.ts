@@ -5,6 +5,8 @@
 // and leaves out the items whose gate said no. So the lookup overlaps the linger and the previous send
 // instead of coming before them.
 
+import { FleetwireError } from '@fleetwire/runtime';
+
 export interface MicroBatcherOptions<T> {
   /** How long to wait for more items after the first one arrives. */
   lingerMs: number;
@@ -28,13 +30,24 @@ interface Pending<T> {
   reject: (e: Error) => void;
 }
 
-export class SinkTimeoutError extends Error {
+/** The sink did not acknowledge a record within ackTimeoutMs (the device resends after reconnecting). */
+export class SinkTimeoutError extends FleetwireError<'sink_timeout'> {
   override readonly name = 'SinkTimeoutError';
+  constructor(message: string) {
+    super('sink_timeout', message, { retriable: true });
+  }
 }
 
-export class BatcherClosedError extends Error {
+/** A record was added after close(). */
+export class BatcherClosedError extends FleetwireError<'batcher_closed'> {
   override readonly name = 'BatcherClosedError';
+  constructor(message: string) {
+    super('batcher_closed', message);
+  }
 }
+
+/** The answer of an item without a gate (one shared promise, no allocation per item). */
+const SEND: Promise<boolean> = Promise.resolve(true);
 
 export class MicroBatcher<T> {
   private queue: Pending<T>[] = [];
@@ -140,14 +153,17 @@ export class MicroBatcher<T> {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
-      for (const p of batch) (err ? p.reject(err) : p.resolve(true));
+      for (const p of batch) {
+        if (err) p.reject(err);
+        else p.resolve(true);
+      }
     };
     if (this.o.ackTimeoutMs) {
       timer = setTimeout(() => settle(new SinkTimeoutError(`sink did not acknowledge within ${this.o.ackTimeoutMs} ms`)), this.o.ackTimeoutMs);
     }
     try {
-      if (batch.some((p) => p.gate)) {
-        const keep = await Promise.all(batch.map((p) => p.gate ?? true));
+      if (batch.some((p) => p.gate !== undefined)) {
+        const keep = await Promise.all(batch.map((p) => p.gate ?? SEND));
         for (let i = 0; i < batch.length; i++) if (!keep[i]) batch[i]!.resolve(false);
         batch = batch.filter((_, i) => keep[i]);
       }

@@ -38,9 +38,8 @@ export const EVENT_TYPES: Readonly<Record<string, number>> = Object.freeze({
 
 export type JsonResult = { ok: true; batch: IDeviceBatch } | { ok: false; error: CodecError };
 
-class Bad extends Error {}
 const bad = (msg: string): never => {
-  throw new Bad(msg);
+  throw new CodecError('json_invalid', msg);
 };
 
 /** Max nesting depth of objects/arrays, skipping string contents. Stops early once over `limit`. */
@@ -229,7 +228,6 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
     return { ok: true, batch };
   } catch (e) {
     if (e instanceof CodecError) return { ok: false, error: e };
-    if (e instanceof Bad) return fail('json_invalid', e.message);
     return fail('json_invalid', `conversion failed: ${(e as Error).message}`);
   }
 }

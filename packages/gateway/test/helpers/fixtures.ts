@@ -1,6 +1,6 @@
 import { encodeDeviceBatch, packAccel, packGps } from '@fleetwire/proto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { mintDeviceToken } from '../../src/core/token.js';
+import { mintDeviceToken } from '@fleetwire/runtime';
 
 export const SECRET = 'integration-test-secret-0123456789';
 export const quiet = { level: 'silent' } as const;

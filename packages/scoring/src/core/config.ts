@@ -1,4 +1,5 @@
 import { type DetectOverrides, resolveDetectConfig } from '@fleetwire/detect';
+import { ConfigError } from '@fleetwire/runtime';
 
 /** Tunables of the pure scoring core. Every value has a default; see README "Options". */
 export interface CoreConfig {
@@ -50,10 +51,6 @@ export const DEFAULT_CORE_CONFIG: Readonly<CoreConfig> = Object.freeze({
   gravityTauMs: 4_000,
   recentKeys: 64,
 });
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 /** Merges overrides over the defaults and rejects nonsense with a message naming the bad value. */
 export function resolveCoreConfig(overrides: Partial<CoreConfig> = {}): CoreConfig {

@@ -1,6 +1,6 @@
 // Per-device stream processing: idempotency, trip segmentation, accumulation, event detection. Pure.
 import { detectAccel, detectFix, detectGyro, detectPhone, type FixResult, flushMotion, type MotionEvent } from '@fleetwire/detect';
-import type { EdgeEventValues, fleetwire } from '@fleetwire/proto';
+import { batchKey, type EdgeEventValues, type fleetwire } from '@fleetwire/proto';
 import type { CoreConfig } from './config.js';
 import { detectConfigOf, toDetectedEvent } from './detect.js';
 import { emptySums, featuresFromSums } from './features.js';
@@ -39,14 +39,15 @@ export interface TelemetryInput {
   fallbackTimeMs?: number;
 }
 
-export const idempotencyKey = (bootId: string, seq: number): string => `${bootId}:${seq}`;
+/** The batch's idempotency key within the device's state: proto's batchKey(tenant, device, boot, seq). */
+export const idempotencyKey = (st: Pick<DeviceState, 'tenant' | 'deviceId'>, bootId: string, seq: number): string => batchKey(st.tenant, st.deviceId, bootId, seq);
 
 export function isDuplicate(st: DeviceState, bootId: string, seq: number): boolean {
-  return st.recent.includes(idempotencyKey(bootId, seq));
+  return st.recent.includes(idempotencyKey(st, bootId, seq));
 }
 
 function remember(st: DeviceState, bootId: string, seq: number, cfg: CoreConfig): void {
-  st.recent.push(idempotencyKey(bootId, seq));
+  st.recent.push(idempotencyKey(st, bootId, seq));
   if (st.recent.length > cfg.recentKeys) st.recent.splice(0, st.recent.length - cfg.recentKeys);
 }
 

@@ -1,5 +1,5 @@
 import { type MotionState, newMotionState } from '@fleetwire/detect';
-import type { EdgeEventValues } from '@fleetwire/proto';
+import { batchKey, type EdgeEventValues } from '@fleetwire/proto';
 import type { TripSums } from './features.js';
 
 /** EventType numbers from fleetwire.v1.EventType (kept as plain numbers so the core stays pure). */
@@ -45,7 +45,7 @@ export interface DeviceState {
   trip: OpenTrip | null;
   /** @fleetwire/detect state: GPS cleaning window, gravity and mount orientation, open episodes. */
   motion: MotionState;
-  /** Recently processed idempotency keys "boot:seq", oldest first. */
+  /** Recently processed idempotency keys (proto batchKey "<tenant>/<device>/<boot>/<seq>"), oldest first. */
   recent: string[];
 }
 
@@ -62,6 +62,14 @@ export const newDeviceState = (tenant: string, deviceId: string): DeviceState =>
 /** Brings a persisted state of any earlier version to the current one, in place. */
 export function upgradeState(st: DeviceState): DeviceState {
   const raw = st as unknown as Record<string, unknown>;
+  // Recent keys persisted as "boot:seq" (before they were proto's batchKey): the same keys in today's format.
+  const first = st.recent?.[0];
+  if (first !== undefined && !first.includes('/')) {
+    st.recent = st.recent.map((k) => {
+      const i = k.lastIndexOf(':');
+      return batchKey(st.tenant, st.deviceId, k.slice(0, i), k.slice(i + 1));
+    });
+  }
   if (raw.v === 2 && raw.motion) return st;
   delete raw.longEp;
   delete raw.latEp;

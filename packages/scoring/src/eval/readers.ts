@@ -173,7 +173,10 @@ export function readDirectory(dir: string, set = basename(dir)): Recording[] {
   const out: Recording[] = [];
   const used = new Set<string>();
   for (const f of files) {
-    if (f === 'nds_data.csv') out.push(...readNebraska(join(dir, f), set)), used.add(f);
+    if (f === 'nds_data.csv') {
+      out.push(...readNebraska(join(dir, f), set));
+      used.add(f);
+    }
     const m = /^gps\.(.+)\.csv$/.exec(f);
     if (m && files.includes(`accel.${m[1]}.csv`)) {
       out.push(readAndroSensor(dir, m[1]!, set, androStart(dir, m[1]!)));

@@ -1,4 +1,5 @@
 // A recorded drive as the evaluation feeds it to the pipeline, whatever file format it came from.
+import { FleetwireError } from '@fleetwire/runtime';
 
 export interface RecordedFix {
   /** Epoch ms. */
@@ -41,8 +42,12 @@ export interface Recording {
   phone?: { t: number; state: number }[];
 }
 
-export class RecordingError extends Error {
+/** A recording directory or file the eval cannot read. */
+export class RecordingError extends FleetwireError<'recording_invalid'> {
   override readonly name = 'RecordingError';
+  constructor(message: string) {
+    super('recording_invalid', message);
+  }
 }
 
 /** Splits a CSV line on `sep` (no quoting: none of the supported formats quotes fields). */

@@ -10,14 +10,15 @@ import type { PartitionManager } from '../adapters/pg/partitions.js';
 import { type BatchWrite, deviceKey, keyString, loadStatesForUpdate, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
 import type { ScoringMetrics } from '../ops/metrics.js';
 import { Collected, scoreCollected } from './collect.js';
+import { FleetwireError } from '@fleetwire/runtime';
 import type { Item } from './decode.js';
 import type { Emission } from './emit.js';
 
 /** A write would land in months whose partitions this process has not ensured: ensure them, then retry. */
-export class MissingPartitions extends Error {
-  readonly code = 'missing_partitions';
+export class MissingPartitions extends FleetwireError<'missing_partitions'> {
+  override readonly name = 'MissingPartitions';
   constructor(readonly timesMs: number[]) {
-    super(`partitions missing for ${timesMs.length} time(s)`);
+    super('missing_partitions', `partitions missing for ${timesMs.length} time(s)`, { retriable: true });
   }
 }
 

@@ -101,7 +101,7 @@ export class RealtimeProcessor {
     const { items, rejected } = decodeBatch(batch, this.now());
     const dead: OutMessage[] = [];
     for (const r of rejected) {
-      this.metrics.deadLetters.inc(1, { reason: r.code });
+      this.metrics.deadLetters.inc({ reason: r.code });
       this.log.warn({ source: r.source, tenant: r.tenant, deviceId: r.deviceId, code: r.code, reason: r.reason }, 'poison record dead-lettered');
       dead.push(r.message);
     }
@@ -185,7 +185,7 @@ export class RealtimeProcessor {
   /** Counts, logs and builds the dead letter of a record that is given up. */
   private giveUp(item: Item, code: string, reason: string): OutMessage {
     const { input, tenant, source } = item;
-    this.metrics.deadLetters.inc(1, { reason: code });
+    this.metrics.deadLetters.inc({ reason: code });
     this.log.warn({ source, tenant, deviceId: input.deviceId, bootId: input.bootId, seq: input.seq, code, reason }, 'record dead-lettered');
     return deadLetter({ reasonCode: code, reason, source, deviceId: input.deviceId, tenant, payload: item.payload });
   }

@@ -8,50 +8,36 @@
 import { parseDeviceTopic } from '@fleetwire/proto';
 import { Aedes, type AedesOptions, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { canPublish, canSubscribe, type Principal, principalLabel } from '../../core/acl.js';
+import { canPublish, canSubscribe, principalLabel } from '../../core/acl.js';
 import type { Authenticator, CredentialRegistry } from '../../core/authenticate.js';
 import type { GatewayMetrics } from '../../core/metrics.js';
 import { RegistrySessions } from './registry-sessions.js';
+import { connectionInfo, sessionOf, type SessionState, startSession } from './session-state.js';
 import type { Transport, UplinkPipeline } from './uplink-pipeline.js';
-
-export interface FwConn {
-  fwTransport?: Transport;
-  /** The client's address named by a PROXY protocol header, when behind a load balancer. */
-  fwRemoteAddress?: string;
-  remoteAddress?: string;
-}
-
-interface FwClient extends Client {
-  fwPrincipal?: Principal;
-  fwTail?: Promise<void>;
-  fwRawId?: string;
-  /** Closes the session when its login token expires. */
-  fwExpiry?: NodeJS.Timeout;
-}
 
 /** setTimeout's longest delay (~24.8 days); a later expiry re-arms when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Closes `client` once `atMs` has passed: a token's expiry ends the session it opened, not only the next login. */
-function closeAt(client: FwClient, atMs: number, onExpire: () => void): void {
+function closeAt(client: Client, s: SessionState, atMs: number, onExpire: () => void): void {
   const left = atMs - Date.now();
-  client.fwExpiry = setTimeout(
+  s.expiry = setTimeout(
     () => {
-      client.fwExpiry = undefined;
+      s.expiry = undefined;
       if (client.closed) return;
-      if (Date.now() < atMs) return closeAt(client, atMs, onExpire);
+      if (Date.now() < atMs) return closeAt(client, s, atMs, onExpire);
       onExpire();
       client.close();
     },
     Math.max(0, Math.min(left, MAX_TIMER_MS)),
   );
-  client.fwExpiry.unref();
+  s.expiry.unref();
 }
 
 /** Arms the expiry of a session that logged in with a token; the timer goes when the connection does. */
-function expireSession(client: FwClient, atMs: number, onExpire: () => void): void {
-  closeAt(client, atMs, onExpire);
-  (client.conn as unknown as NodeJS.EventEmitter).once('close', () => clearTimeout(client.fwExpiry));
+function expireSession(client: Client, s: SessionState, atMs: number, onExpire: () => void): void {
+  closeAt(client, s, atMs, onExpire);
+  client.conn.once('close', () => clearTimeout(s.expiry));
 }
 
 export interface BrokerDeps {
@@ -91,12 +77,11 @@ function wrapEmitter(mq: { emit: (packet: { topic: string }, cb?: (err?: Error) 
 }
 
 export function transportOf(client: Client): Transport {
-  return (client.conn as unknown as FwConn).fwTransport ?? 'tcp';
+  return connectionInfo(client.conn)?.transport ?? 'tcp';
 }
 
 export function remoteIp(client: Client): string {
-  const c = client.conn as unknown as FwConn;
-  return c.fwRemoteAddress ?? c.remoteAddress ?? 'unknown';
+  return connectionInfo(client.conn)?.proxiedFrom ?? ('remoteAddress' in client.conn ? client.conn.remoteAddress : undefined) ?? 'unknown';
 }
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
@@ -115,7 +100,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     drainTimeout: deps.clientDrainTimeoutMs ?? 10_000,
 
     authenticate: (client, username, password, done) => {
-      const c = client as FwClient;
       auth.authenticate(remoteIp(client), username, password).then(
         (r) => {
           if (!r.ok) {
@@ -124,16 +108,15 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
             const err = Object.assign(new Error(r.message), { returnCode: r.returnCode });
             return done(err as never, false);
           }
-          c.fwPrincipal = r.principal;
+          const s = startSession(client, { principal: r.principal, rawId: client.id });
           // Namespace the session id by tenant and identity: one device can never take over
           // (or read the session of) another device's client id.
-          c.fwRawId = client.id;
-          (c as { id: string }).id = `${r.principal.tenant}/${principalLabel(r.principal)}/${client.id}`;
-          if (r.viaRegistry) registrySessions.track(c, r.principal);
+          (client as { id: string }).id = `${r.principal.tenant}/${principalLabel(r.principal)}/${client.id}`;
+          if (r.viaRegistry) registrySessions.track(client, r.principal);
           if (r.expiresAtMs !== undefined) {
-            expireSession(c, r.expiresAtMs, () => {
+            expireSession(client, s, r.expiresAtMs, () => {
               m.sessionsExpired.inc();
-              log.info({ client: c.id }, 'login token expired: closing the session');
+              log.info({ client: client.id }, 'login token expired: closing the session');
             });
           }
           done(null, true);
@@ -146,7 +129,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
     },
 
     authorizeSubscribe: (client, sub: Subscription, done) => {
-      const p = (client as FwClient).fwPrincipal;
+      const p = sessionOf(client)?.principal;
       if (!p || !canSubscribe(p, sub.topic)) {
         m.aclDenials.inc({ action: 'subscribe' });
         log.info({ client: client.id, topic: sub.topic }, 'subscribe denied');
@@ -155,10 +138,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       done(null, sub);
     },
 
-    authorizePublish: (clientIn, packet: PublishPacket, done) => {
-      const client = clientIn as FwClient | null;
-      const p = client?.fwPrincipal;
-      if (!client || !p || !canPublish(p, packet.topic)) {
+    authorizePublish: (client, packet: PublishPacket, done) => {
+      const s = sessionOf(client);
+      const p = s?.principal;
+      if (!client || !s || !p || !canPublish(p, packet.topic)) {
         m.aclDenials.inc({ action: 'publish' });
         log.info({ client: client?.id, topic: packet.topic }, 'publish denied');
         return done(new Error(`not authorized to publish to ${packet.topic}`));
@@ -166,21 +149,21 @@ export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
       const t = parseDeviceTopic(packet.topic);
       if (!t || t.direction === 'down') return done(null); // partner downlink: normal MQTT delivery
       packet.retain = false;
-      const prev = client.fwTail ?? Promise.resolve();
+      const prev = s.tail ?? Promise.resolve();
       let admitted!: () => void;
       const mine = new Promise<void>((r) => (admitted = r));
-      client.fwTail = mine;
+      s.tail = mine;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       pipeline
         .process(
-          { tenant: t.tenant, deviceId: t.deviceId, kind: t.kind, clientId: client.fwRawId ?? client.id, transport: transportOf(client), topic: packet.topic },
+          { tenant: t.tenant, deviceId: t.deviceId, kind: t.kind, clientId: s.rawId, transport: transportOf(client), topic: packet.topic },
           payload,
           prev,
           admitted,
         )
         .then(
           () => {
-            if (client.fwTail === mine) client.fwTail = undefined;
+            if (s.tail === mine) s.tail = undefined;
             done(null);
           },
           (e: Error) => {

@@ -30,7 +30,7 @@ export class RegistrySessions {
   track(client: Client, principal: Principal): void {
     if (!this.timer) return;
     this.sessions.set(client, principal);
-    (client.conn as unknown as NodeJS.EventEmitter).once('close', () => this.sessions.delete(client));
+    client.conn.once('close', () => this.sessions.delete(client));
   }
 
   get size(): number {

@@ -2,7 +2,9 @@
 // `process()` resolves once the message may be acknowledged to the device, and rejects if it must not be.
 import { fleetwire, encodeTelemetryRecord, identityKey, type Limits, resolveLimits } from '@fleetwire/proto';
 import type { Logger } from 'pino';
-import type { BoundCounter, GatewayMetrics } from '../../core/metrics.js';
+import { FleetwireError } from '@fleetwire/runtime';
+import type { BoundCounter } from '@fleetwire/runtime';
+import type { GatewayMetrics } from '../../core/metrics.js';
 import { MicroBatcher } from '../../core/micro-batcher.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { dedupeKey, type GatewayReasonCode, validateUplink } from '../../core/uplink.js';
@@ -186,7 +188,7 @@ export class UplinkPipeline {
     const ok = await Promise.race([flushed, timedOut]);
     clearTimeout(timer);
     if (!ok) {
-      const err = new Error('gateway shutting down');
+      const err = new FleetwireError('shutting_down', 'gateway shutting down', { retriable: true });
       this.telemetry.abort(err);
       this.dead.abort(err);
       this.log.warn('sink did not drain before shutdown; unacknowledged messages were not PUBACKed');

@@ -4,6 +4,7 @@ import { KAFKA_TOPICS, provisionReplicatedTopics, recordingPartitioner, SCHEMAS,
 import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
+import { FleetwireError } from '@fleetwire/runtime';
 import { KeyBytes, KeyHashPartitioner } from './keys.js';
 
 export interface KafkaSinkOptions {
@@ -52,8 +53,11 @@ export function kafkaErrorText(e: unknown): string {
   return parts.join(' <- ').slice(0, 300);
 }
 
-class SinkClosedError extends Error {
+class SinkClosedError extends FleetwireError<'sink_closed'> {
   override readonly name = 'SinkClosedError';
+  constructor(message: string) {
+    super('sink_closed', message);
+  }
 }
 
 // Header values as Buffers made once: kafkajs then copies bytes instead of measuring and encoding

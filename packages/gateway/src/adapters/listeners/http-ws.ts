@@ -5,8 +5,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import uws, { type AppOptions, type TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Aedes } from 'aedes';
-import { checkTlsPem, ConfigError } from '../../config.js';
+import { ConfigError, FleetwireError } from '@fleetwire/runtime';
+import { checkTlsPem } from '../../config.js';
 import type { TlsFiles } from './tcp.js';
+import { tagConnection } from '../broker/session-state.js';
 import { UwsDuplex } from './uws-duplex.js';
 
 /** uWS' LIBUS_LISTEN_EXCLUSIVE_PORT listen option (no SO_REUSEPORT). */
@@ -142,7 +144,9 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const d = new UwsDuplex<WsData>(ws, data.ip, { transport: o.tls ? 'wss' : 'ws' });
+      const d = new UwsDuplex<WsData>(ws, data.ip);
+      // Label of the connection in metrics and TelemetryRecord.transport: 'wss' when the uWS app is an SSLApp.
+      tagConnection(d, { transport: o.tls ? 'wss' : 'ws' });
       data.duplex = d;
       open.add(d);
       d.on('close', () => open.delete(d));
@@ -180,7 +184,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     // take half of the WebSocket clients and /metrics scrapes. Exclusive, a taken port is an error.
     const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (token: unknown) => void) => void;
     listen.call(app, o.host, o.port, EXCLUSIVE_PORT, (token) => {
-      if (!token) return reject(new Error(`cannot listen on ${o.host}:${o.port} (${what})`));
+      if (!token) return reject(new FleetwireError('listen_failed', `cannot listen on ${o.host}:${o.port} (${what})`));
       resolve({
         port: uws.us_socket_local_port(token as never),
         tls: !!o.tls,

@@ -1,10 +1,15 @@
 // Reads a PROXY protocol header off a freshly accepted socket, leaving the bytes after it unread for the
 // next reader (aedes, or a TLS socket wrapped around it).
 import type net from 'node:net';
+import { FleetwireError } from '@fleetwire/runtime';
 import { parseProxyHeader } from '../../core/proxy-protocol.js';
 
-export class ProxyHeaderError extends Error {
+/** A connection's PROXY protocol header is missing, malformed or late (the socket is closed). */
+export class ProxyHeaderError extends FleetwireError<'proxy_header_invalid'> {
   override readonly name = 'ProxyHeaderError';
+  constructor(message: string) {
+    super('proxy_header_invalid', message);
+  }
 }
 
 /**

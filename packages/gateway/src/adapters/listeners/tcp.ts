@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { FleetwireError } from '@fleetwire/runtime';
 import type { Aedes } from 'aedes';
-import type { FwConn } from '../broker/broker.js';
+import { tagConnection } from '../broker/session-state.js';
 import type { Transport } from '../broker/uplink-pipeline.js';
 import { readProxyHeader } from './proxy-socket.js';
 
@@ -32,7 +33,7 @@ export interface ListenerOptions {
 
 function listen(server: net.Server, host: string, port: number, what: string): Promise<SocketServer> {
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new Error(`cannot listen on ${host}:${port} (${what}): ${e.message}`)));
+    server.once('error', (e) => reject(new FleetwireError('listen_failed', `cannot listen on ${host}:${port} (${what}): ${e.message}`, { cause: e })));
     server.listen(port, host, () => {
       const addr = server.address() as net.AddressInfo;
       resolve({
@@ -44,9 +45,7 @@ function listen(server: net.Server, host: string, port: number, what: string): P
 }
 
 function handOver(broker: Aedes, socket: net.Socket, transport: Transport, proxiedFrom?: string | null): void {
-  const c = socket as net.Socket & FwConn;
-  c.fwTransport = transport;
-  if (proxiedFrom) c.fwRemoteAddress = proxiedFrom;
+  tagConnection(socket, proxiedFrom ? { transport, proxiedFrom } : { transport });
   socket.setNoDelay(true);
   broker.handle(socket);
 }

@@ -6,14 +6,11 @@ import { Duplex } from 'node:stream';
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 
 export interface UwsDuplexOptions {
-  /** Label of the connection in metrics and TelemetryRecord.transport: 'wss' when the uWS app is an SSLApp. */
-  transport?: 'ws' | 'wss';
   highWaterMark?: number;
   maxInboundBuffered?: number;
 }
 
 export class UwsDuplex<U = unknown> extends Duplex {
-  readonly fwTransport: 'ws' | 'wss';
   remoteAddress: string;
   private wsOpen = true;
   private pendingWrite: (() => void) | null = null;
@@ -27,7 +24,6 @@ export class UwsDuplex<U = unknown> extends Duplex {
   ) {
     super({ allowHalfOpen: false });
     this.remoteAddress = remoteAddress;
-    this.fwTransport = o.transport ?? 'ws';
     this.hwm = o.highWaterMark ?? 256 * 1024;
     this.maxIn = o.maxInboundBuffered ?? 4 * 1024 * 1024;
   }

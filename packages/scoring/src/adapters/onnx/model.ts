@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FEATURES, scoreFromRisk, type TripSums } from '../../core/features.js';
 import { featureVector, KNOWN_FEATURES } from '../../core/feature-defs.js';
+import { FleetwireError } from '@fleetwire/runtime';
 import { packageDir } from '../paths.js';
 
 export interface ModelCard {
@@ -29,14 +30,8 @@ export interface ScoredSums {
 
 export type ModelErrorCode = 'model_not_found' | 'card_invalid' | 'feature_mismatch' | 'inference_failed' | 'bad_input';
 
-export class ModelError extends Error {
+export class ModelError extends FleetwireError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A loaded model: predict() scores many rows with one session.run. */

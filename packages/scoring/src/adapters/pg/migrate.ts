@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FleetwireError } from '@fleetwire/runtime';
 import type { Db } from '../db.js';
 import { packageDir } from '../paths.js';
 
@@ -12,14 +13,8 @@ export interface Migration {
   checksum: string;
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends FleetwireError<'bad_file_name' | 'duplicate_version' | 'checksum_mismatch' | 'failed'> {
   override readonly name = 'MigrationError';
-  constructor(
-    readonly code: 'bad_file_name' | 'duplicate_version' | 'checksum_mismatch' | 'failed',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const FILE_RE = /^(\d{3})_([a-z0-9_]+)\.sql$/;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { stackEnv, uniq } from '@fleetwire/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedStack, type EmbeddedStack } from '../src/demo/embedded-stack.js';
-import { driverSummary, scoreValues, tripPoints } from '../src/demo/summary.js';
-import { runFleet } from '../src/runner.js';
+import { startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack.js';
+import { driverSummary, scoreValues, tripPoints } from '../src/summary.js';
+import { runFleet } from '@fleetwire/firmware-sim';
 
 const servers = stackEnv();
 const id = uniq('demosrv');

@@ -1,4 +1,5 @@
-// HMAC-signed device/partner tokens. Pure apart from node:crypto.
+// HMAC-signed device/partner tokens, the one format: the gateway verifies them, its CLI, the simulator and the
+// demo mint them (moved from the gateway so the simulator does not depend on it). Pure apart from node:crypto.
 //
 // Format: v1.<b64url(tenant)>.<b64url(subject)>.<expSec>.<b64url(hmac-sha256(secret, "v1.<t>.<s>.<exp>"))>
 // Tenant and subject are base64url-encoded because identifiers may themselves contain dots.

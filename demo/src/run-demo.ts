@@ -1,12 +1,12 @@
-// `npm start` (fleetwire-sim demo): the whole fleetwire path on one machine with zero servers — simulated devices using
+// `npm start` (fleetwire-demo): the whole fleetwire path on one machine with zero servers — simulated devices using
 // the real SDK -> real MQTT sockets -> gateway -> embedded log -> real-time scorer -> PGlite + an
 // in-memory cache. With FW_KAFKA_BROKERS and FW_DATABASE_URL (and FW_REDIS_URL) set, the same
 // command uses the real servers. Shows a live table and writes an HTML report at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { mintDeviceToken } from '@fleetwire/gateway';
-import { runFleet } from '../runner.js';
+import { runFleet } from '@fleetwire/firmware-sim';
+import { mintDeviceToken } from '@fleetwire/runtime';
 import { gpsPaths, startEmbeddedStack } from './embedded-stack.js';
 import { renderReport } from './report.js';
 import { driverSummary, eventCounts, renderTable, scoreValues, tripPoints } from './summary.js';

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintDeviceToken } from '@fleetwire/gateway';
-import { KAFKA_TOPICS, decodeTelemetryRecord } from '@fleetwire/proto';
+import { KAFKA_TOPICS, batchKey, decodeTelemetryRecord } from '@fleetwire/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedStack, type EmbeddedStack } from '../src/demo/embedded-stack.js';
-import { renderReport } from '../src/demo/report.js';
-import { driverSummary, eventCounts, scoreValues, tripPoints } from '../src/demo/summary.js';
-import { runFleet } from '../src/runner.js';
+import { startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack.js';
+import { renderReport } from '../src/report.js';
+import { driverSummary, eventCounts, scoreValues, tripPoints } from '../src/summary.js';
+import { runFleet } from '@fleetwire/firmware-sim';
 
 let stack: EmbeddedStack;
 const dataDir = mkdtempSync(join(tmpdir(), 'fw-demo-test-'));
@@ -46,7 +46,7 @@ describe('embedded demo stack', () => {
       const r = decodeTelemetryRecord(e.value!);
       if (!r.ok) throw r.error;
       const b = r.value.batch!;
-      const k = `${b.deviceId}/${b.bootId}/${b.seq}`;
+      const k = batchKey(r.value.tenant, b.deviceId ?? '', b.bootId ?? '', String(b.seq));
       if (keys.has(k)) continue;
       keys.add(k);
       samples += (b.gps?.tDeltaMs?.length ?? 0) + (b.accel?.tDeltaMs?.length ?? 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { histogram, renderReport } from '../src/demo/report.js';
-import { renderTable, type DriverRow } from '../src/demo/summary.js';
+import { histogram, renderReport } from '../src/report.js';
+import { renderTable, type DriverRow } from '../src/summary.js';
 
 const driver = (id: string, score: number | null): DriverRow => ({ tenant: 'demo', driverId: id, trips: 2, distanceKm: 12.3, harshBraking: 1, harshAcceleration: 0, harshCornering: 2, speedingS: 30, lastScore: score, meanScore: score });
 
