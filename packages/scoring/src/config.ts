@@ -15,6 +15,8 @@ export interface ScoringEnv {
   opsPort: number;
   logLevel: string;
   sweepIntervalMs: number;
+  /** Partitions handled at once (FW_SCORING_CONCURRENCY, default 3). */
+  concurrency: number;
   core: Partial<CoreConfig>;
 }
 
@@ -64,6 +66,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, need: { kafka?: bo
     opsPort: num(env, 'FW_SCORING_PORT', 9464),
     logLevel: env.FW_LOG_LEVEL ?? 'info',
     sweepIntervalMs: num(env, 'FW_SCORING_SWEEP_MS', 30_000),
+    concurrency: num(env, 'FW_SCORING_CONCURRENCY', 3, 1),
     core,
   };
 }
