@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
         const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));
         if (created.length > 0) log.info({ created }, 'created missing Kafka topics');
       }
-      const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId, concurrency: env.concurrency });
+      const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId, concurrency: env.concurrency, sessionTimeout: env.sessionTimeoutMs });
       const publisher = new KafkaPublisher(kafka);
       const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, core: env.core, topics: env.topics, logger: log, sweepIntervalMs: env.sweepIntervalMs });
       const ops = await startOpsServer({

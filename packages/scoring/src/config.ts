@@ -17,6 +17,8 @@ export interface ScoringEnv {
   sweepIntervalMs: number;
   /** Partitions handled at once (FW_SCORING_CONCURRENCY, default 3). */
   concurrency: number;
+  /** Kafka group session timeout (FW_SCORING_SESSION_TIMEOUT_MS, default 30 s): how long a dead member's partitions wait. */
+  sessionTimeoutMs: number;
   core: Partial<CoreConfig>;
 }
 
@@ -67,6 +69,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, need: { kafka?: bo
     logLevel: env.FW_LOG_LEVEL ?? 'info',
     sweepIntervalMs: num(env, 'FW_SCORING_SWEEP_MS', 30_000),
     concurrency: num(env, 'FW_SCORING_CONCURRENCY', 3, 1),
+    sessionTimeoutMs: num(env, 'FW_SCORING_SESSION_TIMEOUT_MS', 30_000, 6_000),
     core,
   };
 }
