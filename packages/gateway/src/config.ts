@@ -29,6 +29,8 @@ export interface GatewayConfig {
   kafkaCreateTopics: boolean;
   kafkaPartitions: number;
   redisUrl: string | null;
+  /** Redis Cluster seed nodes (host:port) for the dedupe window; empty = FW_REDIS_URL is one server. */
+  redisClusterNodes: string[];
   /** Share sessions/subscriptions and downlink fan-out between gateway instances through Redis. */
   cluster: boolean;
   databaseUrl: string | null;
@@ -76,6 +78,7 @@ export function defaultConfig(): GatewayConfig {
     kafkaCreateTopics: true,
     kafkaPartitions: 6,
     redisUrl: null,
+    redisClusterNodes: [],
     cluster: false,
     databaseUrl: null,
     registrySchema: 'public',
@@ -119,6 +122,7 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'kafkaCreateTopics', env: 'FW_KAFKA_CREATE_TOPICS', flag: 'kafka-create-topics', kind: 'bool', help: 'create missing topics at start' },
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', flag: 'kafka-partitions', kind: 'int', help: 'partitions for created topics' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
+  { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', flag: 'redis-cluster-nodes', kind: 'list', help: 'Redis Cluster seed nodes host:port,... for the dedupe window (instead of FW_REDIS_URL)' },
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
   { key: 'registrySchema', env: 'FW_GATEWAY_REGISTRY_SCHEMA', flag: 'registry-schema', kind: 'str', help: 'Postgres schema of the registry tables' },
@@ -231,6 +235,7 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   if (c.redisUrl) need(/^rediss?:\/\//.test(c.redisUrl), `FW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port`);
   if (c.databaseUrl) need(/^postgres(ql)?:\/\//.test(c.databaseUrl), `FW_DATABASE_URL: expected a postgres:// URL`);
   need(!c.cluster || !!c.redisUrl, 'FW_GATEWAY_CLUSTER=true needs FW_REDIS_URL');
+  for (const n of c.redisClusterNodes) need(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(n), `FW_REDIS_CLUSTER_NODES: ${JSON.stringify(n)} is not host:port`);
   need(/^[a-z_][a-z0-9_]{0,62}$/.test(c.registrySchema), `FW_GATEWAY_REGISTRY_SCHEMA=${JSON.stringify(c.registrySchema)}: expected a lowercase SQL identifier`);
   for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
   need((c.tlsCertFile === null) === (c.tlsKeyFile === null), 'FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY must be set together');

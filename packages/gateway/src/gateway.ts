@@ -84,7 +84,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
 
     let dedupe: DedupeStore | null = null;
     if (cfg.dedupeTtlSec > 0) {
-      dedupe = cfg.redisUrl ? new RedisDedupe({ url: cfg.redisUrl, ttlMs: cfg.dedupeTtlSec * 1000, logger: log }) : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
+      const clusterNodes = cfg.redisClusterNodes.length > 0 ? cfg.redisClusterNodes : undefined;
+      dedupe =
+        cfg.redisUrl || clusterNodes
+          ? new RedisDedupe({ url: cfg.redisUrl ?? '', clusterNodes, ttlMs: cfg.dedupeTtlSec * 1000, logger: log })
+          : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
       cleanups.push(() => dedupe!.close());
     }
 
@@ -174,7 +178,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
       ports.http = http.port;
     }
-    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisClusterNodes.length > 0 ? 'redis-cluster' : cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
 
     let closed: Promise<void> | null = null;
     const close = () => {

@@ -54,3 +54,4 @@ export function freePort(port = 0): Promise<number> {
     });
   });
 }
+export { RedisClusterStack } from './redis-cluster.js';
