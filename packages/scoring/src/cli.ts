@@ -99,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       await migrate(db);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
-      const cache = env.redisUrl ? createRedisCache(env.redisUrl, (e) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres')) : new (await import('./adapters/cache.js')).MemoryCache();
+      const clusterNodes = (process.env.FW_REDIS_CLUSTER_NODES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const onRedisError = (e: Error) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres');
+      const cache = env.redisUrl || clusterNodes.length > 0 ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes }) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (process.env.FW_SCORING_CREATE_TOPICS !== '0') {
         const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));
