@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // fleetwire gateway CLI:
-//   serve [--flags]                      run the gateway (env FW_* or flags, see README)
+//   serve [--flags]                      run the gateway (env FW_* or flags, see README); --processes N: N workers on the same ports
 //   push-config --tenant t --device d [--url mqtt://127.0.0.1:1883] [--partner ops]
 //               [--version n] [--batch-interval-ms n] [--batch-max-bytes n] [--gps-rate-hz n] [--accel-rate-hz n]
 //               [--harsh-braking-mg n] [--harsh-acceleration-mg n] [--harsh-cornering-mg n] [--speed-limit-cms n]
@@ -12,6 +12,8 @@ import { startGateway } from './gateway.js';
 import { hashSecret } from './core/secret-hash.js';
 import { mintDeviceToken } from './core/token.js';
 import { pushConfig } from './push-config.js';
+import { runPrimary, runWorker } from './processes.js';
+import cluster from 'node:cluster';
 
 function flags(argv: string[]): Map<string, string> {
   const m = new Map<string, string>();
@@ -58,7 +60,12 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'serve': {
-      const gw = await startGateway(loadConfig(process.env, rest));
+      const cfg = loadConfig(process.env, rest);
+      if (cfg.processes > 1 && cluster.isPrimary) {
+        await runPrimary(cfg);
+        return;
+      }
+      const gw = cluster.isWorker ? await runWorker(cfg) : await startGateway(cfg);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

@@ -6,6 +6,8 @@ import { KAFKA_TOPICS } from '@fleetwire/proto';
 
 export interface GatewayConfig {
   gatewayId: string;
+  /** Worker processes (node:cluster) sharing the listening ports; 1 = this process serves alone. */
+  processes: number;
   host: string;
   /** MQTT/TCP port; 0 = ephemeral, null = disabled. */
   mqttPort: number | null;
@@ -61,6 +63,7 @@ export class ConfigError extends Error {
 export function defaultConfig(): GatewayConfig {
   return {
     gatewayId: `${hostname()}-${process.pid}`,
+    processes: 1,
     host: '0.0.0.0',
     mqttPort: 1883,
     tlsPort: 8883,
@@ -106,6 +109,7 @@ type Kind = 'int' | 'port' | 'str' | 'bool' | 'list' | 'num';
 /** env var, CLI flag and kind for each option. */
 export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind: Kind; help: string }> = [
   { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id' },
+  { key: 'processes', env: 'FW_GATEWAY_PROCESSES', flag: 'processes', kind: 'int', help: 'worker processes sharing the MQTT, TLS and HTTP ports (node:cluster); a dead worker is restarted' },
   { key: 'host', env: 'FW_GATEWAY_HOST', flag: 'host', kind: 'str', help: 'bind address' },
   { key: 'mqttPort', env: 'FW_GATEWAY_MQTT_PORT', flag: 'mqtt-port', kind: 'port', help: 'MQTT/TCP port ("off" disables)' },
   { key: 'tlsPort', env: 'FW_GATEWAY_TLS_PORT', flag: 'tls-port', kind: 'port', help: 'MQTT/TLS port (needs cert and key)' },
@@ -235,6 +239,7 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   if (c.redisUrl) need(/^rediss?:\/\//.test(c.redisUrl), `FW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port`);
   if (c.databaseUrl) need(/^postgres(ql)?:\/\//.test(c.databaseUrl), `FW_DATABASE_URL: expected a postgres:// URL`);
   need(!c.cluster || !!c.redisUrl, 'FW_GATEWAY_CLUSTER=true needs FW_REDIS_URL');
+  need(Number.isInteger(c.processes) && c.processes >= 1 && c.processes <= 64, `FW_GATEWAY_PROCESSES=${c.processes}: expected 1..64`);
   for (const n of c.redisClusterNodes) need(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(n), `FW_REDIS_CLUSTER_NODES: ${JSON.stringify(n)} is not host:port`);
   need(/^[a-z_][a-z0-9_]{0,62}$/.test(c.registrySchema), `FW_GATEWAY_REGISTRY_SCHEMA=${JSON.stringify(c.registrySchema)}: expected a lowercase SQL identifier`);
   for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
