@@ -7,8 +7,8 @@ import type { Kinematics } from './gps.js';
 export type V3 = [number, number, number];
 
 const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-// Math.sqrt of the sum of squares, not Math.hypot: the same value for these magnitudes (m/s², never near
-// overflow) at a fraction of the cost; norm() runs several times per accelerometer sample (scorer hot path).
+// Math.sqrt of the sum of squares, not Math.hypot: for these magnitudes (m/s², never near overflow) it
+// differs at most in the last bits (hypot rounds once), at a fraction of the cost; norm() runs several times per accelerometer sample (scorer hot path).
 const norm = (a: V3) => Math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
 /** 1 - exp(-dtMs / tauMs), remembering the last answer: samples arrive at a steady rate, so dt repeats. */
 const smoother = () => {
@@ -174,14 +174,25 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
       resetOrientation(st, t);
     }
   } else st.movedSince = -1;
+  // From here on in scalars (the same operations, in the same order, as unit/horiz/estimate/cross: the
+  // results are identical), so a sample allocates nothing.
   const g = st.g;
-  const up = unit(g);
-  const h = horiz([a[0] - g[0], a[1] - g[1], a[2] - g[2]], up);
+  const gi = 1 / (norm(g) || 1);
+  const u0 = g[0] * gi;
+  const u1 = g[1] * gi;
+  const u2 = g[2] * gi;
+  const d0 = a[0] - g[0];
+  const d1 = a[1] - g[1];
+  const d2 = a[2] - g[2];
+  const k = d0 * u0 + d1 * u1 + d2 * u2;
+  const h0 = d0 - k * u0;
+  const h1 = d1 - k * u1;
+  const h2 = d2 - k * u2;
   // Gravity follows slow changes (slopes, the mount settling) but holds while the car clearly manoeuvres,
   // so a long brake or turn is not absorbed into "gravity" (and then seen reversed afterwards). A hold
   // longer than 20 s is not a manoeuvre: adaptation resumes, ten times slower.
   let ag = gravityGain(dtMs, Math.max(1, cfg.gravityTauMs));
-  if (norm(h) > 0.1 * G) {
+  if (Math.sqrt(h0 * h0 + h1 * h1 + h2 * h2) > 0.1 * G) {
     if (st.heldSince < 0) st.heldSince = t;
     ag = t - st.heldSince > 20_000 ? ag / 10 : 0;
   } else st.heldSince = -1;
@@ -190,18 +201,38 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   g[2] += ag * (a[2] - g[2]);
   const as = smoothGain(dtMs, Math.max(1, cfg.smoothTauMs));
   const hs = st.hs;
-  hs[0] += as * (h[0] - hs[0]);
-  hs[1] += as * (h[1] - hs[1]);
-  hs[2] += as * (h[2] - hs[2]);
+  hs[0] += as * (h0 - hs[0]);
+  hs[1] += as * (h1 - hs[1]);
+  hs[2] += as * (h2 - hs[2]);
   const iv = st.iv;
-  iv[0] += h[0] * dt;
-  iv[1] += h[1] * dt;
-  iv[2] += h[2] * dt;
+  iv[0] += h0 * dt;
+  iv[1] += h1 * dt;
+  iv[2] += h2 * dt;
   iv[3] += dt;
-  const est = estimate(st, cfg);
-  if (!est.confident) return null;
+  // estimate(st, cfg), then the smoothed horizontal acceleration along its forward and left axes.
+  const ni = 1 / (norm(g) || 1);
+  const v0 = g[0] * ni;
+  const v1 = g[1] * ni;
+  const v2 = g[2] * ni;
+  const o = st.o;
+  const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
+  const s0 = o.s[0] - ks * v0;
+  const s1 = o.s[1] - ks * v1;
+  const s2 = o.s[2] - ks * v2;
+  const m = Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2);
+  if (!(m > 0)) return null;
+  const quality = o.n > 0 ? m / o.n : 0;
+  const z = m / Math.sqrt(o.q + 1e-6);
+  if (!(o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ)) return null;
+  const mi = 1 / m;
+  const f0 = s0 * mi;
+  const f1 = s1 * mi;
+  const f2 = s2 * mi;
+  const l0 = v1 * f2 - v2 * f1;
+  const l1 = v2 * f0 - v0 * f2;
+  const l2 = v0 * f1 - v1 * f0;
   if (st.confidentSince < 0) st.confidentSince = t;
-  return { t, dt, forward: dot(st.hs, est.forward!), left: dot(st.hs, est.left!), handled: t < st.handledUntil };
+  return { t, dt, forward: hs[0] * f0 + hs[1] * f1 + hs[2] * f2, left: hs[0] * l0 + hs[1] * l1 + hs[2] * l2, handled: t < st.handledUntil };
 }
 
 /** A GPS fix arrived at t: closes the IMU integral of the interval that ends there. */
