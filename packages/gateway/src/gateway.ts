@@ -93,6 +93,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
         cfg.redisUrl || clusterNodes
           ? new RedisDedupe({ url: cfg.redisUrl ?? '', clusterNodes, ttlMs: cfg.dedupeTtlSec * 1000, logger: log })
           : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
+      if (dedupe instanceof RedisDedupe) {
+        const d = dedupe;
+        metrics.dedupeRedis.collect(() => (d.usingRedis ? 1 : 0));
+        metrics.dedupeFallbacks.collect(() => d.fallbacks);
+      }
       cleanups.push(() => dedupe!.close());
     }
 

@@ -112,6 +112,8 @@ describe('gateway dedupe on Redis Cluster', () => {
     const gw = async (sink: MemorySink, id: string): Promise<Gateway> =>
       track(await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, tlsPort: null, tokenSecrets: [SECRET], sink, redisClusterNodes: rc.nodes, gatewayId: id, logLevel: 'silent' }));
     const [A, B] = [await gw(sinkA, 'gw-a'), await gw(sinkB, 'gw-b')];
+    // Until a gateway's cluster client is ready its in-memory window answers (and writes no marker).
+    await waitFor(() => A.metrics.dedupeRedis.get() === 1 && B.metrics.dedupeRedis.get() === 1, 20_000, 'both gateways on the Redis Cluster');
     const bytes = Buffer.from(batchBytes('dev-1', 7));
     const send = async (g: Gateway) => {
       const c = await connectDevice(`mqtt://127.0.0.1:${g.ports.mqtt}`, tenant, 'dev-1');
