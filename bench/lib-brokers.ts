@@ -23,6 +23,8 @@ export interface BenchBroker {
   sink?: string;
   /** Pid of the broker when it runs in a process of its own (else it runs in the bench process). */
   pid?: number;
+  /** The gateway's HTTP port (MQTT over WebSocket at /mqtt) when started with httpPort. */
+  httpPort?: number;
 }
 
 
@@ -103,6 +105,7 @@ export async function startBenchGateway(extra: Record<string, unknown> = {}): Pr
   return {
     name: 'fleetwire gateway',
     port: g.ports.mqtt,
+    ...(g.ports.http ? { httpPort: g.ports.http } : {}),
     sink: g.sink.name,
     creds: (id) => ({ username: id, password: gw.mintDeviceToken({ tenant: BENCH_TENANT, deviceId: id, secret: BENCH_SECRET, ttlSec: 3600 }) }),
     close: () => g.close(),

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createClient, type Durability, type SampleRecord } from '@fleetwire/device-sdk';
+import { makeSamples } from './lib-drive.js';
 import { report } from './lib.js';
 import { freePort } from '@fleetwire/test-kit';
 
@@ -15,19 +16,7 @@ const load = (m: string): Promise<any> => import(m);
 
 const N = Number(process.env.FW_BENCH_SDK_SAMPLES ?? 400_000);
 const CHUNK = 1000;
-const T0 = Date.UTC(2024, 4, 1);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-bench-sdk-'));
-
-function makeSamples(n: number): SampleRecord[] {
-  const out: SampleRecord[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] =
-      i % 100 === 99
-        ? { kind: 'gps', t: T0 + i * 10, lat: 48 + i * 1e-6, lon: 11 + i * 1e-6, speed: 12.5, heading: 90, hdop: 0.9, alt: 500 }
-        : { kind: 'accel', t: T0 + i * 10, x: ((i % 2000) - 1000) / 1000, y: (i % 97) / 1000, z: 1 };
-  }
-  return out;
-}
 
 /** Raw baseline: one row per sample with numeric columns, prepared statement, CHUNK rows a transaction. */
 async function rawInsert(samples: SampleRecord[], durability: Durability): Promise<number> {
@@ -40,7 +29,7 @@ async function rawInsert(samples: SampleRecord[], durability: Durability): Promi
   const tx = db.transaction((rows: SampleRecord[]) => {
     for (const s of rows) {
       if (s.kind === 'gps') ins.run(1, s.t, Math.round(s.lat * 1e7), Math.round(s.lon * 1e7), Math.round((s.speed ?? 0) * 100), Math.round((s.heading ?? 0) * 100), Math.round((s.hdop ?? 0) * 100), Math.round((s.alt ?? 0) * 10));
-      else ins.run(2, s.t, Math.round(s.x * 1000), Math.round(s.y * 1000), Math.round(s.z * 1000), 0, 0, 0);
+      else if (s.kind === 'accel') ins.run(2, s.t, Math.round(s.x * 1000), Math.round(s.y * 1000), Math.round(s.z * 1000), 0, 0, 0);
     }
   });
   const t0 = performance.now();

@@ -6,12 +6,24 @@ KAFKA_PORT="${FW_STACK_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${FW_STACK_KAFKA_CONTROLLER_PORT:-19093}"
 PG_PORT="${FW_STACK_PG_PORT:-15432}"
 REDIS_PORT="${FW_STACK_REDIS_PORT:-16379}"
-KAFKA_VERSION="${FW_STACK_KAFKA_VERSION:-3.9.2}"
+KAFKA_VERSION="${FW_STACK_KAFKA_VERSION:-4.1.2}"
+# 1 = one broker+controller, replication factor 1; 3 = a 3-node KRaft quorum (every node broker +
+# controller) with default.replication.factor=3 and min.insync.replicas=2. Node i (1-based) listens on
+# FW_STACK_KAFKA_PORT + 2(i-1) and its controller on FW_STACK_KAFKA_CONTROLLER_PORT + 2(i-1).
+KAFKA_NODES="${FW_STACK_KAFKA_NODES:-1}"
+# Which servers this stack dir runs (space or comma separated subset of "kafka postgres redis").
+STACK_SERVICES="${FW_STACK_SERVICES:-kafka postgres redis}"
+STACK_SERVICES="${STACK_SERVICES//,/ }"
 STACK_TIMEOUT="${FW_STACK_TIMEOUT:-120}"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/fleetwire"
 KAFKA_HOME="$CACHE_ROOT/kafka-$KAFKA_VERSION"
 
 log() { echo "[stack] $*" >&2; }
+
+# wants SERVICE: true when this stack runs SERVICE (FW_STACK_SERVICES).
+wants() {
+  case " $STACK_SERVICES " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+}
 
 die() { echo "[stack] ERROR: $*" >&2; exit 1; }
 

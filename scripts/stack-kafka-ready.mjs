@@ -1,12 +1,14 @@
-// Readiness probe for the test stack's Kafka: exits 0 once the broker answers a metadata request.
-// Usage: node scripts/stack-kafka-ready.mjs 127.0.0.1:19092
+// Readiness probe for the test stack's Kafka: exits 0 once the cluster answers a metadata request that
+// lists at least NODES brokers (fenced brokers are not listed), a controller, and a group coordinator.
+// Usage: node scripts/stack-kafka-ready.mjs 127.0.0.1:19092[,127.0.0.1:19094,...] [NODES]
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 const broker = process.argv[2] ?? '127.0.0.1:19092';
+const nodes = Number(process.argv[3] ?? 1);
 const kafka = new Kafka({
   clientId: 'fleetwire-stack-ready',
-  brokers: [broker],
+  brokers: broker.split(','),
   logLevel: logLevel.NOTHING,
   connectionTimeout: 2000,
   requestTimeout: 5000,
@@ -16,7 +18,7 @@ const admin = kafka.admin();
 try {
   await admin.connect();
   const cluster = await admin.describeCluster();
-  if (cluster.brokers.length === 0) throw new Error('metadata lists no broker');
+  if (cluster.brokers.length < nodes) throw new Error(`metadata lists ${cluster.brokers.length} of ${nodes} broker(s)`);
   if (cluster.controller === null || cluster.controller === undefined) throw new Error('no active controller yet');
   // Warm-up: finding a group coordinator creates __consumer_offsets, so the first test's consumer
   // does not meet "coordinator is loading" on a fresh broker.

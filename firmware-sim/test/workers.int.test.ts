@@ -24,7 +24,7 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], opts: { interruptAfterMs?: number } = {}): Promise<Run> {
+function cli(args: string[], opts: { interruptAfterMs?: number; interruptWhen?: () => boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FW_GATEWAY_TOKEN_SECRET: '' } });
     let stdout = '';
@@ -33,6 +33,15 @@ function cli(args: string[], opts: { interruptAfterMs?: number } = {}): Promise<
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
     if (opts.interruptAfterMs) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+    if (opts.interruptWhen) {
+      // Interrupt once the run is observably under way (its handler is installed by then), not after a guess.
+      const poll = setInterval(() => {
+        if (!opts.interruptWhen!()) return;
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }, 100);
+      child.once('exit', () => clearInterval(poll));
+    }
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(kill);
@@ -104,7 +113,7 @@ describe('fleetwire-sim run --workers', () => {
   it('Ctrl-C stops every thread and reports the run as aborted', async () => {
     const args = runArgs('wkint', { speedup: '20' });
     const t0 = Date.now();
-    const r = await cli(args, { interruptAfterMs: 2500 });
+    const r = await cli(args, { interruptWhen: () => sink.telemetry.some((x) => x.tenant === 'wkint') });
     expect(Date.now() - t0).toBeLessThan(30_000); // 10 simulated minutes at 20x would take 30 s
     expect(r.code, r.stderr).toBe(2);
     const s = JSON.parse(r.stdout) as FleetSummary;

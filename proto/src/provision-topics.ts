@@ -6,16 +6,25 @@
 // the wait are separate, and the wait retries any error until a deadline.
 // Structural types only, so this package does not depend on kafkajs: pass a connected kafkajs Admin.
 
+import { replicationSpec, resolveReplication, underReplicatedTopics, type Replication, type ReplicationSettings } from './replication.js';
+
 export interface TopicSpec {
   topic: string;
   numPartitions?: number;
   replicationFactor?: number;
+  /** Topic configs, e.g. min.insync.replicas. */
+  configEntries?: Array<{ name: string; value: string }>;
 }
 
 export interface TopicAdmin {
   listTopics(): Promise<string[]>;
   createTopics(o: { topics: TopicSpec[]; waitForLeaders?: boolean; timeout?: number }): Promise<boolean>;
-  fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number }> }> }>;
+  fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number; replicas?: number[] }> }> }>;
+}
+
+/** An admin that can also count the cluster's brokers (kafkajs Admin is one). */
+export interface ClusterAdmin extends TopicAdmin {
+  describeCluster(): Promise<{ brokers: unknown[] }>;
 }
 
 export interface ProvisionOptions {
@@ -75,4 +84,44 @@ export async function provisionTopics(admin: TopicAdmin, specs: readonly TopicSp
     if (Date.now() >= deadline) throw new TopicProvisionError(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms: ${(last as Error).message}`);
     await sleep(pollMs);
   }
+}
+
+export interface ReplicatedProvision {
+  created: string[];
+  replication: Replication;
+  /** Brokers the cluster metadata listed when "auto" was resolved. */
+  brokers: number;
+  /** Topics that existed already with fewer replicas than `replication` (left as they are). */
+  underReplicated: Array<{ topic: string; replicas: number }>;
+}
+
+/**
+ * provisionTopics with a replication factor and min.insync.replicas resolved from `settings` against
+ * the cluster's broker count (see replication.ts). Existing topics are not changed: those with fewer
+ * replicas than wanted come back in `underReplicated` for the caller to warn about.
+ */
+export async function provisionReplicatedTopics(
+  admin: ClusterAdmin,
+  specs: ReadonlyArray<Omit<TopicSpec, 'replicationFactor' | 'configEntries'>>,
+  settings: ReplicationSettings,
+  o: ProvisionOptions = {},
+): Promise<ReplicatedProvision> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let brokers = 0;
+  for (;;) {
+    try {
+      brokers = (await admin.describeCluster()).brokers.length;
+      break;
+    } catch (e) {
+      if (Date.now() >= deadline) throw new TopicProvisionError(`could not read the cluster's brokers within ${timeoutMs} ms: ${(e as Error).message}`);
+      await sleep(o.pollMs ?? 100);
+    }
+  }
+  const replication = resolveReplication(settings, brokers);
+  const extra = replicationSpec(replication);
+  const created = await provisionTopics(admin, specs.map((s) => ({ ...s, ...extra })), { ...o, timeoutMs: Math.max(1, deadline - Date.now()) });
+  const existing = specs.map((s) => s.topic).filter((t) => !created.includes(t));
+  const underReplicated = existing.length > 0 ? underReplicatedTopics(await admin.fetchTopicMetadata({ topics: existing }), replication.replicationFactor) : [];
+  return { created, replication, brokers, underReplicated };
 }

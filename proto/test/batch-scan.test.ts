@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps, resolveLimits, scanDeviceBatch } from '../src/index.js';
-import { accelSamples, gpsSamples, sampleBatch, T0 } from './fixtures.js';
+import { accelSamples, gpsSamples, phoneBatch, sampleBatch, T0 } from './fixtures.js';
 
 const limits = resolveLimits();
 const NOW = T0 + 60_000;
@@ -51,6 +51,23 @@ const accelArb = fc.integer({ min: 0, max: 30 }).chain((n) =>
     zDeltaMg: fc.array(col(fc.integer({ min: -500, max: 500 }), 200_000), { minLength: n, maxLength: n + (n % 7 === 6 ? 1 : 0) }),
   }),
 );
+const gyroArb = fc.integer({ min: 0, max: 20 }).chain((n) =>
+  fc.record({
+    baseTimeMs: timeArb,
+    rateHz: fc.oneof(fc.constant(50), fc.constantFrom(10_000, 10_001)),
+    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 40 }), SKEW), { minLength: n, maxLength: n }),
+    xDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n }),
+    yDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n + (n % 6 === 5 ? 1 : 0) }),
+    zDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n }),
+  }),
+);
+const phoneArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
+  fc.record({
+    baseTimeMs: timeArb,
+    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 5000 }), SKEW), { minLength: n, maxLength: n }),
+    state: fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 8, -1, 255) }), { minLength: n, maxLength: n + (n % 4 === 3 ? 1 : 0) }),
+  }),
+);
 const batchArb = fc.record(
   {
     deviceId: idArb,
@@ -59,6 +76,8 @@ const batchArb = fc.record(
     sentAtMs: fc.integer({ min: -1e12, max: 1e13 }),
     gps: gpsArb,
     accel: accelArb,
+    gyro: gyroArb,
+    phone: phoneArb,
     agent: fc.string({ maxLength: 12 }),
     events: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant(sampleBatch().events) }),
   },
@@ -117,18 +136,21 @@ describe('scanDeviceBatch', () => {
       ['accel', 'xDeltaMg', true, [200_000, 200_001, -200_000, -200_001]],
       ['accel', 'yDeltaMg', true, [200_000, 200_001, -200_000, -200_001]],
       ['accel', 'zDeltaMg', true, [200_000, 200_001, -200_000, -200_001]],
+      ['gyro', 'xDeltaMdps', true, [10_000_000, 10_000_001, -10_000_000, -10_000_001]],
+      ['gyro', 'zDeltaMdps', true, [10_000_000, 10_000_001, -10_000_000, -10_000_001]],
+      ['phone', 'state', false, [1, 0, 7, 8]],
     ];
     const edit = fc.oneof(
       fc.record({ kind: fc.constant('value' as const), target: fc.constantFrom(...targets), pick: fc.nat(), at: fc.nat() }),
-      fc.record({ kind: fc.constant('shorten' as const), col: fc.constantFrom('gps.speedCms', 'gps.headingCdeg', 'gps.hdopC', 'gps.altDm', 'gps.latDeltaE7', 'accel.zDeltaMg'), keep: fc.nat() }),
+      fc.record({ kind: fc.constant('shorten' as const), col: fc.constantFrom('gps.speedCms', 'gps.headingCdeg', 'gps.hdopC', 'gps.altDm', 'gps.latDeltaE7', 'accel.zDeltaMg', 'gyro.yDeltaMdps', 'phone.state'), keep: fc.nat() }),
       // First sample on / just before the earliest time, or last sample on / just past the latest.
-      fc.record({ kind: fc.constant('time' as const), track: fc.constantFrom('gps', 'accel'), edge: fc.constantFrom(0, -1), last: fc.boolean() }),
-      fc.record({ kind: fc.constant('backwards' as const), track: fc.constantFrom('gps', 'accel'), at: fc.nat(), by: fc.constantFrom(-1, 0, 1) }),
+      fc.record({ kind: fc.constant('time' as const), track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'), edge: fc.constantFrom(0, -1), last: fc.boolean() }),
+      fc.record({ kind: fc.constant('backwards' as const), track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'), at: fc.nat(), by: fc.constantFrom(-1, 0, 1) }),
       fc.record({ kind: fc.constant('rate' as const), hz: fc.constantFrom(0, 10_000, 10_001) }),
     );
     fc.assert(
       fc.property(edit, (e) => {
-        const b = { ...sampleBatch(), events: [] } as unknown as { gps: Cols & { baseTimeMs: number }; accel: Cols & { baseTimeMs: number; rateHz: number } };
+        const b = { ...phoneBatch(), events: [] } as unknown as Record<'gps' | 'accel' | 'gyro' | 'phone', Cols & { baseTimeMs: number; rateHz: number }>;
         if (e.kind === 'value') {
           const [track, name, isRunning, bounds] = e.target;
           const c = (b as unknown as Record<string, Cols>)[track]![name]!;
@@ -150,7 +172,10 @@ describe('scanDeviceBatch', () => {
         else if (e.kind === 'backwards') {
           const c = b[e.track].tDeltaMs!;
           c[e.at % c.length] = e.by;
-        } else b.accel.rateHz = e.hz;
+        } else {
+          b.accel.rateHz = e.hz;
+          b.gyro.rateHz = e.hz;
+        }
         const bytes = encodeDeviceBatch(b as fleetwire.v1.IDeviceBatch);
         agree(bytes);
         const full = decodeDeviceBatch(bytes, { limits, nowMs: NOW });

@@ -25,3 +25,35 @@ export const sampleBatch = () => ({
   events: [{ type: 1, tMs: T0 + 1500, durationMs: 400, peak: 450, latE7: 525200120, lonE7: 134051580, speedCms: 1420 }],
   agent: 'fleetwire-sdk/0.1.0',
 });
+
+// Phone-grade additions (issue 17): gyroscope, app-reported phone states, a crash event with its window.
+import { packGyro, packPhone, type GyroSample, type PhoneSample } from '../src/index.js';
+
+export const gyroSamples: GyroSample[] = Array.from({ length: 5 }, (_, i) => ({
+  t: T0 + i * 20,
+  x: 0.5 - i * 0.25,
+  y: -1.25,
+  z: Math.round(Math.sin(i) * 12_000) / 1000, // yaw rate of a turn, deg/s
+}));
+
+export const phoneSamples: PhoneSample[] = [
+  { t: T0 + 100, state: 'screen_on' },
+  { t: T0 + 400, state: 'unlocked' },
+  { t: T0 + 900, state: 'handling' },
+  { t: T0 + 1900, state: 'locked' },
+];
+
+/** A batch of a phone: GPS, accel, gyro, phone states, and a CRASH event carrying its data window. */
+export const phoneBatch = () => ({
+  ...sampleBatch(),
+  seq: 43,
+  gyro: packGyro(gyroSamples, 50),
+  phone: packPhone(phoneSamples),
+  events: [
+    {
+      type: 7, tMs: T0 + 1500, durationMs: 120, peak: 4100, latE7: 525200120, lonE7: 134051580, speedCms: 1420,
+      crash: { peakMg: 4100, deltaVCms: 410, directionDeg: 180, preSpeedCms: 1420, postSpeedCms: 0, pulseMs: 120, accel: packAccel(accelSamples, 50), gyro: packGyro(gyroSamples, 50), gps: packGps(gpsSamples.slice(0, 2)), sensitivity: 'normal', thresholdMg: 2500 },
+    },
+    { type: 8, tMs: T0 + 400, durationMs: 1500, peak: 1, latE7: 525200120, lonE7: 134051580, speedCms: 1420 },
+  ],
+});

@@ -7,7 +7,7 @@ import { mintDeviceToken } from '@fleetwire/gateway';
 import { expect } from 'vitest';
 import type { PgDb } from '@fleetwire/scoring';
 import { runFleet } from '../../firmware-sim/src/runner.js';
-import type { FleetSummary } from '../../firmware-sim/src/summary.js';
+import type { FleetProgress, FleetSummary } from '../../firmware-sim/src/summary.js';
 import { until } from '../helpers/env.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
 import { account, ackedByDevice, ledger, TOKEN_SECRET, type Accounting, type RunNames, type ScorerHandle } from '../helpers/pipeline.js';
@@ -18,6 +18,8 @@ export interface LoadOptions {
   speedup: number;
   simulatedMs: number;
   drainTimeoutMs?: number;
+  /** Fleet totals every second while it runs (sentSamples = samples PUBACKed, pendingSamples = in the outboxes). */
+  onProgress?: (p: FleetProgress) => void;
 }
 
 export const devicePrefix = (n: RunNames) => `${n.id}-d`;
@@ -40,6 +42,8 @@ export async function runLoad(url: string, n: RunNames, o: LoadOptions): Promise
       accelRateHz: 10,
       rampUpMs: 500,
       drainTimeoutMs: o.drainTimeoutMs ?? 90_000,
+      onProgress: o.onProgress,
+      progressIntervalMs: 500,
       credentialsFor: (deviceId, tenant) => ({ username: deviceId, password: mintDeviceToken({ tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) }),
       client: { batch: { intervalMs: 1000, maxBytes: 64 * 1024, maxSamples: 2000 }, reconnect: { initialDelayMs: 200, maxDelayMs: 2000 } },
     });

@@ -101,7 +101,8 @@ export async function fuzz(stack: PrivateStack): Promise<void> {
     await consumer.subscribe({ topic: n.deadletter, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        if (!message.key?.toString().startsWith(`${n.id}-fuzz`)) return;
+        // Dead letters are keyed by the device's identity "<tenant>/<device>".
+        if (!message.key?.toString().startsWith(`${n.tenant}/${n.id}-fuzz`)) return;
         dead++;
         const d = fleetwire.v1.DeadLetter.decode(message.value!);
         if (d.reasonCode && d.reason) withReason++;

@@ -1,4 +1,4 @@
-// Scenario i: the real-time scorer scaled out by consumer group. Three scorer processes (the built CLI) in
+// Scenario j: the real-time scorer scaled out by consumer group. Three scorer processes (the built CLI) in
 // one group over a 6-partition topic while a simulated fleet (real SDK clients) sends through a gateway;
 // one member is SIGKILLed mid-stream, a new one started later, and another SIGTERMed while the group
 // rebalances for the newcomer. Then: every acknowledged sample counted once in Postgres, every partition's
@@ -100,9 +100,9 @@ export async function scorerGroup(env: StackEnv = stackEnv()): Promise<void> {
     // Records the survivors found already processed: work of the killed member that was committed to
     // Postgres but not yet to Kafka (or gateway resends), skipped by the claimed keys.
     const skipped = lagMetrics.reduce((a, t) => a + Number(/^fw_scoring_duplicates_total (\d+)/m.exec(t)?.[1] ?? 0), 0);
-    console.log(`[chaos i] ${JSON.stringify({ acked: summary.sentSamples, stored: acct.stored, batches: summary.sentBatches, trips: mine.trips.length, events: mine.events.length, termMs: term.ms, lag, skipped })}`);
+    console.log(`[chaos j] ${JSON.stringify({ acked: summary.sentSamples, stored: acct.stored, batches: summary.sentBatches, trips: mine.trips.length, events: mine.events.length, termMs: term.ms, lag, skipped })}`);
     saveResult({
-      name: 'i-scorer-group',
+      name: 'j-scorer-group',
       title: 'Scorer consumer group: member SIGKILLed, member added, member SIGTERMed during the rebalance',
       fault: `3 scorer processes (CLI) on ${PARTITIONS} partitions; one SIGKILLed mid-stream (session timeout ${SESSION_MS / 1000} s), a 4th started, one SIGTERMed 1.5 s into that rebalance`,
       load: `${summary.devices} devices, ${fmtCount(summary.sentSamples)} samples in ${summary.sentBatches} batches`,

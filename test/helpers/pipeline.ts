@@ -15,7 +15,7 @@ import {
   type RedisCache,
   type RiskModel,
 } from '@fleetwire/scoring';
-import { identityKey, parseIdentityKey, provisionTopics } from '@fleetwire/proto';
+import { identityKey, parseIdentityKey, provisionReplicatedTopics } from '@fleetwire/proto';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import type { StackEnv } from './env.js';
@@ -49,12 +49,12 @@ export function runNames(id: string): RunNames {
 
 export const allTopics = (n: RunNames): string[] => [n.telemetry, n.deadletter, ...Object.values(n.out)];
 
-/** Creates the topics (existing ones are left as they are). */
+/** Creates the topics (existing ones are left as they are), replicated as the product does ("auto": 3/2 on a 3-node cluster). */
 export async function createTopics(kafka: Kafka, topics: string[], partitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await provisionTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })));
+    await provisionReplicatedTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })), {});
   } finally {
     await admin.disconnect();
   }

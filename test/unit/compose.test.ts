@@ -1,4 +1,5 @@
-// docker-compose.yml and Dockerfile: the same servers as scripts/stack plus the three services.
+// docker-compose.yml, its 3-broker overlay docker-compose.kafka3.yml, and the Dockerfile: the same servers
+// as scripts/stack plus the three services.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,12 +25,13 @@ const svc = (name: string): Service => {
   return s;
 };
 
-/** Default port `NAME="${FW_STACK_..._PORT:-N}"` from scripts/stack-common.sh. */
-function stackPort(envName: string): number {
-  const m = new RegExp(`\\$\\{${envName}:-(\\d+)\\}`).exec(read('scripts/stack-common.sh'));
+/** Default `NAME="${FW_STACK_...:-VALUE}"` from scripts/stack-common.sh. */
+function stackDefault(envName: string): string {
+  const m = new RegExp(`\\$\\{${envName}:-([^}]+)\\}`).exec(read('scripts/stack-common.sh'));
   if (!m?.[1]) throw new Error(`${envName} default not found in scripts/stack-common.sh`);
-  return Number(m[1]);
+  return m[1];
 }
+const stackPort = (envName: string): number => Number(stackDefault(envName));
 
 /** Host side of a "127.0.0.1:HOST:CONTAINER" mapping, keyed by container port. */
 function hostPorts(s: Service): Map<number, string> {
@@ -46,8 +48,9 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['gateway', 'kafka', 'postgres', 'redis', 'scoring', 'simulator']);
   });
 
-  it('uses official images: Kafka 3.9.x (KRaft, kafkajs-compatible), postgres 15, redis 7', () => {
-    expect(svc('kafka').image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
+  it('uses official images: Kafka 4.1.x, the version scripts/stack runs by default; postgres 15, redis 7', () => {
+    expect(svc('kafka').image).toMatch(/^apache\/kafka:4\.1\.\d+$/);
+    expect(svc('kafka').image).toBe(`apache/kafka:${stackDefault('FW_STACK_KAFKA_VERSION')}`);
     expect(svc('postgres').image).toBe('postgres:15');
     expect(svc('redis').image).toBe('redis:7');
     const k = svc('kafka').environment ?? {};
@@ -118,6 +121,81 @@ describe('docker-compose.yml', () => {
     const names = Object.keys(svc('gateway').environment ?? {}).filter((k) => /^FW_(GATEWAY|KAFKA)_/.test(k));
     expect(names.length).toBeGreaterThan(3);
     for (const n of names) expect(sources.includes(n), `${n} is not read by packages/gateway/src`).toBe(true);
+  });
+});
+
+/** `docker compose -f a -f b` merging: mappings merge key by key, sequences are unioned, scalars replaced. */
+function mergeCompose(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return [...new Set([...a, ...b])];
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? mergeCompose(out[k], v) : v;
+    return out;
+  }
+  return b;
+}
+
+describe('docker-compose.kafka3.yml (3-broker overlay)', () => {
+  const overlay = parse(read('docker-compose.kafka3.yml'), { merge: true }) as { services: Record<string, Service> };
+  const merged = (mergeCompose(compose, overlay) as { services: Record<string, Service> }).services;
+  const brokers = ['kafka', 'kafka-2', 'kafka-3'];
+
+  it('adds two brokers to the base file and keeps every other service', () => {
+    expect(Object.keys(merged).sort()).toEqual(['gateway', 'kafka', 'kafka-2', 'kafka-3', 'postgres', 'redis', 'scoring', 'simulator']);
+  });
+
+  it('runs three KRaft nodes (broker + controller) of the base image as one quorum with one cluster id', () => {
+    const voters = brokers.map((b, i) => `${i + 1}@${b}:9093`).join(',');
+    const ids = new Set<string>();
+    brokers.forEach((b, i) => {
+      const s = merged[b]!;
+      const e = s.environment ?? {};
+      expect(s.image).toBe(svc('kafka').image);
+      expect(e.KAFKA_NODE_ID).toBe(i + 1);
+      expect(e.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+      expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(voters);
+      expect(String(e.KAFKA_ADVERTISED_LISTENERS)).toContain(`PLAINTEXT://${b}:9092`);
+      expect(s.healthcheck?.test.length).toBeGreaterThan(0);
+      ids.add(String(e.CLUSTER_ID));
+    });
+    expect(ids.size).toBe(1);
+    // Kafka's cluster id: 16 bytes base64url (22 characters), not starting with '-'.
+    expect([...ids][0]).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+
+  it('replicates like scripts/stack with 3 nodes: RF 3, min.insync.replicas 2, no unclean election', () => {
+    const stackKafka = read('scripts/stack-kafka.sh');
+    expect(stackKafka).toContain('KAFKA_RF=3; KAFKA_MIN_ISR=2');
+    for (const b of brokers) {
+      const e = merged[b]!.environment ?? {};
+      expect(e.KAFKA_DEFAULT_REPLICATION_FACTOR).toBe(3);
+      expect(e.KAFKA_MIN_INSYNC_REPLICAS).toBe(2);
+      expect(e.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe(3);
+      expect(e.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe(3);
+      expect(e.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe(2);
+      expect(e.KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE).toBe('false');
+    }
+    for (const name of ['gateway', 'scoring']) {
+      const e = merged[name]!.environment ?? {};
+      expect(e.FW_KAFKA_BROKERS).toBe('kafka:9092,kafka-2:9092,kafka-3:9092');
+      expect(e.FW_KAFKA_REPLICATION_FACTOR).toBe(3);
+      expect(e.FW_KAFKA_MIN_INSYNC_REPLICAS).toBe(2);
+      expect(Object.keys(merged[name]!.depends_on ?? {}).sort()).toEqual(['kafka', 'kafka-2', 'kafka-3', 'postgres', 'redis']);
+    }
+    expect(merged.simulator!.environment?.FW_KAFKA_BROKERS).toBe('kafka:9092,kafka-2:9092,kafka-3:9092');
+    // the scorer reads the same variables (packages/scoring/src/cli.ts)
+    const scoringCli = read('packages/scoring/src/cli.ts');
+    expect(scoringCli).toContain('FW_KAFKA_REPLICATION_FACTOR');
+    expect(scoringCli).toContain('FW_KAFKA_MIN_INSYNC_REPLICAS');
+  });
+
+  it('publishes the brokers on loopback at scripts/stack ports: node i on FW_STACK_KAFKA_PORT + 2(i-1)', () => {
+    const base = stackPort('FW_STACK_KAFKA_PORT');
+    brokers.forEach((b, i) => {
+      const port = base + 2 * i;
+      expect(merged[b]!.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+      expect(String(merged[b]!.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`HOST://127.0.0.1:${port}`);
+    });
   });
 });
 

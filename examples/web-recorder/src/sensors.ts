@@ -21,10 +21,17 @@ export function accelSample(t: number, a: { x: number | null; y: number | null; 
   return { kind: 'accel', t, x: a.x / G, y: a.y / G, z: a.z / G };
 }
 
-/** Starts the sensors (asks for motion permission on iOS); returns a function that stops them. */
-export async function bindSensors(record: (s: SampleRecord) => void): Promise<() => void> {
+/**
+ * iOS Safari asks for motion access only from a user gesture: call this first thing in the tap handler,
+ * before any await. Elsewhere there is nothing to ask. Rejects when the user says no.
+ */
+export async function requestMotionPermission(): Promise<void> {
   const DME = (globalThis as { DeviceMotionEvent?: { requestPermission?: () => Promise<string> } }).DeviceMotionEvent;
   if (typeof DME?.requestPermission === 'function' && (await DME.requestPermission()) !== 'granted') throw new Error('motion permission denied');
+}
+
+/** Starts the sensors (geolocation asks for its permission itself); returns a function that stops them. */
+export function bindSensors(record: (s: SampleRecord) => void): () => void {
   const watch = navigator.geolocation.watchPosition((p) => record(gpsSample(p)), (e) => console.warn(`geolocation: ${e.message}`), { enableHighAccuracy: true, maximumAge: 0 });
   const t0 = Date.now() - performance.now();
   const onMotion = (e: DeviceMotionEvent) => {

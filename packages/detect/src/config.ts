@@ -60,7 +60,52 @@ export interface DetectConfig {
   minSpeedingEventMs: number;
   /** Limits used when a fix carries none and no source knew one (km/h), by road type. */
   defaultLimitKmh: Readonly<Record<RoadType, number>>;
+
+  /** Gyroscope: yaw rate is smoothed over this (ms); it drives cornering while samples arrive (gap below gyroMaxGapMs). */
+  gyroSmoothTauMs: number;
+  gyroMaxGapMs: number;
+
+  /** Phone use: counted while the vehicle moves above this speed (m/s) ... */
+  phoneMinSpeedMs: number;
+  /** ... and an episode becomes a PHONE_USE event once it holds this much moving time (ms). */
+  phoneMinUseMs: number;
+  /** An app gesture (or unlock) keeps the phone "in use" this long (ms); screen off / lock ends it at once. */
+  phoneGestureHoldMs: number;
+  /** IMU handling keeps the phone "in use" this long (ms). */
+  phoneHandlingHoldMs: number;
+  /** Uses closer than this (ms) are one episode. */
+  phoneMergeGapMs: number;
+  /** IMU handling: the fast gravity tilts this far (deg) from the mount's, or the device turns this fast about a horizontal axis (deg/s, gyro). */
+  phoneHandlingTiltDeg: number;
+  phoneHandlingRateDps: number;
+
+  /** Crash detection on the accelerometer: 0 = off (the scorer's default: crashes come from the edge), 1 = on. */
+  crashDetection: number;
+  /** Impact: horizontal acceleration (gravity removed) at or above this (milli-g) ... */
+  crashImpactMg: number;
+  /** ... for at least this long (ms; a sample counts at most 25 ms, so a slow IMU needs more samples) ... */
+  crashMinPulseMs: number;
+  /** ... with a speed change of the pulse of at least this (km/h). */
+  crashMinDeltaVKmh: number;
+  /** The vehicle moved at least this fast (km/h, GPS) before the impact ... */
+  crashMinSpeedKmh: number;
+  /** ... and came to a stop (GPS speed at or below crashStopSpeedKmh) within crashStopWithinMs after it. */
+  crashStopSpeedKmh: number;
+  crashStopWithinMs: number;
+  /** Free fall (|a| below crashFreeFallMg for crashFreeFallMs) within 1.5 s before the impact: a dropped phone
+   * unless the stop follows within crashDropStopMs (a crash decelerates faster than any braking). */
+  crashFreeFallMg: number;
+  crashFreeFallMs: number;
+  crashDropStopMs: number;
 }
+
+/** Crash sensitivity presets: impact threshold, pulse length and delta-V (see README, Crash detection). */
+export type CrashSensitivity = 'low' | 'normal' | 'high';
+export const CRASH_SENSITIVITY: Readonly<Record<CrashSensitivity, Readonly<Pick<DetectConfig, 'crashImpactMg' | 'crashMinPulseMs' | 'crashMinDeltaVKmh'>>>> = Object.freeze({
+  low: Object.freeze({ crashImpactMg: 4000, crashMinPulseMs: 60, crashMinDeltaVKmh: 8 }),
+  normal: Object.freeze({ crashImpactMg: 2500, crashMinPulseMs: 40, crashMinDeltaVKmh: 5 }),
+  high: Object.freeze({ crashImpactMg: 2000, crashMinPulseMs: 30, crashMinDeltaVKmh: 3 }),
+});
 
 export type RoadType = 'motorway' | 'rural' | 'urban' | 'unknown';
 
@@ -97,6 +142,23 @@ export const DEFAULT_DETECT_CONFIG: Readonly<DetectConfig> = Object.freeze({
   speedingMarginKmh: 2,
   minSpeedingEventMs: 10_000,
   defaultLimitKmh: Object.freeze({ motorway: 120, rural: 90, urban: 50, unknown: 120 }),
+  gyroSmoothTauMs: 250,
+  gyroMaxGapMs: 1000,
+  phoneMinSpeedMs: 3,
+  phoneMinUseMs: 3000,
+  phoneGestureHoldMs: 5000,
+  phoneHandlingHoldMs: 2000,
+  phoneMergeGapMs: 5000,
+  phoneHandlingTiltDeg: 35,
+  phoneHandlingRateDps: 40,
+  crashDetection: 0,
+  ...CRASH_SENSITIVITY.normal,
+  crashMinSpeedKmh: 15,
+  crashStopSpeedKmh: 5,
+  crashStopWithinMs: 10_000,
+  crashFreeFallMg: 350,
+  crashFreeFallMs: 80,
+  crashDropStopMs: 2000,
 });
 
 export class DetectConfigError extends Error {
@@ -128,6 +190,9 @@ export function resolveDetectConfig(overrides: DetectOverrides = {}): DetectConf
   order('harshCorneringMg', 'corneringMediumMg');
   order('corneringMediumMg', 'corneringHighMg');
   order('corneringHighMg', 'maxCorneringMg');
+  if (cfg.crashDetection !== 0 && cfg.crashDetection !== 1) throw new DetectConfigError(`detect config crashDetection=${cfg.crashDetection} must be 0 or 1`);
+  if (cfg.crashImpactMg < 1000) throw new DetectConfigError(`detect config crashImpactMg=${cfg.crashImpactMg} must be at least 1000 (1 g: harsh braking reaches it)`);
+  if (cfg.crashStopSpeedKmh >= cfg.crashMinSpeedKmh) throw new DetectConfigError(`detect config crashStopSpeedKmh=${cfg.crashStopSpeedKmh} must be below crashMinSpeedKmh=${cfg.crashMinSpeedKmh}`);
   if (cfg.hysteresis > 1) throw new DetectConfigError(`detect config hysteresis=${cfg.hysteresis} must be in [0, 1]`);
   if (cfg.orientMinQuality > 1) throw new DetectConfigError(`detect config orientMinQuality=${cfg.orientMinQuality} must be in [0, 1]`);
   return cfg;

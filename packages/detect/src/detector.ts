@@ -6,6 +6,15 @@ import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thre
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
 import { closeInterval, estimate, type ImuState, learn, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
+import { advancePhone, flushPhone, newPhoneUseState, notePhoneHandling, type PhoneContext, type PhoneUseEvent, type PhoneUseState, pushPhoneState } from './phone.js';
+import { crashAccel, crashFix, type CrashState, impactDirectionDeg, newCrashState } from './crash.js';
+
+/** Gyroscope path: smoothed yaw rate (deg/s, about "up") and rotation about horizontal axes (deg/s). */
+export interface GyroState {
+  t: number;
+  yawDps: number;
+  tiltDps: number;
+}
 
 export interface MotionState {
   v: 1;
@@ -19,6 +28,14 @@ export interface MotionState {
   lastFix: { t: number; latE7: number; lonE7: number; v: number } | null;
   /** Episodes dropped as physically implausible, by source. */
   rejected: { imu: number; gps: number };
+  /** Added with issue 17 (absent in states persisted before; created on first use). */
+  gyro?: GyroState;
+  phone?: PhoneUseState;
+  crash?: CrashState;
+  /** Longitudinal acceleration of the last judged GPS interval (m/s²): the car, not the phone, when large. */
+  aLong?: number;
+  /** Last raw GPS speed (m/s) and its time, for crash detection. */
+  crashSpeed?: { v: number; t: number };
 }
 
 export const newMotionState = (): MotionState => ({
@@ -36,6 +53,28 @@ export const newMotionState = (): MotionState => ({
 export interface FixResult {
   k: Kinematics | null;
   speeding: SpeedingSample | null;
+}
+
+const gyroActive = (st: MotionState, t: number, cfg: DetectConfig): boolean => st.gyro !== undefined && st.gyro.t >= 0 && t - st.gyro.t <= cfg.gyroMaxGapMs;
+
+function phoneCtx(st: MotionState, t: number, cfg: DetectConfig): PhoneContext {
+  const f = st.lastFix;
+  const moving = f !== null && f.v >= cfg.phoneMinSpeedMs && t - f.t <= 5000;
+  return { moving, ...tag(st) };
+}
+
+function phoneEvents(evs: PhoneUseEvent[], out: MotionEvent[]): void {
+  for (const e of evs) {
+    out.push({ type: EVENT.PHONE_USE, startT: e.startT, endT: e.endT, peak: e.bits, severity: e.movingMs >= 30_000 ? 'high' : e.movingMs >= 10_000 ? 'medium' : 'low', source: e.bits & 4 ? 'imu' : 'app', latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms, phone: { movingMs: e.movingMs, bits: e.bits } });
+  }
+  evs.length = 0;
+}
+
+const phoneEvs: PhoneUseEvent[] = [];
+function advance(st: MotionState, t: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const ph = (st.phone ??= newPhoneUseState());
+  advancePhone(ph, t, phoneCtx(st, t, cfg), cfg, phoneEvs);
+  phoneEvents(phoneEvs, out);
 }
 
 /** IMU events need motion: a known recent speed above this (m/s), or no GPS at all. */
@@ -85,7 +124,8 @@ function imuEvents(st: MotionState, va: VehicleAccel, cfg: DetectConfig, out: Mo
   // lastT is the end of the sample's period, so a 1 Hz IMU's single sample has a duration.
   const t0 = va.t - va.dt * 1000;
   feed(st, 'long', fwd < 0 ? EVENT.HARSH_BRAKING : EVENT.HARSH_ACCELERATION, 'imu', t0, va.t, Math.abs(fwd), cfg, out);
-  feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t0, va.t, Math.abs(lat), cfg, out);
+  // With a gyroscope, cornering comes from its yaw rate (detectGyro).
+  if (!gyroActive(st, va.t, cfg)) feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t0, va.t, Math.abs(lat), cfg, out);
 }
 
 function gpsEvents(st: MotionState, k: Kinematics, cfg: DetectConfig, out: MotionEvent[]): void {
@@ -98,7 +138,7 @@ function gpsEvents(st: MotionState, k: Kinematics, cfg: DetectConfig, out: Motio
     feed(st, 'long', mg < 0 ? EVENT.HARSH_BRAKING : EVENT.HARSH_ACCELERATION, 'gps', k.t0, k.t1, Math.abs(mg), cfg, out);
   } else feed(st, 'long', 0, 'gps', k.t0, k.t1, 0, cfg, out);
   const latMg = k.turning && Number.isFinite(k.aLat) ? Math.abs((k.aLat / G) * 1000) : 0;
-  feed(st, 'lat', latMg > 0 ? EVENT.HARSH_CORNERING : 0, 'gps', k.t0, k.t1, latMg, cfg, out);
+  if (!gyroActive(st, k.t1, cfg)) feed(st, 'lat', latMg > 0 ? EVENT.HARSH_CORNERING : 0, 'gps', k.t0, k.t1, latMg, cfg, out);
 }
 
 function speeding(st: MotionState, k: Kinematics, cfg: DetectConfig, out: MotionEvent[]): SpeedingSample | null {
@@ -124,6 +164,7 @@ function closeSpeeding(st: MotionState, cfg: DetectConfig, out: MotionEvent[]): 
 function useKinematics(st: MotionState, k: Kinematics | null, cfg: DetectConfig, out: MotionEvent[]): FixResult {
   if (!k) return { k: null, speeding: null };
   st.lastFix = { t: k.fix.t, latE7: k.fix.latE7, lonE7: k.fix.lonE7, v: k.fix.v };
+  st.aLong = Number.isFinite(k.aLong) ? k.aLong : 0;
   learn(st.imu, k, st.imu.ivLast, cfg);
   if (!estimate(st.imu, cfg).confident) gpsEvents(st, k, cfg, out);
   return { k, speeding: speeding(st, k, cfg, out) };
@@ -133,6 +174,8 @@ function useKinematics(st: MotionState, k: Kinematics | null, cfg: DetectConfig,
 export function detectFix(st: MotionState, f: Fix, cfg: DetectConfig, out: MotionEvent[]): FixResult {
   const prev = st.gps.pending;
   if (prev && f.t <= prev.t) return { k: null, speeding: null };
+  advance(st, f.t, cfg, out);
+  if (cfg.crashDetection) crashOnFix(st, f, cfg, out);
   // The IMU integral since the previous raw fix belongs to the interval (prev, f].
   const pendingIv = st.imu.ivLast;
   closeInterval(st.imu, prev?.t ?? f.t, f.t);
@@ -144,17 +187,100 @@ export function detectFix(st: MotionState, f: Fix, cfg: DetectConfig, out: Motio
   return r;
 }
 
+/** The raw (not yet judged) fix decides a crash: the stop must be seen as soon as it happens. */
+function crashOnFix(st: MotionState, f: Fix, cfg: DetectConfig, out: MotionEvent[]): void {
+  const cs = (st.crash ??= newCrashState());
+  const v = f.speedCms >= 0 ? f.speedCms / 100 : -1;
+  const before = st.crashSpeed ?? { v: -1, t: -1 };
+  const hit = crashFix(cs, f.t, v, before, cfg);
+  if (v >= 0) st.crashSpeed = { v, t: f.t };
+  if (!hit) return;
+  const o = estimate(st.imu, cfg);
+  out.push({
+    type: EVENT.CRASH, startT: hit.impactT, endT: hit.impactT + hit.pulseMs, peak: hit.peakMg, severity: 'high', source: 'imu',
+    latE7: f.latE7, lonE7: f.lonE7, speedCms: Math.max(0, Math.round(hit.preSpeedMs * 100)),
+    crash: {
+      peakMg: hit.peakMg, deltaVCms: Math.round(hit.dvMs * 100), directionDeg: o.confident ? impactDirectionDeg(hit.dir, o.forward, o.left) : -1,
+      preSpeedCms: Math.round(hit.preSpeedMs * 100), postSpeedCms: Math.round(hit.postSpeedMs * 100), pulseMs: hit.pulseMs, confirmT: hit.confirmT,
+    },
+  });
+}
+
 /** Feeds one accelerometer sample (milli-g, device frame); appends finished events to `out`. */
 export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig, out: MotionEvent[]): void {
   const before = st.imu.t;
+  const g0 = st.imu.g;
   const va = pushAccel(st.imu, t, xMg, yMg, zMg, cfg);
   if (st.imu.t === before) return; // late sample
+  advance(st, t, cfg, out);
+  if (g0 && before >= 0) {
+    const a: [number, number, number] = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
+    if (cfg.crashDetection) crashAccel((st.crash ??= newCrashState()), t, t - before, a, g0, st.crashSpeed ?? { v: -1, t: -1 }, cfg);
+    if (handlingEvidence(st, t, cfg)) notePhoneHandling((st.phone ??= newPhoneUseState()), t);
+  }
   if (va) imuEvents(st, va, cfg, out);
   else {
     // Not trusted (yet): any IMU episode in progress ends here.
     if (st.long?.source === 'imu') close(st, 'long', cfg, out);
-    if (st.lat?.source === 'imu') close(st, 'lat', cfg, out);
+    if (st.lat?.source === 'imu' && !gyroActive(st, t, cfg)) close(st, 'lat', cfg, out);
   }
+}
+
+/** The phone is being handled: tilted away from its mount, or turned about a horizontal axis (gyro). */
+function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolean {
+  const im = st.imu;
+  // (A shake alone, |a| far from 1 g, is also what a pothole does: it suppresses harsh events, it is no phone use.)
+  if (st.gyro && t - st.gyro.t <= cfg.gyroMaxGapMs && st.gyro.tiltDps >= cfg.phoneHandlingRateDps) return true;
+  if (!im.g || !im.gf) return false;
+  const ng = Math.hypot(...im.g);
+  const nf = Math.hypot(...im.gf);
+  // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g); a harsh episode in
+  // progress is the car, not the phone.
+  if (Math.abs(nf - G) > 0.05 * G || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
+  const cos = (im.g[0] * im.gf[0] + im.g[1] * im.gf[1] + im.g[2] * im.gf[2]) / ((ng || 1) * (nf || 1));
+  return cos < Math.cos((cfg.phoneHandlingTiltDeg * Math.PI) / 180);
+}
+
+/**
+ * Feeds one gyroscope sample (milli-degrees/s, device frame, right-handed). The yaw rate about "up" (the mount
+ * estimate's gravity) times the GPS speed is the lateral acceleration: cornering while gyro samples arrive.
+ * Rotation about horizontal axes beyond phoneHandlingRateDps is the phone being handled.
+ */
+export function detectGyro(st: MotionState, t: number, xMdps: number, yMdps: number, zMdps: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const gy = (st.gyro ??= { t: -1, yawDps: 0, tiltDps: 0 });
+  if (gy.t >= 0 && t <= gy.t) return;
+  const dtMs = gy.t < 0 || t - gy.t > cfg.gyroMaxGapMs ? 0 : t - gy.t;
+  gy.t = t;
+  advance(st, t, cfg, out);
+  const g = st.imu.g;
+  if (!g) return;
+  const n = Math.hypot(g[0], g[1], g[2]) || 1;
+  const w: [number, number, number] = [xMdps / 1000, yMdps / 1000, zMdps / 1000];
+  const yaw = (w[0] * g[0] + w[1] * g[1] + w[2] * g[2]) / n;
+  const tilt = Math.hypot(w[0] - (yaw * g[0]) / n, w[1] - (yaw * g[1]) / n, w[2] - (yaw * g[2]) / n);
+  const al = dtMs > 0 ? 1 - Math.exp(-dtMs / Math.max(1, cfg.gyroSmoothTauMs)) : 1;
+  gy.yawDps += al * (yaw - gy.yawDps);
+  gy.tiltDps += al * (tilt - gy.tiltDps);
+  if (gy.tiltDps >= cfg.phoneHandlingRateDps) {
+    notePhoneHandling((st.phone ??= newPhoneUseState()), t);
+    st.imu.handledUntil = Math.max(st.imu.handledUntil, t + 1000);
+  }
+  const f = st.lastFix;
+  const moving = f !== null && f.v >= IMU_MIN_SPEED && t - f.t < 5000;
+  if (!moving || t < st.imu.handledUntil || dtMs === 0) {
+    feed(st, 'lat', 0, 'imu', t, t, 0, cfg, out);
+    return;
+  }
+  // Yaw about up, counter-clockwise seen from above (a left turn) accelerates to the left.
+  const latMg = ((f.v * ((gy.yawDps * Math.PI) / 180)) / G) * 1000;
+  feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t - dtMs, t, Math.abs(latMg), cfg, out);
+}
+
+/** An app-reported phone state (fleetwire.v1.PhoneState number) at t. */
+export function detectPhone(st: MotionState, t: number, state: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const ph = (st.phone ??= newPhoneUseState());
+  pushPhoneState(ph, t, state, phoneCtx(st, t, cfg), cfg, phoneEvs);
+  phoneEvents(phoneEvs, out);
 }
 
 /** End of data or of a trip: judges the last fix and closes every open episode. */
@@ -165,6 +291,11 @@ export function flushMotion(st: MotionState, cfg: DetectConfig, out: MotionEvent
   close(st, 'long', cfg, out);
   close(st, 'lat', cfg, out);
   closeSpeeding(st, cfg, out);
+  if (st.phone) {
+    const t = Math.max(st.phone.tickT, st.lastFix?.t ?? -1);
+    flushPhone(st.phone, t, phoneCtx(st, t, cfg), cfg, phoneEvs);
+    phoneEvents(phoneEvs, out);
+  }
   return r;
 }
 

@@ -2,12 +2,14 @@
 import type { DetectConfig } from './config.js';
 
 /** fleetwire.v1.EventType numbers (plain numbers: this package depends on nothing). */
-export const EVENT = Object.freeze({ HARSH_BRAKING: 1, HARSH_ACCELERATION: 2, HARSH_CORNERING: 3, SPEEDING: 4 });
+export const EVENT = Object.freeze({ HARSH_BRAKING: 1, HARSH_ACCELERATION: 2, HARSH_CORNERING: 3, SPEEDING: 4, CRASH: 7, PHONE_USE: 8 });
 
 export type Severity = 'low' | 'medium' | 'high';
 
 /** Where an event's evidence came from: vehicle-frame accelerometer, or GPS speed/course. */
-export type EventSource = 'imu' | 'gps';
+export type EventSource = 'imu' | 'gps' | 'app';
+/** Evidence of an open harsh/speeding episode. */
+export type EpisodeSource = 'imu' | 'gps';
 
 /** A finished episode. peak: milli-g (harsh), cm/s over the limit (speeding). */
 export interface MotionEvent {
@@ -23,12 +25,28 @@ export interface MotionEvent {
   /** Speeding only: the limit (cm/s) and whether it was posted (from the data or a source) or a road-type default. */
   limitCms?: number;
   limitKind?: 'posted' | 'default';
+  /** Crash only: the impact. */
+  crash?: CrashDetail;
+  /** Phone use only: in-use time while moving (ms) and evidence bits (1 app, 2 call, 4 IMU; also `peak`). */
+  phone?: { movingMs: number; bits: number };
+}
+
+export interface CrashDetail {
+  peakMg: number;
+  deltaVCms: number;
+  /** Vehicle frame, degrees (0 forward, 90 left, 180 = a frontal impact), -1 unknown mount. */
+  directionDeg: number;
+  preSpeedCms: number;
+  postSpeedCms: number;
+  pulseMs: number;
+  /** When the stop confirmed it. */
+  confirmT: number;
 }
 
 /** An episode in progress (plain JSON: part of the persisted state). */
 export interface OpenEpisode {
   type: number;
-  source: EventSource;
+  source: EpisodeSource;
   startT: number;
   lastT: number;
   peak: number;

@@ -6,3 +6,5 @@ export { type CleanFix, type Fix, type GpsState, headingDiffDeg, type Kinematics
 export { estimate, type ImuState, type OrientationEstimate, type V3, type VehicleAccel } from './imu.js';
 export * from './detector.js';
 export * from './speed-limit.js';
+export * from './phone.js';
+export * from './crash.js';

@@ -8,11 +8,12 @@ import { credentialsProvider, makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
-import { minSpacingMs, pushAccel, pushGps, RowBuffer } from './core/samples.js';
+import { decimate, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer, samplePeriodMs } from './core/samples.js';
+import type { FoundCrash } from './core/edge.js';
 import { type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
-import type { AppliedConfig, ClientEvents, ClientOptions, SampleRecord, Stats, SuspendOptions } from './types.js';
+import type { AppliedConfig, ClientEvents, ClientOptions, CrashInfoEvent, SampleRecord, Stats, SuspendOptions } from './types.js';
 
 interface Waiter {
   resolve(): void;
@@ -43,8 +44,10 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   private starting = true;
   private startupErrors: FleetwireError[] = [];
   private applied: AppliedConfig;
-  private lastT = { gps: -Infinity, accel: -Infinity };
-  private spacing = { gps: 0, accel: 0 };
+  private lastT = { gps: -Infinity, accel: -Infinity, gyro: -Infinity };
+  private spacing = { gps: 0, accel: 0, gyro: 0 };
+  /** Crashes detected in records not yet committed: sealed and published as soon as they are. */
+  private crashes: FoundCrash[] = [];
   private readonly topic: string;
   private readonly configTopic: string;
   private counters = { recorded: 0, stored: 0, decimated: 0, events: 0, sentBatches: 0, sentSamples: 0 };
@@ -106,7 +109,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     const early = c.startupErrors;
     c.startupErrors = [];
     if (early.length > 0) runSoon(() => early.forEach((e) => c.report(e)));
-    runSoon(() => c.tick(false));
+    runSoon(() => c.tick(c.outbox.crashPending()));
     return c;
   }
 
@@ -131,16 +134,19 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       for (let i = 0; i < arr.length; i++) {
         const s = arr[i] as unknown as Record<string, unknown>;
         if (typeof s !== 'object' || s === null) throw new SampleError(i, 'sample', s, 'must be an object');
-        const gps = s.kind === 'gps';
-        if (!gps && s.kind !== 'accel') throw new SampleError(i, 'kind', s.kind, "must be 'gps' or 'accel'");
-        const k = gps ? 'gps' : 'accel';
-        const row = gps ? pushGps(buf, i, s) : pushAccel(buf, i, s);
-        const t = buf.t[row]!;
-        const sp = this.spacing[k];
-        if (sp > 0 && t >= this.lastT[k] && t - this.lastT[k] < sp) {
+        const kind = s.kind;
+        if (kind === 'phone') {
+          pushPhone(buf, i, s);
+          continue;
+        }
+        if (kind !== 'gps' && kind !== 'accel' && kind !== 'gyro') throw new SampleError(i, 'kind', kind, "must be 'gps', 'accel', 'gyro' or 'phone'");
+        const k = kind;
+        const row = k === 'gps' ? pushGps(buf, i, s) : k === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s);
+        const slot = decimate(this.lastT[k], buf.t[row]!, this.spacing[k]);
+        if (slot === null) {
           buf.n--;
           decimated++;
-        } else this.lastT[k] = t;
+        } else this.lastT[k] = slot;
       }
     } catch (e) {
       buf.n = start;
@@ -148,7 +154,10 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       return Promise.reject(e);
     }
     const added = buf.n - start;
-    if (this.edge && added > 0) this.counters.events += this.edge.process(buf, start, start + added);
+    if (this.edge && added > 0) {
+      this.counters.events += this.edge.process(buf, start, start + added);
+      if (this.edge.crashes.length > 0) this.crashes.push(...this.edge.crashes);
+    }
     this.counters.recorded += added;
     this.counters.decimated += decimated;
     this.bufSamples += added;
@@ -168,10 +177,14 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     const samples = this.bufSamples;
     this.bufSamples = 0;
     const rows = this.buf.take();
+    const crashes = this.crashes;
+    this.crashes = [];
     try {
       if (rows.n > 0) this.outbox.append(rows, Date.now());
       this.counters.stored += samples;
       for (const w of waiters) w.resolve();
+      // A crash goes out now: everything pending is sealed (the crash group as a batch of its own) and published.
+      if (crashes.length > 0) return this.sendCrashes(crashes);
     } catch (e) {
       const err = e instanceof StorageError ? e : new StorageError('storage_io', String((e as Error)?.message ?? e), undefined, { cause: e });
       this.report(err);
@@ -182,12 +195,27 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     this.tick(false);
   }
 
+  private sendCrashes(found: FoundCrash[]): void {
+    const first = this.outbox.nextSeq;
+    this.tick(true);
+    const urgent = [...this.outbox.urgent].filter((q) => q >= first).sort((a, b) => a - b);
+    found.forEach((f, i) => {
+      const e = f.event;
+      const c = e.crash!;
+      const info: CrashInfoEvent = {
+        impactAtMs: e.tMs, confirmedAtMs: c.confirmT, peakG: c.peakMg / 1000, deltaVKmh: (c.deltaVCms / 100) * 3.6, directionDeg: c.directionDeg,
+        preSpeedKmh: (c.preSpeedCms / 100) * 3.6, lat: e.latE7 / 1e7, lon: e.lonE7 / 1e7, seq: urgent[i] ?? -1,
+      };
+      this.emit('crash', info);
+    });
+  }
+
   private sealParams(): SealParams {
     return {
       maxBytes: this.applied.batchMaxBytes,
       maxSamples: this.opts.batch.maxSamples,
       intervalMs: this.applied.batchIntervalMs,
-      meta: { deviceId: this.opts.deviceId, bootId: this.bootId, agent: this.opts.agent, accelRateHz: this.applied.accelRateHz },
+      meta: { deviceId: this.opts.deviceId, bootId: this.bootId, agent: this.opts.agent, accelRateHz: this.applied.accelRateHz, gyroRateHz: this.opts.sampleRates.gyroHz },
     };
   }
 
@@ -216,8 +244,16 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
 
   private pumpUnsafe(): void {
     if (this.closed || !this.link.connected) return;
+    // CRASH batches first, even past the in-flight window: they hold no stream samples, so order is kept.
+    for (const seq of this.outbox.urgent) {
+      if (this.inflight.has(seq)) continue;
+      const bytes = this.outbox.readBatch(seq);
+      if (!bytes) continue;
+      if (!this.link.publish(this.topic, bytes, (err) => this.onAck(seq, err))) break;
+      this.inflight.add(seq);
+    }
     for (const b of this.outbox.batches) {
-      if (this.inflight.size >= this.opts.inFlight) break;
+      if (this.inflight.size >= this.opts.inFlight + this.outbox.urgent.size) break;
       if (this.inflight.has(b.seq)) continue;
       const bytes = this.outbox.readBatch(b.seq);
       if (!bytes) continue;
@@ -264,7 +300,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
 
   private setConfig(c: AppliedConfig): void {
     this.applied = c;
-    this.spacing = { gps: minSpacingMs(c.gpsRateHz), accel: minSpacingMs(c.accelRateHz) };
+    this.spacing = { gps: samplePeriodMs(c.gpsRateHz), accel: samplePeriodMs(c.accelRateHz), gyro: samplePeriodMs(this.opts.sampleRates.gyroHz) };
     this.edge?.setThresholds(c.harshBrakingMg, c.harshAccelerationMg, c.harshCorneringMg, c.speedLimitCms);
     if (this.timer) {
       clearInterval(this.timer);

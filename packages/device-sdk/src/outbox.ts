@@ -1,12 +1,16 @@
 // The outbox: pending chunks and sealed batches mirrored in memory over an OutboxStorage, with sealing,
 // acknowledgement, retention and storage-failure recovery. Synchronous; the client schedules it.
-import { batchRowLimit, type BatchMeta, consume, estimateRows, EVENTS_RIDE, gatherRows, onlyEvents, type PendingChunk, type Rows, sealRows } from './core/batch.js';
+import { batchRowLimit, type BatchMeta, consume, countKinds, estimateRows, EVENTS_RIDE, gatherRows, onlyEvents, type PendingChunk, type Rows, sealRows } from './core/batch.js';
+import { crashGroupEnd, firstCrash, sealCrashGroup } from './core/crash-batch.js';
+import { KIND_CRASH_INFO, ROW_INTS } from './core/samples.js';
 import { type BatchInfo, batchCost, chunkCost, planRetention } from './core/retention.js';
 import type { NewChunk, OutboxSnapshot, OutboxStorage } from './adapters/storage.js';
 import { StorageError } from './errors.js';
 import type { DroppedInfo, DropReason } from './types.js';
 
 const MAX_CHUNK_ROWS = 65_536;
+/** Rows gathered beyond a batch's limit so a CRASH group (event, detail, window) is never cut. */
+const CRASH_GROUP_ROWS = 16_384;
 
 export interface OutboxHooks {
   dropped(info: DroppedInfo): void;
@@ -28,6 +32,8 @@ export class Outbox {
   bytes = 0;
   dropped = { batches: 0, samples: 0 };
   config: Uint8Array | null = null;
+  /** Sealed CRASH batches not yet acknowledged: published first (in memory; after a restart they go in seq order). */
+  readonly urgent = new Set<number>();
   private pendingEst = 0;
 
   constructor(
@@ -121,6 +127,12 @@ export class Outbox {
     this.hooks.dropped(info);
   }
 
+  /** True when a CRASH group waits in the pending rows (e.g. after a restart): it must be sealed at once. */
+  crashPending(): boolean {
+    for (const c of this.chunks) for (let i = c.skip; i < c.n; i++) if (c.v[i * ROW_INTS] === KIND_CRASH_INFO) return true;
+    return false;
+  }
+
   /** True when a full batch is pending or the oldest pending row waited `intervalMs`. */
   sealDue(now: number, p: SealParams): boolean {
     if (this.pendingRows === 0) return false;
@@ -134,12 +146,21 @@ export class Outbox {
     while (this.pendingRows > 0) {
       const full = this.pendingRows >= p.maxSamples || this.pendingEst >= p.maxBytes;
       if (!force && !timeDue && !full) break;
-      const rows = gatherRows(this.chunks, p.maxSamples + EVENTS_RIDE);
+      const rows = gatherRows(this.chunks, p.maxSamples + EVENTS_RIDE + CRASH_GROUP_ROWS);
       // Events alone wait for the samples that come next (up to two intervals), unless everything must go now.
       if (!force && onlyEvents(rows) && now - this.chunks[0]!.storedAt < 2 * p.intervalMs) break;
       const seq = this.nextSeq;
-      const { bytes, n } = sealRows({ ...p.meta, seq, sentAtMs: now }, rows, p.maxBytes, batchRowLimit(rows, p.maxSamples));
-      const info: BatchInfo = { seq, bootId: p.meta.bootId, bytes: bytes.length, samples: n, sealedAt: now };
+      const meta = { ...p.meta, seq, sentAtMs: now };
+      const limit = batchRowLimit(rows, p.maxSamples);
+      const crashAt = firstCrash(rows, Math.min(rows.n, limit + 1));
+      let sealed1: { bytes: Uint8Array; n: number };
+      if (crashAt === 0) {
+        // A CRASH group is a batch of its own, whatever its size (the window shrinks to fit maxBytes).
+        const end = crashGroupEnd(rows, 0);
+        sealed1 = { bytes: sealCrashGroup(meta, rows, 0, end, p.maxBytes), n: end };
+      } else sealed1 = sealRows(meta, rows, p.maxBytes, crashAt > 0 ? Math.min(limit, crashAt) : limit);
+      const { bytes, n } = sealed1;
+      const info: BatchInfo = { seq, bootId: p.meta.bootId, bytes: bytes.length, samples: countKinds(rows, n).samples + countKinds(rows, n).events, sealedAt: now };
       const { deleted, trimmed } = consume(this.chunks, n);
       try {
         this.storage.seal({ info, bytes, nextSeq: seq + 1, deletedChunks: deleted, trimmed });
@@ -153,6 +174,7 @@ export class Outbox {
       this.pendingRows -= n;
       this.pendingEst = Math.max(0, this.pendingEst - estimateRows(rows.v, 0, n));
       this.batches.push(info);
+      if (crashAt === 0) this.urgent.add(seq);
       sealed++;
     }
     this.recount();
@@ -186,6 +208,7 @@ export class Outbox {
       this.handle(e, 0);
     }
     this.batches.splice(i, 1);
+    this.urgent.delete(seq);
     this.bytes -= batchCost(info);
     return info;
   }

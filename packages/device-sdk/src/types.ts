@@ -1,15 +1,22 @@
 // Public option, stats and event types of the device SDK.
-import type { AccelSample, GpsSample } from '@fleetwire/proto';
+import type { AccelSample, GpsSample, GyroSample, PhoneSample, PhoneStateName } from '@fleetwire/proto';
 import type { OutboxStorage } from './adapters/storage.js';
 import type { FleetwireError } from './errors.js';
 
-export type { AccelSample, GpsSample };
+export type { AccelSample, GpsSample, GyroSample, PhoneSample, PhoneStateName };
 
 /** A GPS fix: speed in m/s, heading in degrees, hdop unitless, alt in metres. */
 export type GpsRecord = GpsSample & { kind: 'gps' };
 /** An accelerometer sample in g (device frame: x forward, y left, z up when mounted aligned). */
 export type AccelRecord = AccelSample & { kind: 'accel' };
-export type SampleRecord = GpsRecord | AccelRecord;
+/** A gyroscope sample in deg/s, right-handed about the accelerometer's axes (Android SensorEvent / iOS rotationRate x 57.3). */
+export type GyroRecord = GyroSample & { kind: 'gyro' };
+/**
+ * What the app sees of the phone: 'screen_on' | 'screen_off' | 'unlocked' | 'locked' | 'call_start' | 'call_end' |
+ * 'handling' (a touch gesture in the app). Transitions only; no rate limit applies.
+ */
+export type PhoneRecord = PhoneSample & { kind: 'phone' };
+export type SampleRecord = GpsRecord | AccelRecord | GyroRecord | PhoneRecord;
 
 /**
  * `'fsync-per-batch'`: SQLite synchronous=FULL, every group commit is fsynced (survives power loss).
@@ -55,6 +62,44 @@ export interface DetectionOptions {
   /** Speeding events above this speed in m/s held for speedingHoldMs (default 5000). 0 = off (default). */
   speedLimit?: number;
   speedingHoldMs?: number;
+  /** Crash detection on the accelerometer (needs >= 50 Hz): on by default with detection; false = off. */
+  crash?: boolean | CrashOptions;
+  /** Phone use while moving (app states + IMU handling) as PHONE_USE events: on by default; false = off. */
+  phoneUse?: boolean | PhoneUseOptions;
+}
+
+export interface CrashOptions {
+  /** Presets of impact threshold / pulse / delta-V: 'low' 4 g, 60 ms, 8 km/h; 'normal' (default) 2.5 g, 40 ms, 5 km/h; 'high' 2 g, 30 ms, 3 km/h. */
+  sensitivity?: 'low' | 'normal' | 'high';
+  /** Override of the preset's impact threshold (g, 1..20). */
+  impactG?: number;
+  /** Speed before the impact at least (km/h, default 15) and a stop (<= 5 km/h) within stopWithinMs (default 10000). */
+  minSpeedKmh?: number;
+  stopWithinMs?: number;
+  /** Data window of the CRASH event before the impact (ms, default 10000, at most 20000). */
+  windowBeforeMs?: number;
+}
+
+export interface PhoneUseOptions {
+  /** Counted above this speed (m/s, default 3) and from this much moving time (ms, default 3000). */
+  minSpeedMs?: number;
+  minUseMs?: number;
+}
+
+/** What the client's 'crash' event tells the app (e.g. to ask the driver "are you OK?"). */
+export interface CrashInfoEvent {
+  /** Impact time (epoch ms) and when the stop confirmed it. */
+  impactAtMs: number;
+  confirmedAtMs: number;
+  peakG: number;
+  deltaVKmh: number;
+  /** Vehicle frame, degrees (0 forward, 90 left, 180 frontal), -1 unknown. */
+  directionDeg: number;
+  preSpeedKmh: number;
+  lat: number;
+  lon: number;
+  /** seq of the batch that carries it (published at once, ahead of any backlog). */
+  seq: number;
 }
 
 /** TLS for mqtts:// (Node). In browsers and React Native the platform's trust store applies to wss://. */
@@ -83,6 +128,8 @@ export interface SampleRateOptions {
   gpsHz?: number;
   /** Keep at most this many accelerometer samples per second; 0 = keep all. Also sent as AccelTrack.rate_hz. */
   accelHz?: number;
+  /** Keep at most this many gyroscope samples per second; 0 = keep all. Also sent as GyroTrack.rate_hz. */
+  gyroHz?: number;
 }
 
 /** MQTT CONNECT credentials (username and password, e.g. a device token). */
@@ -196,5 +243,7 @@ export interface ClientEvents {
   sent: [SentInfo];
   dropped: [DroppedInfo];
   config: [AppliedConfig];
+  /** A crash was detected on the device (its batch is sealed and published at once). */
+  crash: [CrashInfoEvent];
   error: [FleetwireError];
 }

@@ -5,10 +5,9 @@
 // (device_id, boot_id, seq). Also: recording while offline, then the network comes; and the storage
 // conformance suite over the OPFS adapter.
 import net from 'node:net';
-import { freePort, until } from '@fleetwire/test-kit';
+import { freePort, launchChromium, until } from '@fleetwire/test-kit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser/chromium.js';
 import { tapDevice } from './browser/kafka-sink.js';
 import { serveTestSite, type TestSite } from './browser/serve.js';
 import { type RealGateway, startRealGateway } from './helpers/real-gateway.js';
@@ -46,6 +45,7 @@ interface Fw {
   sent: number;
   bootId: string;
   conformance?: Array<{ name: string; ok: boolean; error?: string }>;
+  manyNames?: { names?: string[]; error?: string };
 }
 
 const fwOf = (p: Page): Promise<Fw | null> => p.evaluate(() => (globalThis as unknown as { fw?: Fw }).fw ?? null);
@@ -81,6 +81,14 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
     await page.close();
     expect(f.conformance!.length).toBeGreaterThanOrEqual(5);
     for (const c of f.conformance!) expect(c.error ?? 'ok', c.name).toBe('ok');
+  });
+
+  it('opens more outbox names in one origin than the OPFS pool had slots', async () => {
+    const page = await open({ mode: 'many-names' });
+    const f = await waitFw(page, 'five outboxes opened', (x) => x.done, 30_000);
+    await page.close();
+    expect(f.manyNames!.error ?? 'ok').toBe('ok');
+    expect(f.manyNames!.names).toHaveLength(5);
   });
 
   it('loses nothing when the page crashes mid-stream and is opened again', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Backoff, backoffDelay } from '../src/core/backoff.js';
 import { consume, gatherRows, type PendingChunk, sealRows } from '../src/core/batch.js';
 import { outboxBytes, planRetention } from '../src/core/retention.js';
-import { pushAccel, pushGps, RowBuffer } from '../src/core/samples.js';
+import { decimate, pushAccel, pushGps, RowBuffer, samplePeriodMs } from '../src/core/samples.js';
 import { SampleError } from '../src/errors.js';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -124,5 +124,41 @@ describe('retention', () => {
     expect(plans).toHaveLength(1);
     expect(plans[0]!.reason).toBe('max_age');
     expect(plans[0]!.batches.map((b) => b.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('decimation (sampleRates)', () => {
+  /** Timestamps kept out of `ts` at `hz`. */
+  function kept(ts: readonly number[], hz: number): number[] {
+    let slot = -Infinity;
+    const out: number[] = [];
+    for (const t of ts) {
+      const next = decimate(slot, t, samplePeriodMs(hz));
+      if (next === null) continue;
+      slot = next;
+      out.push(t);
+    }
+    return out;
+  }
+  const grid = (hz: number, seconds: number, jitterMs = 0) => Array.from({ length: hz * seconds }, (_, i) => Math.round(T0 + (i * 1000) / hz + (i % 3 === 1 ? jitterMs : 0)));
+
+  it('a 60 Hz phone sensor at accelHz 50 keeps 50 samples a second, not 30', () => {
+    const k = kept(grid(60, 10), 50);
+    expect(k.length).toBeGreaterThanOrEqual(495);
+    expect(k.length).toBeLessThanOrEqual(501);
+    for (let i = 1; i < k.length; i++) expect(k[i]! - k[i - 1]!).toBeGreaterThanOrEqual(16); // never closer than the input
+  });
+  it('halves a 100 Hz stream at 50 Hz and keeps a stream slower than the rate whole', () => {
+    expect(kept(grid(100, 10), 50).length).toBe(500);
+    expect(kept(grid(40, 10, 2), 50).length).toBe(400);
+    expect(kept(grid(50, 10, 1), 50).length).toBe(500); // jitter within the 5% slack
+  });
+  it('keeps 1 Hz GPS fixes with jitter, drops a duplicate fix, restarts after a gap or a jump back in time', () => {
+    expect(kept([0, 990, 2010, 2990, 3000, 4000].map((d) => T0 + d), 1)).toEqual([0, 990, 2010, 2990, 4000].map((d) => T0 + d));
+    expect(kept([0, 1000, 60_000, 60_500, 61_000].map((d) => T0 + d), 1)).toEqual([0, 1000, 60_000, 61_000].map((d) => T0 + d));
+    expect(kept([10_000, 11_000, 3000, 3500, 4000].map((d) => T0 + d), 1)).toEqual([10_000, 11_000, 3000, 4000].map((d) => T0 + d));
+  });
+  it('rate 0 keeps everything', () => {
+    expect(kept([1, 1, 2, 3], 0)).toEqual([1, 1, 2, 3]);
   });
 });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { KAFKA_TOPICS } from '@fleetwire/proto';
+import { KAFKA_TOPICS, parseReplicationSetting, type ReplicationSetting } from '@fleetwire/proto';
 
 export interface GatewayConfig {
   gatewayId: string;
@@ -30,6 +30,10 @@ export interface GatewayConfig {
   topics: { telemetry: string; deadletter: string };
   kafkaCreateTopics: boolean;
   kafkaPartitions: number;
+  /** Replication factor of created topics; 'auto' = min(3, brokers in the cluster). */
+  kafkaReplicationFactor: ReplicationSetting;
+  /** min.insync.replicas of created topics; 'auto' = 2 when the replication factor is 3 or more, else 1. */
+  kafkaMinInsyncReplicas: ReplicationSetting;
   redisUrl: string | null;
   /** Redis Cluster seed nodes (host:port) for the dedupe window; empty = FW_REDIS_URL is one server. */
   redisClusterNodes: string[];
@@ -80,6 +84,8 @@ export function defaultConfig(): GatewayConfig {
     topics: { telemetry: KAFKA_TOPICS.telemetry, deadletter: KAFKA_TOPICS.deadletter },
     kafkaCreateTopics: true,
     kafkaPartitions: 6,
+    kafkaReplicationFactor: 'auto',
+    kafkaMinInsyncReplicas: 'auto',
     redisUrl: null,
     redisClusterNodes: [],
     cluster: false,
@@ -104,7 +110,7 @@ export function defaultConfig(): GatewayConfig {
 }
 
 type Key = keyof GatewayConfig;
-type Kind = 'int' | 'port' | 'str' | 'bool' | 'list' | 'num';
+type Kind = 'int' | 'port' | 'str' | 'bool' | 'list' | 'num' | 'replicas';
 
 /** env var, CLI flag and kind for each option. */
 export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind: Kind; help: string }> = [
@@ -125,6 +131,8 @@ export const OPTIONS: ReadonlyArray<{ key: Key; env: string; flag: string; kind:
   { key: 'kafkaClientId', env: 'FW_KAFKA_CLIENT_ID', flag: 'kafka-client-id', kind: 'str', help: 'Kafka client id' },
   { key: 'kafkaCreateTopics', env: 'FW_KAFKA_CREATE_TOPICS', flag: 'kafka-create-topics', kind: 'bool', help: 'create missing topics at start' },
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', flag: 'kafka-partitions', kind: 'int', help: 'partitions for created topics' },
+  { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', flag: 'kafka-replication-factor', kind: 'replicas', help: 'replication factor of created topics ("auto" = min(3, brokers))' },
+  { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', flag: 'kafka-min-insync-replicas', kind: 'replicas', help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
   { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', flag: 'redis-cluster-nodes', kind: 'list', help: 'Redis Cluster seed nodes host:port,... for the dedupe window (instead of FW_REDIS_URL)' },
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
@@ -151,6 +159,12 @@ function parse(kind: Kind, raw: string, name: string): unknown {
   switch (kind) {
     case 'str':
       return raw;
+    case 'replicas':
+      try {
+        return parseReplicationSetting(name, raw);
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -254,6 +268,9 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   need(c.maxInflight >= 1, 'FW_GATEWAY_MAX_INFLIGHT must be >= 1');
   need(c.authBurst >= 1 && c.authRefillPerSec > 0, 'FW_GATEWAY_AUTH_BURST must be >= 1 and FW_GATEWAY_AUTH_REFILL_PER_SEC > 0');
   need(c.maxPayloadBytes >= 64, 'FW_GATEWAY_MAX_PAYLOAD_BYTES must be >= 64');
+  const rf = c.kafkaReplicationFactor;
+  const isr = c.kafkaMinInsyncReplicas;
+  need(rf === 'auto' || isr === 'auto' || isr <= rf, `FW_KAFKA_MIN_INSYNC_REPLICAS=${isr} > FW_KAFKA_REPLICATION_FACTOR=${rf}: no acks=all write could ever succeed`);
   need(c.topics.telemetry.length > 0 && c.topics.deadletter.length > 0, 'Kafka topic names must not be empty');
   return c;
 }

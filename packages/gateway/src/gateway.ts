@@ -51,6 +51,8 @@ export interface Gateway {
    * token logins, and registry logins already cached, keep working while Postgres is away.
    */
   isReady(): boolean;
+  /** Why isReady() is false (the /readyz body), or null when ready. */
+  notReadyReason(): string | null;
   /** Graceful: stop accepting, wait for in-flight uplinks, close clients, flush the producer. */
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
         topics: cfg.topics,
         createTopics: cfg.kafkaCreateTopics,
         numPartitions: cfg.kafkaPartitions,
+        replication: { replicationFactor: cfg.kafkaReplicationFactor, minInsyncReplicas: cfg.kafkaMinInsyncReplicas },
         logger: log.child({ part: 'kafka' }),
       });
     cleanups.push(() => sink.close());
@@ -181,10 +184,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       ports.tls = s.port;
     }
     let closing = false;
-    const isReady = () => sink.isReady() && !closing;
+    const notReadyReason = (): string | null => (closing ? 'shutting down' : sink.notReadyReason ? sink.notReadyReason() : sink.isReady() ? null : `${sink.name} sink not ready`);
+    const isReady = () => notReadyReason() === null;
     if (cfg.httpPort !== null) {
       const wsTls = cfg.wsTls ? tlsFiles : undefined;
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, renderMetrics: renderMetrics ? () => renderMetrics(() => metrics.registry.render()) : () => metrics.registry.render(), reusePort: httpReusePort, maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, notReadyReason, renderMetrics: renderMetrics ? () => renderMetrics(() => metrics.registry.render()) : () => metrics.registry.render(), reusePort: httpReusePort, maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
       ports.http = http.port;
     }
     log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisClusterNodes.length > 0 ? 'redis-cluster' : cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
@@ -205,7 +209,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       })();
       return closed;
     };
-    return { ports, metrics, broker, sink, isReady, close };
+    return { ports, metrics, broker, sink, isReady, notReadyReason, close };
   } catch (e) {
     await cleanup();
     await Promise.all(sockets.map((s) => s.close()));

@@ -46,6 +46,14 @@ describe('config', () => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv, argv)).toThrow(msg);
   });
+  it('reads the replication of created topics: auto by default, integers from env and flags, bad values named', () => {
+    expect(loadConfig({}, [])).toMatchObject({ kafkaReplicationFactor: 'auto', kafkaMinInsyncReplicas: 'auto' });
+    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3', FW_KAFKA_MIN_INSYNC_REPLICAS: '2' }, [])).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
+    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3' }, ['--kafka-replication-factor=auto', '--kafka-min-insync-replicas', '1'])).toMatchObject({ kafkaReplicationFactor: 'auto', kafkaMinInsyncReplicas: 1 });
+    expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: 'three' }, [])).toThrow(ConfigError);
+    expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '0' }, [])).toThrow(/FW_KAFKA_REPLICATION_FACTOR="0": expected "auto" or an integer/);
+    expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '2', FW_KAFKA_MIN_INSYNC_REPLICAS: '3' }, [])).toThrow(/FW_KAFKA_MIN_INSYNC_REPLICAS=3 > FW_KAFKA_REPLICATION_FACTOR=2/);
+  });
   it('reads wsTls from env and flag (default off)', () => {
     expect(loadConfig({}, []).wsTls).toBe(false);
     expect(loadConfig({ FW_GATEWAY_WS_TLS: 'off' }, []).wsTls).toBe(false);

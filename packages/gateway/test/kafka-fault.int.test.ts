@@ -30,7 +30,11 @@ describe('Kafka unreachable', () => {
       dedupeTtlSec: 0,
     });
     expect(gw.isReady()).toBe(false);
-    expect((await fetch(`http://127.0.0.1:${gw.ports.http}/readyz`)).status).toBe(503);
+    const readyz = await fetch(`http://127.0.0.1:${gw.ports.http}/readyz`);
+    expect(readyz.status).toBe(503);
+    // The body says why: here the producer never connected.
+    expect(await readyz.text()).toBe(`not ready: not connected to Kafka (127.0.0.1:${port})\n`);
+    expect(gw.notReadyReason()).toBe(`not connected to Kafka (127.0.0.1:${port})`);
     const d = await connectDevice(`mqtt://127.0.0.1:${gw.ports.mqtt}`, 'acme', 'fault-1');
     let acked = 0;
     let failed = 0;

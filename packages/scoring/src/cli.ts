@@ -5,7 +5,8 @@ import { isValidSegment } from '@fleetwire/proto';
 import pino from 'pino';
 import { DEFAULT_MODEL_VERSION, readEnv } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
-import { createKafka, ensureTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { createKafka, ensureReplicatedTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
+import { parseReplicationSetting } from '@fleetwire/proto';
 import { loadModel } from './adapters/onnx/model.js';
 import { migrate } from './adapters/pg/migrate.js';
 import { createPgDb } from './adapters/pg/db.js';
@@ -19,7 +20,7 @@ const USAGE = `usage: fleetwire-scoring <command> [options]
   run                                      real-time scorer (consumer group, /healthz /readyz /metrics)
   batch (--all | --tenant T [--drivers a,b]) [--period 30d] [--until ISO] [--chunk 20000]
   partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
-  eval [DIR ...] [--model 2.0.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)
+  eval [DIR ...] [--model 2.1.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)
 env: FW_DATABASE_URL (required), FW_KAFKA_BROKERS (run), FW_REDIS_URL, FW_DB_SCHEMA, FW_MODEL_VERSION, FW_SCORING_PORT ...`;
 
 async function main(argv: string[]): Promise<number> {
@@ -104,8 +105,13 @@ async function main(argv: string[]): Promise<number> {
       const cache = env.redisUrl || clusterNodes.length > 0 ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes }) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (process.env.FW_SCORING_CREATE_TOPICS !== '0') {
-        const created = await ensureTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3));
-        if (created.length > 0) log.info({ created }, 'created missing Kafka topics');
+        const replication = {
+          replicationFactor: parseReplicationSetting('FW_KAFKA_REPLICATION_FACTOR', process.env.FW_KAFKA_REPLICATION_FACTOR),
+          minInsyncReplicas: parseReplicationSetting('FW_KAFKA_MIN_INSYNC_REPLICAS', process.env.FW_KAFKA_MIN_INSYNC_REPLICAS),
+        };
+        const r = await ensureReplicatedTopics(kafka, [env.topic, ...Object.values(env.topics)], Number(process.env.FW_KAFKA_PARTITIONS ?? 3), replication);
+        if (r.created.length > 0) log.info({ created: r.created, ...r.replication, brokers: r.brokers }, 'created missing Kafka topics');
+        for (const u of r.underReplicated) log.warn({ topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor }, 'existing Kafka topic has fewer replicas than configured; reassign its partitions to raise it');
       }
       const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId, concurrency: env.concurrency, sessionTimeout: env.sessionTimeoutMs });
       const publisher = new KafkaPublisher(kafka);

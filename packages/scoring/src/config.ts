@@ -23,7 +23,7 @@ export interface ScoringEnv {
 }
 
 /** The model the scorer loads unless FW_MODEL_VERSION says otherwise. */
-export const DEFAULT_MODEL_VERSION = '2.0.0';
+export const DEFAULT_MODEL_VERSION = '2.1.0';
 
 function num(env: NodeJS.ProcessEnv, name: string, def: number, min = 0): number {
   const raw = env[name];

@@ -11,7 +11,7 @@ export { RedisCache, createRedisCache, opsBySlotGroup } from './adapters/redis/c
 export type { RecordSource, SourceBatch, SourceMessage, BatchControl, Publisher, OutMessage } from './adapters/source.js';
 export { MemoryPublisher, NullPublisher } from './adapters/source.js';
 export { MemoryLog, MemoryLogSource } from './adapters/memory-log.js';
-export { createKafka, ensureTopics, KafkaSource, KafkaPublisher, type KafkaSourceOptions } from './adapters/kafka/kafka.js';
+export { createKafka, ensureReplicatedTopics, ensureTopics, KafkaSource, KafkaPublisher, type KafkaSourceOptions } from './adapters/kafka/kafka.js';
 export { loadModel, checkFeatures, defaultModelsDir, ModelError, type RiskModel, type ModelCard, type LoadModelOptions } from './adapters/onnx/model.js';
 export { startRealtimeScorer, RealtimeProcessor, type RealtimeScorer, type RealtimeScorerOptions } from './realtime/scorer.js';
 export { type Emission, type TripOut, type ScoreOut, type AlertOut, type EmitTopics, DEFAULT_EMIT_TOPICS } from './realtime/emit.js';

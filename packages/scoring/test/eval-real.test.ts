@@ -46,6 +46,19 @@ describe('real-data evaluation (bundled recordings)', () => {
     expect(Math.abs(measured - truth) / truth).toBeLessThan(0.1);
     expect(br.every((r) => r.speedingDefaultS === 0)).toBe(true);
   });
+  it('counts NDS-BR phone use while moving against its per-second video labels (replayed as app states)', () => {
+    const br = rows.filter((r) => r.set === 'ndsbr-curitiba' && r.phoneUse);
+    expect(br.length).toBe(9);
+    const truth = br.reduce((s, r) => s + r.phoneUse!.truthS, 0);
+    const pred = br.reduce((s, r) => s + r.phoneUse!.predictedS, 0);
+    const tp = br.reduce((s, r) => s + r.phoneUse!.truePositiveS, 0);
+    expect(truth).toBeGreaterThan(500); // of 1,267 labelled seconds, the ones above 3 m/s
+    expect(tp / truth).toBeGreaterThanOrEqual(0.9);
+    expect(tp / pred).toBeGreaterThanOrEqual(0.9);
+    // Every counted second is in a trip's phone-use time, and recordings without labelled use count none.
+    for (const r of br) expect(r.tripSums.reduce((s, t) => s + (t.phone_use_s ?? 0), 0)).toBeGreaterThanOrEqual(r.phoneUse!.truePositiveS * 0.9);
+    expect(rows.filter((r) => r.set !== 'ndsbr-curitiba').every((r) => r.tripSums.every((t) => (t.phone_use_s ?? 0) === 0))).toBe(true);
+  });
   it('estimates the two Auckland mounts 180 degrees apart', () => {
     const a = rows.filter((r) => r.set === 'quat-orient-auckland').map((r) => yawDeg(r.orientation!.forward, r.orientation!.up)!);
     expect(rows.filter((r) => r.set === 'quat-orient-auckland').every((r) => r.orientation!.confident)).toBe(true);

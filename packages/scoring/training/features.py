@@ -19,6 +19,8 @@ SUM_KEYS = [
     "trips", "distance_m", "duration_s", "moving_s", "sum_v_dt", "sum_v2_dt", "max_speed_ms",
     "harsh_braking", "harsh_acceleration", "harsh_cornering", "speeding_s", "night_s",
 ]
+# Added with issue 17 (absent = 0 in older sums).
+SUM_KEYS_PHONE = SUM_KEYS + ["phone_use_s"]
 
 MIN_EXPOSURE_KM = 1.0
 
@@ -68,3 +70,14 @@ def features_v2_from_sums(s):
         ]
     out = np.stack([np.asarray(c, dtype=np.float64) for c in cols], axis=1)
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+# v2.1 (feature-defs.ts phone_use_share): the v2 features plus the share of moving time with the phone in use.
+FEATURES_V21 = FEATURES_V2 + ["phone_use_share"]
+
+
+def features_v21_from_sums(s):
+    mov = np.asarray(s["moving_s"], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ph = np.where(mov > 0, np.minimum(1.0, np.asarray(s.get("phone_use_s", np.zeros_like(mov)), dtype=np.float64) / np.where(mov > 0, mov, 1)), 0.0)
+    return np.nan_to_num(np.concatenate([features_v2_from_sums(s), ph[:, None]], axis=1), nan=0.0, posinf=0.0, neginf=0.0)

@@ -16,7 +16,7 @@ import onnx, onnxruntime as ort, sklearn
 from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from features import FEATURES_V2, SUM_KEYS, V2_PSEUDO_KM, features_v2_from_sums
+from features import FEATURES_V2, FEATURES_V21, SUM_KEYS, SUM_KEYS_PHONE, V2_PSEUDO_KM, features_v2_from_sums, features_v21_from_sums
 from synth import NAMES, PROFILES, driver_truth, simulate_trips
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,10 +25,20 @@ FACTORS = ["braking", "acceleration", "cornering", "speeding", "night"]
 # insurer-level threshold (0.32 g brake) is already well above ordinary driving; speeding: 15 % of the moving
 # time over limit+10 %; night: a trip entirely at night halves the night factor.
 H_FLOOR = np.array([15.0, 15.0, 15.0, 0.15, 1.0])
+# v2.1 (--phone): phone use while moving as a sixth factor; 5 % of the moving time with the phone in use halves it.
+PHONE = False
 
 
 def factor_scores(X, h):
     return 100.0 * np.power(2.0, -X / h)
+
+
+def keys():
+    return SUM_KEYS_PHONE if PHONE else SUM_KEYS
+
+
+def feats(sums):
+    return features_v21_from_sums(sums) if PHONE else features_v2_from_sums(sums)
 
 
 def real_rows(path):
@@ -36,27 +46,27 @@ def real_rows(path):
     rows = []
     for r in d["recordings"]:
         for s in r.get("tripSums", []):
-            rows.append((r["id"], r["set"], {k: float(s.get(k, 0.0)) for k in SUM_KEYS}))
+            rows.append((r["id"], r["set"], {k: float(s.get(k, 0.0)) for k in keys()}))
     return rows
 
 
 def synth_periods(n, seed):
     rng = np.random.default_rng(seed)
     profiles = rng.choice(NAMES, size=n, p=[PROFILES[x]["share"] for x in NAMES])
-    sums = {k: np.zeros(n) for k in SUM_KEYS}
+    sums = {k: np.zeros(n) for k in keys()}
     y = np.zeros(n, dtype=np.int64)
     from synth import latent_logit
     for i, p in enumerate(profiles):
         t = driver_truth(rng, p)
         s = simulate_trips(rng, t, int(rng.integers(1, 41)))
-        for k in SUM_KEYS:
+        for k in keys():
             sums[k][i] = s[k]
         y[i] = 1 if rng.random() < 1 / (1 + np.exp(-latent_logit(t))) else 0
-    return features_v2_from_sums(sums), y, profiles
+    return feats(sums), y, profiles
 
 
 def build_onnx(h, w):
-    x = helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, len(FEATURES_V2)])
+    x = helper.make_tensor_value_info("features", TensorProto.FLOAT, [None, len(h)])
     fac = helper.make_tensor_value_info("factor_scores", TensorProto.FLOAT, [None, len(FACTORS)])
     prob = helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])
     c = lambda name, arr: helper.make_tensor(name, TensorProto.FLOAT, list(np.shape(arr)), np.asarray(arr, dtype=np.float32).ravel().tolist())
@@ -83,13 +93,20 @@ def main():
     ap.add_argument("--real", default=os.path.join(HERE, "data", "real-eval.json"))
     ap.add_argument("--rows", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=20261201)
+    ap.add_argument("--phone", action="store_true", help="v2.1: phone use while moving as a sixth factor")
     a = ap.parse_args()
+    global PHONE, FACTORS, H_FLOOR
+    if a.phone:
+        PHONE = True
+        FACTORS = FACTORS + ["phone_use"]
+        H_FLOOR = np.append(H_FLOOR, 0.05)
+    FEATS = FEATURES_V21 if PHONE else FEATURES_V2
 
     real = real_rows(a.real)
     # Calibration / validation split by recording (never a trip of one recording on both sides).
     ids = sorted({rid for rid, _, _ in real})
     cal_ids = set(ids[0::2])
-    Xr = features_v2_from_sums({k: np.array([s[k] for _, _, s in real]) for k in SUM_KEYS})
+    Xr = feats({k: np.array([s[k] for _, _, s in real]) for k in keys()})
     is_cal = np.array([rid in cal_ids for rid, _, _ in real])
     q90 = np.quantile(Xr[is_cal], 0.9, axis=0)
     h = np.maximum(H_FLOOR, q90)
@@ -122,7 +139,7 @@ def main():
         f.write(m.SerializeToString())
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(a.seed + 1)
-    fx = np.vstack([Xs[:40], Xr[:20], np.zeros((1, 5)), [[50, 40, 30, 1, 1]]]).astype(np.float32)
+    fx = np.vstack([Xs[:40], Xr[:20], np.zeros((1, len(FACTORS))), [[50, 40, 30, 1, 1] + ([0.3] if PHONE else [])]]).astype(np.float32)
     prob, fac = sess.run(["probabilities", "factor_scores"], {"features": fx})
     ref = factor_scores(fx.astype(np.float64), h)
     diff = float(np.max(np.abs(fac - ref)))
@@ -133,10 +150,10 @@ def main():
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "task": "driving-behaviour score 0-100 (100 = safest) with a per-factor breakdown; risk = 1 - score/100 is a relative risk index, NOT a calibrated claim probability",
         "algorithm": "scorecard: factor_k = 100 * 2^(-x_k / h_k); score = sum_k w_k factor_k (ONNX graph, opset 15)",
-        "features": FEATURES_V2,
+        "features": FEATS,
         "factors": FACTORS,
-        "input": {"name": "features", "type": "float32", "shape": [None, len(FEATURES_V2)]},
-        "outputs": {"probabilities": "float32 [N,2], column 0 = score/100, column 1 = risk", "factor_scores": "float32 [N,5], 0-100 per factor, order of 'factors'"},
+        "input": {"name": "features", "type": "float32", "shape": [None, len(FEATS)]},
+        "outputs": {"probabilities": "float32 [N,2], column 0 = score/100, column 1 = risk", "factor_scores": f"float32 [N,{len(FACTORS)}], 0-100 per factor, order of 'factors'"},
         "score": "score = round(100 * (1 - risk), 1) = sum_k w_k factor_k; 100 = safest",
         "params": {"half_score_rate": dict(zip(FACTORS, [round(float(x), 4) for x in h])), "weights": dict(zip(FACTORS, [round(float(x), 4) for x in w])),
                    "pseudo_exposure_km": V2_PSEUDO_KM, "h_floor": dict(zip(FACTORS, H_FLOOR.tolist())), "real_q90_calibration": dict(zip(FACTORS, [round(float(x), 4) for x in q90]))},
@@ -150,7 +167,7 @@ def main():
         "training_data": {
             "synthetic": {"rows": a.rows, "seed": a.seed, "description": "driver-periods from synth.py profiles with claim labels (as v1)"},
             "real": {"file": os.path.relpath(a.real, HERE), "trips": int(len(real)), "recordings": len(ids), "calibration_recordings": sorted(cal_ids),
-                     "description": "bundled naturalistic recordings (eval/data: NDS-BR Curitiba, DrivePlotR Nebraska, quat-orient Auckland; MIT) run through the v2 detector; no behaviour labels: used to calibrate h_k and to check that ordinary real driving scores high"},
+                     "description": "bundled naturalistic recordings (eval/data: NDS-BR Curitiba, DrivePlotR Nebraska, quat-orient Auckland; MIT) run through the v2 detector; no behaviour labels: used to calibrate h_k and to check that ordinary real driving scores high" + ("; phone use: NDS-BR's video labels replayed as app states (the only real phone-use data)" if PHONE else "")},
         },
         "onnx": {"file": "model.onnx", "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest(), "opset": 15, "bytes": os.path.getsize(path)},
         "toolchain": {"python": platform.python_version(), "onnx": onnx.__version__, "onnxruntime": ort.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__},
@@ -160,7 +177,7 @@ def main():
         f.write("\n")
     fx_dir = os.path.join(HERE, "..", "test", "fixtures")
     with open(os.path.join(fx_dir, f"model-{a.version}.json"), "w") as f:
-        json.dump({"version": a.version, "features": FEATURES_V2, "factors": FACTORS, "rows": fx.astype(float).tolist(),
+        json.dump({"version": a.version, "features": FEATS, "factors": FACTORS, "rows": fx.astype(float).tolist(),
                    "score": (prob[:, 0] * 100).astype(float).tolist(), "factor_scores": fac.astype(float).tolist()}, f)
     print(json.dumps(card["params"], indent=1)); print(json.dumps(card["metrics"], indent=1))
 

@@ -1,5 +1,6 @@
 // Helpers every workspace's integration tests (and the benches) share, in one copy: the test stack's
-// env, unique names for topics/schemas/devices, bounded polling, free loopback ports. No dependencies.
+// env, unique names for topics/schemas/devices, bounded polling, free loopback ports; headless Chromium
+// (playwright-core, loaded only when launched), a static site and a self-signed certificate.
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 
@@ -54,4 +55,9 @@ export function freePort(port = 0): Promise<number> {
     });
   });
 }
+export * from './phone-drive.js';
+
+export { chromiumPath, launchChromium, type ChromiumOptions } from './chromium.js';
+export { serveStatic, type StaticSite, type Route } from './static-site.js';
+export { selfSignedCert, type TestCert } from './tls-cert.js';
 export { RedisClusterStack } from './redis-cluster.js';

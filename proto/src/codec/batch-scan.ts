@@ -9,7 +9,7 @@
 // rejected payload always gets exactly the error it got before, and the scan only has to be right
 // about what it accepts (a property test compares it with the full decode on random and mutated input).
 import { decodeDeviceBatch, type DecodeOptions } from './batch.js';
-import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
+import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, GYRO_MAX_MDPS, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, PHONE_STATE_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 
@@ -127,6 +127,15 @@ function running(b: Uint8Array, s: Span, max: number): void {
   }
 }
 
+/** Unsigned (enum) values in [min, max]. */
+function urange(b: Uint8Array, s: Span, min: number, max: number): void {
+  const c = new Cursor(b, s[0], s[1]);
+  while (c.pos < s[1]) {
+    const v = c.u32();
+    if (v < min || v > max) throw UNSURE;
+  }
+}
+
 function range(b: Uint8Array, s: Span, min: number, max: number): void {
   const c = new Cursor(b, s[0], s[1]);
   while (c.pos < s[1]) {
@@ -189,7 +198,8 @@ function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: n
   range(b, col(9), 0, SPEED_MAX_CMS);
 }
 
-function accel(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
+/** AccelTrack (milli-g) or GyroTrack (milli-deg/s): the same layout, their own bound. */
+function xyz(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, max: number): void {
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 rate_hz, 3 t_delta_ms, 4 x, 5 y, 6 z
@@ -200,9 +210,21 @@ function accel(b: Uint8Array, start: number, end: number, limits: Limits, nowMs:
   if ((scalars[2] ?? 0) > RATE_MAX_HZ) throw UNSURE;
   if (count(b, col(4)) !== n || count(b, col(5)) !== n || count(b, col(6)) !== n) throw UNSURE;
   if (n > 0) times(b, col(3), scalars[1] ?? 0, limits, nowMs);
-  running(b, col(4), ACCEL_MAX_MG);
-  running(b, col(5), ACCEL_MAX_MG);
-  running(b, col(6), ACCEL_MAX_MG);
+  running(b, col(4), max);
+  running(b, col(5), max);
+  running(b, col(6), max);
+}
+
+function phone(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
+  const spans: Span[] = [];
+  const scalars: number[] = [];
+  // 1 base_time_ms, 2 t_delta_ms, 3 state (enum, plain varint)
+  fields(new Cursor(b, start, end), 0b1100, GPS_SCALARS, spans, scalars);
+  const col = (f: number) => spans[f] ?? NONE;
+  const n = count(b, col(2));
+  if (n > limits.maxSamplesPerTrack || count(b, col(3)) !== n) throw UNSURE;
+  if (n > 0) times(b, col(2), scalars[1] ?? 0, limits, nowMs);
+  urange(b, col(3), 1, PHONE_STATE_MAX);
 }
 
 /** The batch's identity when its bytes are certainly valid; null when not sure (use decodeDeviceBatch). */
@@ -218,7 +240,7 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
       const tag = c.u32();
       const f = tag >>> 3;
       const w = tag & 7;
-      if (f < 1 || f > 8 || seen & (1 << f)) return null;
+      if (f < 1 || f > 10 || seen & (1 << f)) return null;
       seen |= 1 << f;
       if (f === 3 || f === 4) {
         if (w !== 0) return null;
@@ -230,9 +252,12 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
       if (f === 1) deviceId = id(c, limits);
       else if (f === 2) bootId = id(c, limits);
       else if (f === 8) c.pos = c.len(); // agent: free text
-      else if (f === 5 || f === 6) {
+      else if (f === 5 || f === 6 || f === 9 || f === 10) {
         const e = c.len();
-        (f === 5 ? gps : accel)(bytes, c.pos, e, limits, nowMs);
+        if (f === 5) gps(bytes, c.pos, e, limits, nowMs);
+        else if (f === 6) xyz(bytes, c.pos, e, limits, nowMs, ACCEL_MAX_MG);
+        else if (f === 9) xyz(bytes, c.pos, e, limits, nowMs, GYRO_MAX_MDPS);
+        else phone(bytes, c.pos, e, limits, nowMs);
         c.pos = e;
       } else return null; // 7: edge events (rare) go through the full decode
     }

@@ -12,3 +12,5 @@ export const ACCEL_MAX_MG = 200_000; // 200 g: crash sensors saturate well below
 export const ALT_MIN_DM = -50_000;
 export const ALT_MAX_DM = 200_000;
 export const RATE_MAX_HZ = 10_000;
+export const GYRO_MAX_MDPS = 10_000_000; // 10,000 deg/s: phone gyroscopes saturate at 2,000-4,000
+export const PHONE_STATE_MAX = 7; // highest fleetwire.v1.PhoneState

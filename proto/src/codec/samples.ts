@@ -42,3 +42,35 @@ export interface EdgeEventValues {
 }
 
 export const E7 = 1e7;
+
+export interface GyroSample {
+  /** Epoch milliseconds. */
+  t: number;
+  /** Angular rate in degrees per second about each device axis (right-handed), same frame as the accelerometer. */
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** App-reported phone states (fleetwire.v1.PhoneState without the prefix, lower case). */
+export type PhoneStateName = 'screen_off' | 'screen_on' | 'unlocked' | 'locked' | 'call_start' | 'call_end' | 'handling';
+
+export interface PhoneSample {
+  /** Epoch milliseconds. */
+  t: number;
+  state: PhoneStateName;
+}
+
+/** PhoneState numbers by name (fleetwire.v1.PhoneState). */
+export const PHONE_STATES: Readonly<Record<PhoneStateName, number>> = Object.freeze({
+  screen_off: 1,
+  screen_on: 2,
+  unlocked: 3,
+  locked: 4,
+  call_start: 5,
+  call_end: 6,
+  handling: 7,
+});
+
+/** Name of a PhoneState number, or undefined for an unknown one. */
+export const phoneStateName = (n: number): PhoneStateName | undefined => (Object.keys(PHONE_STATES) as PhoneStateName[]).find((k) => PHONE_STATES[k] === n);

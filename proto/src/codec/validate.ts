@@ -1,7 +1,7 @@
 // Bounds validation of a decoded DeviceBatch. Pure; returns the first problem found.
 import { fleetwire } from '../generated/fleetwire.js';
 import { CodecError } from './errors.js';
-import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
+import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, GYRO_MAX_MDPS, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, PHONE_STATE_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
 import type { Limits } from './limits.js';
 
 type IDeviceBatch = fleetwire.v1.IDeviceBatch;
@@ -51,50 +51,90 @@ function checkRange(track: string, name: string, col: readonly number[] | null |
   return null;
 }
 
+function checkGps(name: string, g: fleetwire.v1.IGpsTrack, limits: Limits, nowMs: number): CodecError | null {
+  const n = g.tDeltaMs?.length ?? 0;
+  if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `${name} has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
+  return (
+    colLength(name, 'lat_delta_e7', n, g.latDeltaE7, false) ??
+    colLength(name, 'lon_delta_e7', n, g.lonDeltaE7, false) ??
+    colLength(name, 'speed_cms', n, g.speedCms, true) ??
+    colLength(name, 'heading_cdeg', n, g.headingCdeg, true) ??
+    colLength(name, 'hdop_c', n, g.hdopC, true) ??
+    colLength(name, 'alt_dm', n, g.altDm, true) ??
+    colLength(name, 'speed_limit_cms', n, g.speedLimitCms, true) ??
+    (n > 0 ? checkTimes(name, Number(g.baseTimeMs ?? 0), g.tDeltaMs!, limits, nowMs) : null) ??
+    checkRunningRange(name, 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
+    checkRunningRange(name, 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
+    checkRange(name, 'speed_cms', g.speedCms, -1, SPEED_MAX_CMS) ??
+    checkRange(name, 'heading_cdeg', g.headingCdeg, -1, HEADING_MAX_CDEG) ??
+    checkRange(name, 'hdop_c', g.hdopC, 0, HDOP_MAX_C) ??
+    checkRange(name, 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM) ??
+    checkRange(name, 'speed_limit_cms', g.speedLimitCms, 0, SPEED_MAX_CMS)
+  );
+}
+
+type Xyz = { baseTimeMs?: number | null; rateHz?: number | null; tDeltaMs?: number[] | null };
+
+/** Accelerometer (milli-g) and gyroscope (milli-deg/s) tracks: same layout, their own bound and column names. */
+function checkXyz(name: string, a: Xyz, cols: [string, readonly number[] | null | undefined][], max: number, limits: Limits, nowMs: number): CodecError | null {
+  const n = a.tDeltaMs?.length ?? 0;
+  if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `${name} has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
+  if ((a.rateHz ?? 0) > RATE_MAX_HZ) return new CodecError('value_out_of_range', `${name}.rate_hz ${a.rateHz} above ${RATE_MAX_HZ}`);
+  for (const [c, v] of cols) {
+    const e = colLength(name, c, n, v, false);
+    if (e) return e;
+  }
+  if (n > 0) {
+    const e = checkTimes(name, Number(a.baseTimeMs ?? 0), a.tDeltaMs!, limits, nowMs);
+    if (e) return e;
+  }
+  for (const [c, v] of cols) {
+    const e = checkRunningRange(name, c.slice(0, 1), v ?? [], max, 'value_out_of_range');
+    if (e) return e;
+  }
+  return null;
+}
+
+const checkAccel = (name: string, a: fleetwire.v1.IAccelTrack, limits: Limits, nowMs: number) =>
+  checkXyz(name, a, [['x_delta_mg', a.xDeltaMg], ['y_delta_mg', a.yDeltaMg], ['z_delta_mg', a.zDeltaMg]], ACCEL_MAX_MG, limits, nowMs);
+const checkGyro = (name: string, a: fleetwire.v1.IGyroTrack, limits: Limits, nowMs: number) =>
+  checkXyz(name, a, [['x_delta_mdps', a.xDeltaMdps], ['y_delta_mdps', a.yDeltaMdps], ['z_delta_mdps', a.zDeltaMdps]], GYRO_MAX_MDPS, limits, nowMs);
+
+function checkPhone(p: fleetwire.v1.IPhoneTrack, limits: Limits, nowMs: number): CodecError | null {
+  const n = p.tDeltaMs?.length ?? 0;
+  if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `phone has ${n} states, limit ${limits.maxSamplesPerTrack}`);
+  return (
+    colLength('phone', 'state', n, p.state as number[] | null | undefined, false) ??
+    (n > 0 ? checkTimes('phone', Number(p.baseTimeMs ?? 0), p.tDeltaMs!, limits, nowMs) : null) ??
+    checkRange('phone', 'state', p.state as number[] | null | undefined, 1, PHONE_STATE_MAX)
+  );
+}
+
+function checkCrash(i: number, c: fleetwire.v1.ICrashInfo, limits: Limits, nowMs: number): CodecError | null {
+  const w = `events[${i}].crash`;
+  if ((c.directionDeg ?? -1) < -1 || (c.directionDeg ?? 0) >= 360) return new CodecError('value_out_of_range', `${w}.direction_deg ${c.directionDeg} outside [-1, 360)`);
+  if ((c.preSpeedCms ?? -1) < -1 || (c.preSpeedCms ?? 0) > SPEED_MAX_CMS || (c.postSpeedCms ?? -1) < -1 || (c.postSpeedCms ?? 0) > SPEED_MAX_CMS) {
+    return new CodecError('value_out_of_range', `${w} speeds outside [-1, ${SPEED_MAX_CMS}] cm/s`);
+  }
+  if ((c.sensitivity ?? '').length > 16) return new CodecError('value_out_of_range', `${w}.sensitivity longer than 16 characters`);
+  return (
+    (c.accel ? checkAccel(`${w}.accel`, c.accel, limits, nowMs) : null) ??
+    (c.gyro ? checkGyro(`${w}.gyro`, c.gyro, limits, nowMs) : null) ??
+    (c.gps ? checkGps(`${w}.gps`, c.gps, limits, nowMs) : null)
+  );
+}
+
 export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: number = Date.now()): CodecError | null {
   const idErr = validateId('device_id', b.deviceId, limits) ?? validateId('boot_id', b.bootId, limits);
   if (idErr) return idErr;
   const seq = Number(b.seq ?? 0);
   if (!Number.isSafeInteger(seq) || seq < 0) return new CodecError('value_out_of_range', `seq ${String(b.seq)} is not a safe non-negative integer`);
-
-  const g = b.gps;
-  if (g) {
-    const n = g.tDeltaMs?.length ?? 0;
-    if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `gps has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
-    const e =
-      colLength('gps', 'lat_delta_e7', n, g.latDeltaE7, false) ??
-      colLength('gps', 'lon_delta_e7', n, g.lonDeltaE7, false) ??
-      colLength('gps', 'speed_cms', n, g.speedCms, true) ??
-      colLength('gps', 'heading_cdeg', n, g.headingCdeg, true) ??
-      colLength('gps', 'hdop_c', n, g.hdopC, true) ??
-      colLength('gps', 'alt_dm', n, g.altDm, true) ??
-      colLength('gps', 'speed_limit_cms', n, g.speedLimitCms, true) ??
-      (n > 0 ? checkTimes('gps', Number(g.baseTimeMs ?? 0), g.tDeltaMs!, limits, nowMs) : null) ??
-      checkRunningRange('gps', 'lat', g.latDeltaE7 ?? [], LAT_MAX, 'lat_out_of_range') ??
-      checkRunningRange('gps', 'lon', g.lonDeltaE7 ?? [], LON_MAX, 'lon_out_of_range') ??
-      checkRange('gps', 'speed_cms', g.speedCms, -1, SPEED_MAX_CMS) ??
-      checkRange('gps', 'heading_cdeg', g.headingCdeg, -1, HEADING_MAX_CDEG) ??
-      checkRange('gps', 'hdop_c', g.hdopC, 0, HDOP_MAX_C) ??
-      checkRange('gps', 'alt_dm', g.altDm, ALT_MIN_DM, ALT_MAX_DM) ??
-      checkRange('gps', 'speed_limit_cms', g.speedLimitCms, 0, SPEED_MAX_CMS);
-    if (e) return e;
-  }
-
-  const a = b.accel;
-  if (a) {
-    const n = a.tDeltaMs?.length ?? 0;
-    if (n > limits.maxSamplesPerTrack) return new CodecError('too_many_samples', `accel has ${n} samples, limit ${limits.maxSamplesPerTrack}`);
-    if ((a.rateHz ?? 0) > RATE_MAX_HZ) return new CodecError('value_out_of_range', `accel.rate_hz ${a.rateHz} above ${RATE_MAX_HZ}`);
-    const e =
-      colLength('accel', 'x_delta_mg', n, a.xDeltaMg, false) ??
-      colLength('accel', 'y_delta_mg', n, a.yDeltaMg, false) ??
-      colLength('accel', 'z_delta_mg', n, a.zDeltaMg, false) ??
-      (n > 0 ? checkTimes('accel', Number(a.baseTimeMs ?? 0), a.tDeltaMs!, limits, nowMs) : null) ??
-      checkRunningRange('accel', 'x', a.xDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??
-      checkRunningRange('accel', 'y', a.yDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range') ??
-      checkRunningRange('accel', 'z', a.zDeltaMg ?? [], ACCEL_MAX_MG, 'value_out_of_range');
-    if (e) return e;
-  }
+  const e =
+    (b.gps ? checkGps('gps', b.gps, limits, nowMs) : null) ??
+    (b.accel ? checkAccel('accel', b.accel, limits, nowMs) : null) ??
+    (b.gyro ? checkGyro('gyro', b.gyro, limits, nowMs) : null) ??
+    (b.phone ? checkPhone(b.phone, limits, nowMs) : null);
+  if (e) return e;
 
   const events = b.events ?? [];
   if (events.length > limits.maxEvents) return new CodecError('too_many_events', `${events.length} events, limit ${limits.maxEvents}`);
@@ -107,6 +147,11 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
     if (t < limits.minTimeMs || t > maxT) return new CodecError('time_out_of_range', `events[${i}].t_ms ${t} out of range`);
     if (Math.abs(ev.latE7 ?? 0) > LAT_MAX) return new CodecError('lat_out_of_range', `events[${i}].lat_e7 out of range`);
     if (Math.abs(ev.lonE7 ?? 0) > LON_MAX) return new CodecError('lon_out_of_range', `events[${i}].lon_e7 out of range`);
+    if (ev.crash) {
+      if (type !== fleetwire.v1.EventType.EVENT_TYPE_CRASH) return new CodecError('value_out_of_range', `events[${i}] carries crash info but is not a CRASH event`);
+      const ce = checkCrash(i, ev.crash, limits, nowMs);
+      if (ce) return ce;
+    }
   }
   return null;
 }

@@ -279,6 +279,254 @@ export namespace fleetwire {
             public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 
+        /** Properties of a GyroTrack. */
+        interface IGyroTrack {
+
+            /** GyroTrack baseTimeMs */
+            baseTimeMs?: (number|null);
+
+            /** GyroTrack rateHz */
+            rateHz?: (number|null);
+
+            /** GyroTrack tDeltaMs */
+            tDeltaMs?: (number[]|null);
+
+            /** GyroTrack xDeltaMdps */
+            xDeltaMdps?: (number[]|null);
+
+            /** GyroTrack yDeltaMdps */
+            yDeltaMdps?: (number[]|null);
+
+            /** GyroTrack zDeltaMdps */
+            zDeltaMdps?: (number[]|null);
+        }
+
+        /** Represents a GyroTrack. */
+        class GyroTrack implements IGyroTrack {
+
+            /**
+             * Constructs a new GyroTrack.
+             * @param [p] Properties to set
+             */
+            constructor(p?: fleetwire.v1.IGyroTrack);
+
+            /** GyroTrack baseTimeMs. */
+            public baseTimeMs: number;
+
+            /** GyroTrack rateHz. */
+            public rateHz: number;
+
+            /** GyroTrack tDeltaMs. */
+            public tDeltaMs: number[];
+
+            /** GyroTrack xDeltaMdps. */
+            public xDeltaMdps: number[];
+
+            /** GyroTrack yDeltaMdps. */
+            public yDeltaMdps: number[];
+
+            /** GyroTrack zDeltaMdps. */
+            public zDeltaMdps: number[];
+
+            /**
+             * Creates a new GyroTrack instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GyroTrack instance
+             */
+            public static create(properties?: fleetwire.v1.IGyroTrack): fleetwire.v1.GyroTrack;
+
+            /**
+             * Encodes the specified GyroTrack message. Does not implicitly {@link fleetwire.v1.GyroTrack.verify|verify} messages.
+             * @param m GyroTrack message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: fleetwire.v1.IGyroTrack, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified GyroTrack message, length delimited. Does not implicitly {@link fleetwire.v1.GyroTrack.verify|verify} messages.
+             * @param message GyroTrack message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: fleetwire.v1.IGyroTrack, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GyroTrack message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns GyroTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): fleetwire.v1.GyroTrack;
+
+            /**
+             * Decodes a GyroTrack message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns GyroTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): fleetwire.v1.GyroTrack;
+
+            /**
+             * Verifies a GyroTrack message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a GyroTrack message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns GyroTrack
+             */
+            public static fromObject(d: { [k: string]: any }): fleetwire.v1.GyroTrack;
+
+            /**
+             * Creates a plain object from a GyroTrack message. Also converts values to other types if specified.
+             * @param m GyroTrack
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: fleetwire.v1.GyroTrack, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this GyroTrack to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for GyroTrack
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** PhoneState enum. */
+        enum PhoneState {
+            PHONE_STATE_UNSPECIFIED = 0,
+            PHONE_STATE_SCREEN_OFF = 1,
+            PHONE_STATE_SCREEN_ON = 2,
+            PHONE_STATE_UNLOCKED = 3,
+            PHONE_STATE_LOCKED = 4,
+            PHONE_STATE_CALL_START = 5,
+            PHONE_STATE_CALL_END = 6,
+            PHONE_STATE_HANDLING = 7
+        }
+
+        /** Properties of a PhoneTrack. */
+        interface IPhoneTrack {
+
+            /** PhoneTrack baseTimeMs */
+            baseTimeMs?: (number|null);
+
+            /** PhoneTrack tDeltaMs */
+            tDeltaMs?: (number[]|null);
+
+            /** PhoneTrack state */
+            state?: (fleetwire.v1.PhoneState[]|null);
+        }
+
+        /** Represents a PhoneTrack. */
+        class PhoneTrack implements IPhoneTrack {
+
+            /**
+             * Constructs a new PhoneTrack.
+             * @param [p] Properties to set
+             */
+            constructor(p?: fleetwire.v1.IPhoneTrack);
+
+            /** PhoneTrack baseTimeMs. */
+            public baseTimeMs: number;
+
+            /** PhoneTrack tDeltaMs. */
+            public tDeltaMs: number[];
+
+            /** PhoneTrack state. */
+            public state: fleetwire.v1.PhoneState[];
+
+            /**
+             * Creates a new PhoneTrack instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PhoneTrack instance
+             */
+            public static create(properties?: fleetwire.v1.IPhoneTrack): fleetwire.v1.PhoneTrack;
+
+            /**
+             * Encodes the specified PhoneTrack message. Does not implicitly {@link fleetwire.v1.PhoneTrack.verify|verify} messages.
+             * @param m PhoneTrack message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: fleetwire.v1.IPhoneTrack, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified PhoneTrack message, length delimited. Does not implicitly {@link fleetwire.v1.PhoneTrack.verify|verify} messages.
+             * @param message PhoneTrack message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: fleetwire.v1.IPhoneTrack, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PhoneTrack message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns PhoneTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): fleetwire.v1.PhoneTrack;
+
+            /**
+             * Decodes a PhoneTrack message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns PhoneTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): fleetwire.v1.PhoneTrack;
+
+            /**
+             * Verifies a PhoneTrack message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a PhoneTrack message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns PhoneTrack
+             */
+            public static fromObject(d: { [k: string]: any }): fleetwire.v1.PhoneTrack;
+
+            /**
+             * Creates a plain object from a PhoneTrack message. Also converts values to other types if specified.
+             * @param m PhoneTrack
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: fleetwire.v1.PhoneTrack, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this PhoneTrack to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for PhoneTrack
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
         /** EventType enum. */
         enum EventType {
             EVENT_TYPE_UNSPECIFIED = 0,
@@ -288,7 +536,165 @@ export namespace fleetwire {
             EVENT_TYPE_SPEEDING = 4,
             EVENT_TYPE_TRIP_START = 5,
             EVENT_TYPE_TRIP_END = 6,
-            EVENT_TYPE_CRASH = 7
+            EVENT_TYPE_CRASH = 7,
+            EVENT_TYPE_PHONE_USE = 8
+        }
+
+        /** Properties of a CrashInfo. */
+        interface ICrashInfo {
+
+            /** CrashInfo peakMg */
+            peakMg?: (number|null);
+
+            /** CrashInfo deltaVCms */
+            deltaVCms?: (number|null);
+
+            /** CrashInfo directionDeg */
+            directionDeg?: (number|null);
+
+            /** CrashInfo preSpeedCms */
+            preSpeedCms?: (number|null);
+
+            /** CrashInfo postSpeedCms */
+            postSpeedCms?: (number|null);
+
+            /** CrashInfo pulseMs */
+            pulseMs?: (number|null);
+
+            /** CrashInfo accel */
+            accel?: (fleetwire.v1.IAccelTrack|null);
+
+            /** CrashInfo gyro */
+            gyro?: (fleetwire.v1.IGyroTrack|null);
+
+            /** CrashInfo gps */
+            gps?: (fleetwire.v1.IGpsTrack|null);
+
+            /** CrashInfo sensitivity */
+            sensitivity?: (string|null);
+
+            /** CrashInfo thresholdMg */
+            thresholdMg?: (number|null);
+        }
+
+        /** Represents a CrashInfo. */
+        class CrashInfo implements ICrashInfo {
+
+            /**
+             * Constructs a new CrashInfo.
+             * @param [p] Properties to set
+             */
+            constructor(p?: fleetwire.v1.ICrashInfo);
+
+            /** CrashInfo peakMg. */
+            public peakMg: number;
+
+            /** CrashInfo deltaVCms. */
+            public deltaVCms: number;
+
+            /** CrashInfo directionDeg. */
+            public directionDeg: number;
+
+            /** CrashInfo preSpeedCms. */
+            public preSpeedCms: number;
+
+            /** CrashInfo postSpeedCms. */
+            public postSpeedCms: number;
+
+            /** CrashInfo pulseMs. */
+            public pulseMs: number;
+
+            /** CrashInfo accel. */
+            public accel?: (fleetwire.v1.IAccelTrack|null);
+
+            /** CrashInfo gyro. */
+            public gyro?: (fleetwire.v1.IGyroTrack|null);
+
+            /** CrashInfo gps. */
+            public gps?: (fleetwire.v1.IGpsTrack|null);
+
+            /** CrashInfo sensitivity. */
+            public sensitivity: string;
+
+            /** CrashInfo thresholdMg. */
+            public thresholdMg: number;
+
+            /**
+             * Creates a new CrashInfo instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CrashInfo instance
+             */
+            public static create(properties?: fleetwire.v1.ICrashInfo): fleetwire.v1.CrashInfo;
+
+            /**
+             * Encodes the specified CrashInfo message. Does not implicitly {@link fleetwire.v1.CrashInfo.verify|verify} messages.
+             * @param m CrashInfo message or plain object to encode
+             * @param [w] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(m: fleetwire.v1.ICrashInfo, w?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified CrashInfo message, length delimited. Does not implicitly {@link fleetwire.v1.CrashInfo.verify|verify} messages.
+             * @param message CrashInfo message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encodeDelimited(message: fleetwire.v1.ICrashInfo, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CrashInfo message from the specified reader or buffer.
+             * @param r Reader or buffer to decode from
+             * @param [l] Message length if known beforehand
+             * @returns CrashInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): fleetwire.v1.CrashInfo;
+
+            /**
+             * Decodes a CrashInfo message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns CrashInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): fleetwire.v1.CrashInfo;
+
+            /**
+             * Verifies a CrashInfo message.
+             * @param m Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            public static verify(m: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CrashInfo message from a plain object. Also converts values to their respective internal types.
+             * @param d Plain object
+             * @returns CrashInfo
+             */
+            public static fromObject(d: { [k: string]: any }): fleetwire.v1.CrashInfo;
+
+            /**
+             * Creates a plain object from a CrashInfo message. Also converts values to other types if specified.
+             * @param m CrashInfo
+             * @param [o] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(m: fleetwire.v1.CrashInfo, o?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CrashInfo to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for CrashInfo
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 
         /** Properties of an EdgeEvent. */
@@ -314,6 +720,9 @@ export namespace fleetwire {
 
             /** EdgeEvent speedCms */
             speedCms?: (number|null);
+
+            /** EdgeEvent crash */
+            crash?: (fleetwire.v1.ICrashInfo|null);
         }
 
         /** Represents an EdgeEvent. */
@@ -345,6 +754,9 @@ export namespace fleetwire {
 
             /** EdgeEvent speedCms. */
             public speedCms: number;
+
+            /** EdgeEvent crash. */
+            public crash?: (fleetwire.v1.ICrashInfo|null);
 
             /**
              * Creates a new EdgeEvent instance using the specified properties.
@@ -450,6 +862,12 @@ export namespace fleetwire {
 
             /** DeviceBatch agent */
             agent?: (string|null);
+
+            /** DeviceBatch gyro */
+            gyro?: (fleetwire.v1.IGyroTrack|null);
+
+            /** DeviceBatch phone */
+            phone?: (fleetwire.v1.IPhoneTrack|null);
         }
 
         /** Represents a DeviceBatch. */
@@ -484,6 +902,12 @@ export namespace fleetwire {
 
             /** DeviceBatch agent. */
             public agent: string;
+
+            /** DeviceBatch gyro. */
+            public gyro?: (fleetwire.v1.IGyroTrack|null);
+
+            /** DeviceBatch phone. */
+            public phone?: (fleetwire.v1.IPhoneTrack|null);
 
             /**
              * Creates a new DeviceBatch instance using the specified properties.
@@ -1069,6 +1493,12 @@ export namespace fleetwire {
 
             /** TripCompleted endLonE7 */
             endLonE7?: (number|null);
+
+            /** TripCompleted phoneUseS */
+            phoneUseS?: (number|null);
+
+            /** TripCompleted phoneUseEvents */
+            phoneUseEvents?: (number|null);
         }
 
         /** Represents a TripCompleted. */
@@ -1133,6 +1563,12 @@ export namespace fleetwire {
 
             /** TripCompleted endLonE7. */
             public endLonE7: number;
+
+            /** TripCompleted phoneUseS. */
+            public phoneUseS: number;
+
+            /** TripCompleted phoneUseEvents. */
+            public phoneUseEvents: number;
 
             /**
              * Creates a new TripCompleted instance using the specified properties.

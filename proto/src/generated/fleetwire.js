@@ -1256,6 +1256,971 @@ export const fleetwire = $root.fleetwire = (() => {
             return AccelTrack;
         })();
 
+        v1.GyroTrack = (function() {
+
+            /**
+             * Properties of a GyroTrack.
+             * @memberof fleetwire.v1
+             * @interface IGyroTrack
+             * @property {number|null} [baseTimeMs] GyroTrack baseTimeMs
+             * @property {number|null} [rateHz] GyroTrack rateHz
+             * @property {Array.<number>|null} [tDeltaMs] GyroTrack tDeltaMs
+             * @property {Array.<number>|null} [xDeltaMdps] GyroTrack xDeltaMdps
+             * @property {Array.<number>|null} [yDeltaMdps] GyroTrack yDeltaMdps
+             * @property {Array.<number>|null} [zDeltaMdps] GyroTrack zDeltaMdps
+             */
+
+            /**
+             * Constructs a new GyroTrack.
+             * @memberof fleetwire.v1
+             * @classdesc Represents a GyroTrack.
+             * @implements IGyroTrack
+             * @constructor
+             * @param {fleetwire.v1.IGyroTrack=} [p] Properties to set
+             */
+            function GyroTrack(p) {
+                this.tDeltaMs = [];
+                this.xDeltaMdps = [];
+                this.yDeltaMdps = [];
+                this.zDeltaMdps = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * GyroTrack baseTimeMs.
+             * @member {number} baseTimeMs
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.baseTimeMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * GyroTrack rateHz.
+             * @member {number} rateHz
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.rateHz = 0;
+
+            /**
+             * GyroTrack tDeltaMs.
+             * @member {Array.<number>} tDeltaMs
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.tDeltaMs = $util.emptyArray;
+
+            /**
+             * GyroTrack xDeltaMdps.
+             * @member {Array.<number>} xDeltaMdps
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.xDeltaMdps = $util.emptyArray;
+
+            /**
+             * GyroTrack yDeltaMdps.
+             * @member {Array.<number>} yDeltaMdps
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.yDeltaMdps = $util.emptyArray;
+
+            /**
+             * GyroTrack zDeltaMdps.
+             * @member {Array.<number>} zDeltaMdps
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             */
+            GyroTrack.prototype.zDeltaMdps = $util.emptyArray;
+
+            /**
+             * Creates a new GyroTrack instance using the specified properties.
+             * @function create
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {fleetwire.v1.IGyroTrack=} [properties] Properties to set
+             * @returns {fleetwire.v1.GyroTrack} GyroTrack instance
+             */
+            GyroTrack.create = function create(properties) {
+                return new GyroTrack(properties);
+            };
+
+            /**
+             * Encodes the specified GyroTrack message. Does not implicitly {@link fleetwire.v1.GyroTrack.verify|verify} messages.
+             * @function encode
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {fleetwire.v1.IGyroTrack} m GyroTrack message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GyroTrack.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs"))
+                    w.uint32(8).sint64(m.baseTimeMs);
+                if (m.rateHz != null && Object.hasOwnProperty.call(m, "rateHz"))
+                    w.uint32(16).uint32(m.rateHz);
+                if (m.tDeltaMs != null && m.tDeltaMs.length) {
+                    w.uint32(26).fork();
+                    for (var i = 0; i < m.tDeltaMs.length; ++i)
+                        w.sint32(m.tDeltaMs[i]);
+                    w.ldelim();
+                }
+                if (m.xDeltaMdps != null && m.xDeltaMdps.length) {
+                    w.uint32(34).fork();
+                    for (var i = 0; i < m.xDeltaMdps.length; ++i)
+                        w.sint32(m.xDeltaMdps[i]);
+                    w.ldelim();
+                }
+                if (m.yDeltaMdps != null && m.yDeltaMdps.length) {
+                    w.uint32(42).fork();
+                    for (var i = 0; i < m.yDeltaMdps.length; ++i)
+                        w.sint32(m.yDeltaMdps[i]);
+                    w.ldelim();
+                }
+                if (m.zDeltaMdps != null && m.zDeltaMdps.length) {
+                    w.uint32(50).fork();
+                    for (var i = 0; i < m.zDeltaMdps.length; ++i)
+                        w.sint32(m.zDeltaMdps[i]);
+                    w.ldelim();
+                }
+                return w;
+            };
+
+            /**
+             * Encodes the specified GyroTrack message, length delimited. Does not implicitly {@link fleetwire.v1.GyroTrack.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {fleetwire.v1.IGyroTrack} message GyroTrack message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GyroTrack.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a GyroTrack message from the specified reader or buffer.
+             * @function decode
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {fleetwire.v1.GyroTrack} GyroTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GyroTrack.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.fleetwire.v1.GyroTrack();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.baseTimeMs = r.sint64();
+                            break;
+                        }
+                    case 2: {
+                            m.rateHz = r.uint32();
+                            break;
+                        }
+                    case 3: {
+                            if (!(m.tDeltaMs && m.tDeltaMs.length))
+                                m.tDeltaMs = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.tDeltaMs.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.tDeltaMs.push(r.sint32());
+                            break;
+                        }
+                    case 4: {
+                            if (!(m.xDeltaMdps && m.xDeltaMdps.length))
+                                m.xDeltaMdps = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.xDeltaMdps.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.xDeltaMdps.push(r.sint32());
+                            break;
+                        }
+                    case 5: {
+                            if (!(m.yDeltaMdps && m.yDeltaMdps.length))
+                                m.yDeltaMdps = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.yDeltaMdps.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.yDeltaMdps.push(r.sint32());
+                            break;
+                        }
+                    case 6: {
+                            if (!(m.zDeltaMdps && m.zDeltaMdps.length))
+                                m.zDeltaMdps = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.zDeltaMdps.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.zDeltaMdps.push(r.sint32());
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a GyroTrack message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {fleetwire.v1.GyroTrack} GyroTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GyroTrack.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a GyroTrack message.
+             * @function verify
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            GyroTrack.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs")) {
+                    if (!$util.isInteger(m.baseTimeMs) && !(m.baseTimeMs && $util.isInteger(m.baseTimeMs.low) && $util.isInteger(m.baseTimeMs.high)))
+                        return "baseTimeMs: integer|Long expected";
+                }
+                if (m.rateHz != null && Object.hasOwnProperty.call(m, "rateHz")) {
+                    if (!$util.isInteger(m.rateHz))
+                        return "rateHz: integer expected";
+                }
+                if (m.tDeltaMs != null && Object.hasOwnProperty.call(m, "tDeltaMs")) {
+                    if (!Array.isArray(m.tDeltaMs))
+                        return "tDeltaMs: array expected";
+                    for (var i = 0; i < m.tDeltaMs.length; ++i) {
+                        if (!$util.isInteger(m.tDeltaMs[i]))
+                            return "tDeltaMs: integer[] expected";
+                    }
+                }
+                if (m.xDeltaMdps != null && Object.hasOwnProperty.call(m, "xDeltaMdps")) {
+                    if (!Array.isArray(m.xDeltaMdps))
+                        return "xDeltaMdps: array expected";
+                    for (var i = 0; i < m.xDeltaMdps.length; ++i) {
+                        if (!$util.isInteger(m.xDeltaMdps[i]))
+                            return "xDeltaMdps: integer[] expected";
+                    }
+                }
+                if (m.yDeltaMdps != null && Object.hasOwnProperty.call(m, "yDeltaMdps")) {
+                    if (!Array.isArray(m.yDeltaMdps))
+                        return "yDeltaMdps: array expected";
+                    for (var i = 0; i < m.yDeltaMdps.length; ++i) {
+                        if (!$util.isInteger(m.yDeltaMdps[i]))
+                            return "yDeltaMdps: integer[] expected";
+                    }
+                }
+                if (m.zDeltaMdps != null && Object.hasOwnProperty.call(m, "zDeltaMdps")) {
+                    if (!Array.isArray(m.zDeltaMdps))
+                        return "zDeltaMdps: array expected";
+                    for (var i = 0; i < m.zDeltaMdps.length; ++i) {
+                        if (!$util.isInteger(m.zDeltaMdps[i]))
+                            return "zDeltaMdps: integer[] expected";
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a GyroTrack message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {fleetwire.v1.GyroTrack} GyroTrack
+             */
+            GyroTrack.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.fleetwire.v1.GyroTrack)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".fleetwire.v1.GyroTrack: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.fleetwire.v1.GyroTrack();
+                if (d.baseTimeMs != null) {
+                    if ($util.Long)
+                        m.baseTimeMs = $util.Long.fromValue(d.baseTimeMs, false);
+                    else if (typeof d.baseTimeMs === "string")
+                        m.baseTimeMs = parseInt(d.baseTimeMs, 10);
+                    else if (typeof d.baseTimeMs === "number")
+                        m.baseTimeMs = d.baseTimeMs;
+                    else if (typeof d.baseTimeMs === "object")
+                        m.baseTimeMs = new $util.LongBits(d.baseTimeMs.low >>> 0, d.baseTimeMs.high >>> 0).toNumber();
+                }
+                if (d.rateHz != null) {
+                    m.rateHz = d.rateHz >>> 0;
+                }
+                if (d.tDeltaMs) {
+                    if (!Array.isArray(d.tDeltaMs))
+                        throw TypeError(".fleetwire.v1.GyroTrack.tDeltaMs: array expected");
+                    m.tDeltaMs = [];
+                    for (var i = 0; i < d.tDeltaMs.length; ++i) {
+                        m.tDeltaMs[i] = d.tDeltaMs[i] | 0;
+                    }
+                }
+                if (d.xDeltaMdps) {
+                    if (!Array.isArray(d.xDeltaMdps))
+                        throw TypeError(".fleetwire.v1.GyroTrack.xDeltaMdps: array expected");
+                    m.xDeltaMdps = [];
+                    for (var i = 0; i < d.xDeltaMdps.length; ++i) {
+                        m.xDeltaMdps[i] = d.xDeltaMdps[i] | 0;
+                    }
+                }
+                if (d.yDeltaMdps) {
+                    if (!Array.isArray(d.yDeltaMdps))
+                        throw TypeError(".fleetwire.v1.GyroTrack.yDeltaMdps: array expected");
+                    m.yDeltaMdps = [];
+                    for (var i = 0; i < d.yDeltaMdps.length; ++i) {
+                        m.yDeltaMdps[i] = d.yDeltaMdps[i] | 0;
+                    }
+                }
+                if (d.zDeltaMdps) {
+                    if (!Array.isArray(d.zDeltaMdps))
+                        throw TypeError(".fleetwire.v1.GyroTrack.zDeltaMdps: array expected");
+                    m.zDeltaMdps = [];
+                    for (var i = 0; i < d.zDeltaMdps.length; ++i) {
+                        m.zDeltaMdps[i] = d.zDeltaMdps[i] | 0;
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a GyroTrack message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {fleetwire.v1.GyroTrack} m GyroTrack
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GyroTrack.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.tDeltaMs = [];
+                    d.xDeltaMdps = [];
+                    d.yDeltaMdps = [];
+                    d.zDeltaMdps = [];
+                }
+                if (o.defaults) {
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.baseTimeMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.baseTimeMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                    d.rateHz = 0;
+                }
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.baseTimeMs = typeof m.baseTimeMs === "number" ? BigInt(m.baseTimeMs) : $util.Long.fromBits(m.baseTimeMs.low >>> 0, m.baseTimeMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.baseTimeMs === "number")
+                        d.baseTimeMs = o.longs === String ? String(m.baseTimeMs) : m.baseTimeMs;
+                    else
+                        d.baseTimeMs = o.longs === String ? $util.Long.prototype.toString.call(m.baseTimeMs) : o.longs === Number ? new $util.LongBits(m.baseTimeMs.low >>> 0, m.baseTimeMs.high >>> 0).toNumber() : m.baseTimeMs;
+                }
+                if (m.rateHz != null && Object.hasOwnProperty.call(m, "rateHz")) {
+                    d.rateHz = m.rateHz;
+                }
+                if (m.tDeltaMs && m.tDeltaMs.length) {
+                    d.tDeltaMs = [];
+                    for (var j = 0; j < m.tDeltaMs.length; ++j) {
+                        d.tDeltaMs[j] = m.tDeltaMs[j];
+                    }
+                }
+                if (m.xDeltaMdps && m.xDeltaMdps.length) {
+                    d.xDeltaMdps = [];
+                    for (var j = 0; j < m.xDeltaMdps.length; ++j) {
+                        d.xDeltaMdps[j] = m.xDeltaMdps[j];
+                    }
+                }
+                if (m.yDeltaMdps && m.yDeltaMdps.length) {
+                    d.yDeltaMdps = [];
+                    for (var j = 0; j < m.yDeltaMdps.length; ++j) {
+                        d.yDeltaMdps[j] = m.yDeltaMdps[j];
+                    }
+                }
+                if (m.zDeltaMdps && m.zDeltaMdps.length) {
+                    d.zDeltaMdps = [];
+                    for (var j = 0; j < m.zDeltaMdps.length; ++j) {
+                        d.zDeltaMdps[j] = m.zDeltaMdps[j];
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this GyroTrack to JSON.
+             * @function toJSON
+             * @memberof fleetwire.v1.GyroTrack
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GyroTrack.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for GyroTrack
+             * @function getTypeUrl
+             * @memberof fleetwire.v1.GyroTrack
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            GyroTrack.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/fleetwire.v1.GyroTrack";
+            };
+
+            return GyroTrack;
+        })();
+
+        /**
+         * PhoneState enum.
+         * @name fleetwire.v1.PhoneState
+         * @enum {number}
+         * @property {number} PHONE_STATE_UNSPECIFIED=0 PHONE_STATE_UNSPECIFIED value
+         * @property {number} PHONE_STATE_SCREEN_OFF=1 PHONE_STATE_SCREEN_OFF value
+         * @property {number} PHONE_STATE_SCREEN_ON=2 PHONE_STATE_SCREEN_ON value
+         * @property {number} PHONE_STATE_UNLOCKED=3 PHONE_STATE_UNLOCKED value
+         * @property {number} PHONE_STATE_LOCKED=4 PHONE_STATE_LOCKED value
+         * @property {number} PHONE_STATE_CALL_START=5 PHONE_STATE_CALL_START value
+         * @property {number} PHONE_STATE_CALL_END=6 PHONE_STATE_CALL_END value
+         * @property {number} PHONE_STATE_HANDLING=7 PHONE_STATE_HANDLING value
+         */
+        v1.PhoneState = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "PHONE_STATE_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "PHONE_STATE_SCREEN_OFF"] = 1;
+            values[valuesById[2] = "PHONE_STATE_SCREEN_ON"] = 2;
+            values[valuesById[3] = "PHONE_STATE_UNLOCKED"] = 3;
+            values[valuesById[4] = "PHONE_STATE_LOCKED"] = 4;
+            values[valuesById[5] = "PHONE_STATE_CALL_START"] = 5;
+            values[valuesById[6] = "PHONE_STATE_CALL_END"] = 6;
+            values[valuesById[7] = "PHONE_STATE_HANDLING"] = 7;
+            return values;
+        })();
+
+        v1.PhoneTrack = (function() {
+
+            /**
+             * Properties of a PhoneTrack.
+             * @memberof fleetwire.v1
+             * @interface IPhoneTrack
+             * @property {number|null} [baseTimeMs] PhoneTrack baseTimeMs
+             * @property {Array.<number>|null} [tDeltaMs] PhoneTrack tDeltaMs
+             * @property {Array.<fleetwire.v1.PhoneState>|null} [state] PhoneTrack state
+             */
+
+            /**
+             * Constructs a new PhoneTrack.
+             * @memberof fleetwire.v1
+             * @classdesc Represents a PhoneTrack.
+             * @implements IPhoneTrack
+             * @constructor
+             * @param {fleetwire.v1.IPhoneTrack=} [p] Properties to set
+             */
+            function PhoneTrack(p) {
+                this.tDeltaMs = [];
+                this.state = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * PhoneTrack baseTimeMs.
+             * @member {number} baseTimeMs
+             * @memberof fleetwire.v1.PhoneTrack
+             * @instance
+             */
+            PhoneTrack.prototype.baseTimeMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * PhoneTrack tDeltaMs.
+             * @member {Array.<number>} tDeltaMs
+             * @memberof fleetwire.v1.PhoneTrack
+             * @instance
+             */
+            PhoneTrack.prototype.tDeltaMs = $util.emptyArray;
+
+            /**
+             * PhoneTrack state.
+             * @member {Array.<fleetwire.v1.PhoneState>} state
+             * @memberof fleetwire.v1.PhoneTrack
+             * @instance
+             */
+            PhoneTrack.prototype.state = $util.emptyArray;
+
+            /**
+             * Creates a new PhoneTrack instance using the specified properties.
+             * @function create
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {fleetwire.v1.IPhoneTrack=} [properties] Properties to set
+             * @returns {fleetwire.v1.PhoneTrack} PhoneTrack instance
+             */
+            PhoneTrack.create = function create(properties) {
+                return new PhoneTrack(properties);
+            };
+
+            /**
+             * Encodes the specified PhoneTrack message. Does not implicitly {@link fleetwire.v1.PhoneTrack.verify|verify} messages.
+             * @function encode
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {fleetwire.v1.IPhoneTrack} m PhoneTrack message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PhoneTrack.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs"))
+                    w.uint32(8).sint64(m.baseTimeMs);
+                if (m.tDeltaMs != null && m.tDeltaMs.length) {
+                    w.uint32(18).fork();
+                    for (var i = 0; i < m.tDeltaMs.length; ++i)
+                        w.sint32(m.tDeltaMs[i]);
+                    w.ldelim();
+                }
+                if (m.state != null && m.state.length) {
+                    w.uint32(26).fork();
+                    for (var i = 0; i < m.state.length; ++i)
+                        w.int32(m.state[i]);
+                    w.ldelim();
+                }
+                return w;
+            };
+
+            /**
+             * Encodes the specified PhoneTrack message, length delimited. Does not implicitly {@link fleetwire.v1.PhoneTrack.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {fleetwire.v1.IPhoneTrack} message PhoneTrack message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PhoneTrack.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a PhoneTrack message from the specified reader or buffer.
+             * @function decode
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {fleetwire.v1.PhoneTrack} PhoneTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PhoneTrack.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.fleetwire.v1.PhoneTrack();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.baseTimeMs = r.sint64();
+                            break;
+                        }
+                    case 2: {
+                            if (!(m.tDeltaMs && m.tDeltaMs.length))
+                                m.tDeltaMs = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.tDeltaMs.push(r.sint32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.tDeltaMs.push(r.sint32());
+                            break;
+                        }
+                    case 3: {
+                            if (!(m.state && m.state.length))
+                                m.state = [];
+                            if ((t & 7) === 2) {
+                                var c2 = r.uint32() + r.pos;
+                                if (c2 > r.len)
+                                    throw RangeError("index out of range");
+                                r.len = c2;
+                                while (r.pos < c2)
+                                    m.state.push(r.int32());
+                                if (r.pos !== c2)
+                                    throw RangeError("index out of range");
+                                r.len = c;
+                            } else
+                                m.state.push(r.int32());
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a PhoneTrack message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {fleetwire.v1.PhoneTrack} PhoneTrack
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PhoneTrack.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a PhoneTrack message.
+             * @function verify
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            PhoneTrack.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs")) {
+                    if (!$util.isInteger(m.baseTimeMs) && !(m.baseTimeMs && $util.isInteger(m.baseTimeMs.low) && $util.isInteger(m.baseTimeMs.high)))
+                        return "baseTimeMs: integer|Long expected";
+                }
+                if (m.tDeltaMs != null && Object.hasOwnProperty.call(m, "tDeltaMs")) {
+                    if (!Array.isArray(m.tDeltaMs))
+                        return "tDeltaMs: array expected";
+                    for (var i = 0; i < m.tDeltaMs.length; ++i) {
+                        if (!$util.isInteger(m.tDeltaMs[i]))
+                            return "tDeltaMs: integer[] expected";
+                    }
+                }
+                if (m.state != null && Object.hasOwnProperty.call(m, "state")) {
+                    if (!Array.isArray(m.state))
+                        return "state: array expected";
+                    for (var i = 0; i < m.state.length; ++i) {
+                        switch (m.state[i]) {
+                        default:
+                            return "state: enum value[] expected";
+                        case 0:
+                        case 1:
+                        case 2:
+                        case 3:
+                        case 4:
+                        case 5:
+                        case 6:
+                        case 7:
+                            break;
+                        }
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a PhoneTrack message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {fleetwire.v1.PhoneTrack} PhoneTrack
+             */
+            PhoneTrack.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.fleetwire.v1.PhoneTrack)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".fleetwire.v1.PhoneTrack: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.fleetwire.v1.PhoneTrack();
+                if (d.baseTimeMs != null) {
+                    if ($util.Long)
+                        m.baseTimeMs = $util.Long.fromValue(d.baseTimeMs, false);
+                    else if (typeof d.baseTimeMs === "string")
+                        m.baseTimeMs = parseInt(d.baseTimeMs, 10);
+                    else if (typeof d.baseTimeMs === "number")
+                        m.baseTimeMs = d.baseTimeMs;
+                    else if (typeof d.baseTimeMs === "object")
+                        m.baseTimeMs = new $util.LongBits(d.baseTimeMs.low >>> 0, d.baseTimeMs.high >>> 0).toNumber();
+                }
+                if (d.tDeltaMs) {
+                    if (!Array.isArray(d.tDeltaMs))
+                        throw TypeError(".fleetwire.v1.PhoneTrack.tDeltaMs: array expected");
+                    m.tDeltaMs = [];
+                    for (var i = 0; i < d.tDeltaMs.length; ++i) {
+                        m.tDeltaMs[i] = d.tDeltaMs[i] | 0;
+                    }
+                }
+                if (d.state) {
+                    if (!Array.isArray(d.state))
+                        throw TypeError(".fleetwire.v1.PhoneTrack.state: array expected");
+                    m.state = [];
+                    for (var i = 0; i < d.state.length; ++i) {
+                        switch (d.state[i]) {
+                        default:
+                            if (typeof d.state[i] === "number") {
+                                m.state[i] = d.state[i];
+                                break;
+                            }
+                        case "PHONE_STATE_UNSPECIFIED":
+                        case 0:
+                            m.state[i] = 0;
+                            break;
+                        case "PHONE_STATE_SCREEN_OFF":
+                        case 1:
+                            m.state[i] = 1;
+                            break;
+                        case "PHONE_STATE_SCREEN_ON":
+                        case 2:
+                            m.state[i] = 2;
+                            break;
+                        case "PHONE_STATE_UNLOCKED":
+                        case 3:
+                            m.state[i] = 3;
+                            break;
+                        case "PHONE_STATE_LOCKED":
+                        case 4:
+                            m.state[i] = 4;
+                            break;
+                        case "PHONE_STATE_CALL_START":
+                        case 5:
+                            m.state[i] = 5;
+                            break;
+                        case "PHONE_STATE_CALL_END":
+                        case 6:
+                            m.state[i] = 6;
+                            break;
+                        case "PHONE_STATE_HANDLING":
+                        case 7:
+                            m.state[i] = 7;
+                            break;
+                        }
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a PhoneTrack message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {fleetwire.v1.PhoneTrack} m PhoneTrack
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            PhoneTrack.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.tDeltaMs = [];
+                    d.state = [];
+                }
+                if (o.defaults) {
+                    if ($util.Long) {
+                        var n = new $util.Long(0, 0, false);
+                        d.baseTimeMs = o.longs === String ? n.toString() : o.longs === Number ? n.toNumber() : typeof BigInt !== "undefined" && o.longs === BigInt ? n.toBigInt() : n;
+                    } else
+                        d.baseTimeMs = o.longs === String ? "0" : typeof BigInt !== "undefined" && o.longs === BigInt ? BigInt("0") : 0;
+                }
+                if (m.baseTimeMs != null && Object.hasOwnProperty.call(m, "baseTimeMs")) {
+                    if (typeof BigInt !== "undefined" && o.longs === BigInt)
+                        d.baseTimeMs = typeof m.baseTimeMs === "number" ? BigInt(m.baseTimeMs) : $util.Long.fromBits(m.baseTimeMs.low >>> 0, m.baseTimeMs.high >>> 0, false).toBigInt();
+                    else if (typeof m.baseTimeMs === "number")
+                        d.baseTimeMs = o.longs === String ? String(m.baseTimeMs) : m.baseTimeMs;
+                    else
+                        d.baseTimeMs = o.longs === String ? $util.Long.prototype.toString.call(m.baseTimeMs) : o.longs === Number ? new $util.LongBits(m.baseTimeMs.low >>> 0, m.baseTimeMs.high >>> 0).toNumber() : m.baseTimeMs;
+                }
+                if (m.tDeltaMs && m.tDeltaMs.length) {
+                    d.tDeltaMs = [];
+                    for (var j = 0; j < m.tDeltaMs.length; ++j) {
+                        d.tDeltaMs[j] = m.tDeltaMs[j];
+                    }
+                }
+                if (m.state && m.state.length) {
+                    d.state = [];
+                    for (var j = 0; j < m.state.length; ++j) {
+                        d.state[j] = o.enums === String ? $root.fleetwire.v1.PhoneState[m.state[j]] === undefined ? m.state[j] : $root.fleetwire.v1.PhoneState[m.state[j]] : m.state[j];
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this PhoneTrack to JSON.
+             * @function toJSON
+             * @memberof fleetwire.v1.PhoneTrack
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            PhoneTrack.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for PhoneTrack
+             * @function getTypeUrl
+             * @memberof fleetwire.v1.PhoneTrack
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            PhoneTrack.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/fleetwire.v1.PhoneTrack";
+            };
+
+            return PhoneTrack;
+        })();
+
         /**
          * EventType enum.
          * @name fleetwire.v1.EventType
@@ -1268,6 +2233,7 @@ export const fleetwire = $root.fleetwire = (() => {
          * @property {number} EVENT_TYPE_TRIP_START=5 EVENT_TYPE_TRIP_START value
          * @property {number} EVENT_TYPE_TRIP_END=6 EVENT_TYPE_TRIP_END value
          * @property {number} EVENT_TYPE_CRASH=7 EVENT_TYPE_CRASH value
+         * @property {number} EVENT_TYPE_PHONE_USE=8 EVENT_TYPE_PHONE_USE value
          */
         v1.EventType = (function() {
             const valuesById = {}, values = Object.create(valuesById);
@@ -1279,7 +2245,529 @@ export const fleetwire = $root.fleetwire = (() => {
             values[valuesById[5] = "EVENT_TYPE_TRIP_START"] = 5;
             values[valuesById[6] = "EVENT_TYPE_TRIP_END"] = 6;
             values[valuesById[7] = "EVENT_TYPE_CRASH"] = 7;
+            values[valuesById[8] = "EVENT_TYPE_PHONE_USE"] = 8;
             return values;
+        })();
+
+        v1.CrashInfo = (function() {
+
+            /**
+             * Properties of a CrashInfo.
+             * @memberof fleetwire.v1
+             * @interface ICrashInfo
+             * @property {number|null} [peakMg] CrashInfo peakMg
+             * @property {number|null} [deltaVCms] CrashInfo deltaVCms
+             * @property {number|null} [directionDeg] CrashInfo directionDeg
+             * @property {number|null} [preSpeedCms] CrashInfo preSpeedCms
+             * @property {number|null} [postSpeedCms] CrashInfo postSpeedCms
+             * @property {number|null} [pulseMs] CrashInfo pulseMs
+             * @property {fleetwire.v1.IAccelTrack|null} [accel] CrashInfo accel
+             * @property {fleetwire.v1.IGyroTrack|null} [gyro] CrashInfo gyro
+             * @property {fleetwire.v1.IGpsTrack|null} [gps] CrashInfo gps
+             * @property {string|null} [sensitivity] CrashInfo sensitivity
+             * @property {number|null} [thresholdMg] CrashInfo thresholdMg
+             */
+
+            /**
+             * Constructs a new CrashInfo.
+             * @memberof fleetwire.v1
+             * @classdesc Represents a CrashInfo.
+             * @implements ICrashInfo
+             * @constructor
+             * @param {fleetwire.v1.ICrashInfo=} [p] Properties to set
+             */
+            function CrashInfo(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * CrashInfo peakMg.
+             * @member {number} peakMg
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.peakMg = 0;
+
+            /**
+             * CrashInfo deltaVCms.
+             * @member {number} deltaVCms
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.deltaVCms = 0;
+
+            /**
+             * CrashInfo directionDeg.
+             * @member {number} directionDeg
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.directionDeg = 0;
+
+            /**
+             * CrashInfo preSpeedCms.
+             * @member {number} preSpeedCms
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.preSpeedCms = 0;
+
+            /**
+             * CrashInfo postSpeedCms.
+             * @member {number} postSpeedCms
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.postSpeedCms = 0;
+
+            /**
+             * CrashInfo pulseMs.
+             * @member {number} pulseMs
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.pulseMs = 0;
+
+            /**
+             * CrashInfo accel.
+             * @member {fleetwire.v1.IAccelTrack|null|undefined} accel
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.accel = null;
+
+            /**
+             * CrashInfo gyro.
+             * @member {fleetwire.v1.IGyroTrack|null|undefined} gyro
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.gyro = null;
+
+            /**
+             * CrashInfo gps.
+             * @member {fleetwire.v1.IGpsTrack|null|undefined} gps
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.gps = null;
+
+            /**
+             * CrashInfo sensitivity.
+             * @member {string} sensitivity
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.sensitivity = "";
+
+            /**
+             * CrashInfo thresholdMg.
+             * @member {number} thresholdMg
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             */
+            CrashInfo.prototype.thresholdMg = 0;
+
+            /**
+             * Creates a new CrashInfo instance using the specified properties.
+             * @function create
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {fleetwire.v1.ICrashInfo=} [properties] Properties to set
+             * @returns {fleetwire.v1.CrashInfo} CrashInfo instance
+             */
+            CrashInfo.create = function create(properties) {
+                return new CrashInfo(properties);
+            };
+
+            /**
+             * Encodes the specified CrashInfo message. Does not implicitly {@link fleetwire.v1.CrashInfo.verify|verify} messages.
+             * @function encode
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {fleetwire.v1.ICrashInfo} m CrashInfo message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CrashInfo.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.peakMg != null && Object.hasOwnProperty.call(m, "peakMg"))
+                    w.uint32(8).uint32(m.peakMg);
+                if (m.deltaVCms != null && Object.hasOwnProperty.call(m, "deltaVCms"))
+                    w.uint32(16).uint32(m.deltaVCms);
+                if (m.directionDeg != null && Object.hasOwnProperty.call(m, "directionDeg"))
+                    w.uint32(24).sint32(m.directionDeg);
+                if (m.preSpeedCms != null && Object.hasOwnProperty.call(m, "preSpeedCms"))
+                    w.uint32(32).sint32(m.preSpeedCms);
+                if (m.postSpeedCms != null && Object.hasOwnProperty.call(m, "postSpeedCms"))
+                    w.uint32(40).sint32(m.postSpeedCms);
+                if (m.pulseMs != null && Object.hasOwnProperty.call(m, "pulseMs"))
+                    w.uint32(48).uint32(m.pulseMs);
+                if (m.accel != null && Object.hasOwnProperty.call(m, "accel"))
+                    $root.fleetwire.v1.AccelTrack.encode(m.accel, w.uint32(58).fork(), q + 1).ldelim();
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro"))
+                    $root.fleetwire.v1.GyroTrack.encode(m.gyro, w.uint32(66).fork(), q + 1).ldelim();
+                if (m.gps != null && Object.hasOwnProperty.call(m, "gps"))
+                    $root.fleetwire.v1.GpsTrack.encode(m.gps, w.uint32(74).fork(), q + 1).ldelim();
+                if (m.sensitivity != null && Object.hasOwnProperty.call(m, "sensitivity"))
+                    w.uint32(82).string(m.sensitivity);
+                if (m.thresholdMg != null && Object.hasOwnProperty.call(m, "thresholdMg"))
+                    w.uint32(88).uint32(m.thresholdMg);
+                return w;
+            };
+
+            /**
+             * Encodes the specified CrashInfo message, length delimited. Does not implicitly {@link fleetwire.v1.CrashInfo.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {fleetwire.v1.ICrashInfo} message CrashInfo message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CrashInfo.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a CrashInfo message from the specified reader or buffer.
+             * @function decode
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {fleetwire.v1.CrashInfo} CrashInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CrashInfo.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.fleetwire.v1.CrashInfo();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.peakMg = r.uint32();
+                            break;
+                        }
+                    case 2: {
+                            m.deltaVCms = r.uint32();
+                            break;
+                        }
+                    case 3: {
+                            m.directionDeg = r.sint32();
+                            break;
+                        }
+                    case 4: {
+                            m.preSpeedCms = r.sint32();
+                            break;
+                        }
+                    case 5: {
+                            m.postSpeedCms = r.sint32();
+                            break;
+                        }
+                    case 6: {
+                            m.pulseMs = r.uint32();
+                            break;
+                        }
+                    case 7: {
+                            m.accel = $root.fleetwire.v1.AccelTrack.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 8: {
+                            m.gyro = $root.fleetwire.v1.GyroTrack.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 9: {
+                            m.gps = $root.fleetwire.v1.GpsTrack.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 10: {
+                            m.sensitivity = r.string();
+                            break;
+                        }
+                    case 11: {
+                            m.thresholdMg = r.uint32();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a CrashInfo message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {fleetwire.v1.CrashInfo} CrashInfo
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CrashInfo.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a CrashInfo message.
+             * @function verify
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CrashInfo.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.peakMg != null && Object.hasOwnProperty.call(m, "peakMg")) {
+                    if (!$util.isInteger(m.peakMg))
+                        return "peakMg: integer expected";
+                }
+                if (m.deltaVCms != null && Object.hasOwnProperty.call(m, "deltaVCms")) {
+                    if (!$util.isInteger(m.deltaVCms))
+                        return "deltaVCms: integer expected";
+                }
+                if (m.directionDeg != null && Object.hasOwnProperty.call(m, "directionDeg")) {
+                    if (!$util.isInteger(m.directionDeg))
+                        return "directionDeg: integer expected";
+                }
+                if (m.preSpeedCms != null && Object.hasOwnProperty.call(m, "preSpeedCms")) {
+                    if (!$util.isInteger(m.preSpeedCms))
+                        return "preSpeedCms: integer expected";
+                }
+                if (m.postSpeedCms != null && Object.hasOwnProperty.call(m, "postSpeedCms")) {
+                    if (!$util.isInteger(m.postSpeedCms))
+                        return "postSpeedCms: integer expected";
+                }
+                if (m.pulseMs != null && Object.hasOwnProperty.call(m, "pulseMs")) {
+                    if (!$util.isInteger(m.pulseMs))
+                        return "pulseMs: integer expected";
+                }
+                if (m.accel != null && Object.hasOwnProperty.call(m, "accel")) {
+                    {
+                        var e = $root.fleetwire.v1.AccelTrack.verify(m.accel, n + 1);
+                        if (e)
+                            return "accel." + e;
+                    }
+                }
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro")) {
+                    {
+                        var e = $root.fleetwire.v1.GyroTrack.verify(m.gyro, n + 1);
+                        if (e)
+                            return "gyro." + e;
+                    }
+                }
+                if (m.gps != null && Object.hasOwnProperty.call(m, "gps")) {
+                    {
+                        var e = $root.fleetwire.v1.GpsTrack.verify(m.gps, n + 1);
+                        if (e)
+                            return "gps." + e;
+                    }
+                }
+                if (m.sensitivity != null && Object.hasOwnProperty.call(m, "sensitivity")) {
+                    if (!$util.isString(m.sensitivity))
+                        return "sensitivity: string expected";
+                }
+                if (m.thresholdMg != null && Object.hasOwnProperty.call(m, "thresholdMg")) {
+                    if (!$util.isInteger(m.thresholdMg))
+                        return "thresholdMg: integer expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CrashInfo message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {fleetwire.v1.CrashInfo} CrashInfo
+             */
+            CrashInfo.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.fleetwire.v1.CrashInfo)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".fleetwire.v1.CrashInfo: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.fleetwire.v1.CrashInfo();
+                if (d.peakMg != null) {
+                    m.peakMg = d.peakMg >>> 0;
+                }
+                if (d.deltaVCms != null) {
+                    m.deltaVCms = d.deltaVCms >>> 0;
+                }
+                if (d.directionDeg != null) {
+                    m.directionDeg = d.directionDeg | 0;
+                }
+                if (d.preSpeedCms != null) {
+                    m.preSpeedCms = d.preSpeedCms | 0;
+                }
+                if (d.postSpeedCms != null) {
+                    m.postSpeedCms = d.postSpeedCms | 0;
+                }
+                if (d.pulseMs != null) {
+                    m.pulseMs = d.pulseMs >>> 0;
+                }
+                if (d.accel != null) {
+                    if (!$util.isObject(d.accel))
+                        throw TypeError(".fleetwire.v1.CrashInfo.accel: object expected");
+                    m.accel = $root.fleetwire.v1.AccelTrack.fromObject(d.accel, n + 1);
+                }
+                if (d.gyro != null) {
+                    if (!$util.isObject(d.gyro))
+                        throw TypeError(".fleetwire.v1.CrashInfo.gyro: object expected");
+                    m.gyro = $root.fleetwire.v1.GyroTrack.fromObject(d.gyro, n + 1);
+                }
+                if (d.gps != null) {
+                    if (!$util.isObject(d.gps))
+                        throw TypeError(".fleetwire.v1.CrashInfo.gps: object expected");
+                    m.gps = $root.fleetwire.v1.GpsTrack.fromObject(d.gps, n + 1);
+                }
+                if (d.sensitivity != null) {
+                    m.sensitivity = String(d.sensitivity);
+                }
+                if (d.thresholdMg != null) {
+                    m.thresholdMg = d.thresholdMg >>> 0;
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a CrashInfo message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {fleetwire.v1.CrashInfo} m CrashInfo
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CrashInfo.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.defaults) {
+                    d.peakMg = 0;
+                    d.deltaVCms = 0;
+                    d.directionDeg = 0;
+                    d.preSpeedCms = 0;
+                    d.postSpeedCms = 0;
+                    d.pulseMs = 0;
+                    d.accel = null;
+                    d.gyro = null;
+                    d.gps = null;
+                    d.sensitivity = "";
+                    d.thresholdMg = 0;
+                }
+                if (m.peakMg != null && Object.hasOwnProperty.call(m, "peakMg")) {
+                    d.peakMg = m.peakMg;
+                }
+                if (m.deltaVCms != null && Object.hasOwnProperty.call(m, "deltaVCms")) {
+                    d.deltaVCms = m.deltaVCms;
+                }
+                if (m.directionDeg != null && Object.hasOwnProperty.call(m, "directionDeg")) {
+                    d.directionDeg = m.directionDeg;
+                }
+                if (m.preSpeedCms != null && Object.hasOwnProperty.call(m, "preSpeedCms")) {
+                    d.preSpeedCms = m.preSpeedCms;
+                }
+                if (m.postSpeedCms != null && Object.hasOwnProperty.call(m, "postSpeedCms")) {
+                    d.postSpeedCms = m.postSpeedCms;
+                }
+                if (m.pulseMs != null && Object.hasOwnProperty.call(m, "pulseMs")) {
+                    d.pulseMs = m.pulseMs;
+                }
+                if (m.accel != null && Object.hasOwnProperty.call(m, "accel")) {
+                    d.accel = $root.fleetwire.v1.AccelTrack.toObject(m.accel, o, q + 1);
+                }
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro")) {
+                    d.gyro = $root.fleetwire.v1.GyroTrack.toObject(m.gyro, o, q + 1);
+                }
+                if (m.gps != null && Object.hasOwnProperty.call(m, "gps")) {
+                    d.gps = $root.fleetwire.v1.GpsTrack.toObject(m.gps, o, q + 1);
+                }
+                if (m.sensitivity != null && Object.hasOwnProperty.call(m, "sensitivity")) {
+                    d.sensitivity = m.sensitivity;
+                }
+                if (m.thresholdMg != null && Object.hasOwnProperty.call(m, "thresholdMg")) {
+                    d.thresholdMg = m.thresholdMg;
+                }
+                return d;
+            };
+
+            /**
+             * Converts this CrashInfo to JSON.
+             * @function toJSON
+             * @memberof fleetwire.v1.CrashInfo
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CrashInfo.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for CrashInfo
+             * @function getTypeUrl
+             * @memberof fleetwire.v1.CrashInfo
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            CrashInfo.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/fleetwire.v1.CrashInfo";
+            };
+
+            return CrashInfo;
         })();
 
         v1.EdgeEvent = (function() {
@@ -1295,6 +2783,7 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {number|null} [latE7] EdgeEvent latE7
              * @property {number|null} [lonE7] EdgeEvent lonE7
              * @property {number|null} [speedCms] EdgeEvent speedCms
+             * @property {fleetwire.v1.ICrashInfo|null} [crash] EdgeEvent crash
              */
 
             /**
@@ -1369,6 +2858,14 @@ export const fleetwire = $root.fleetwire = (() => {
             EdgeEvent.prototype.speedCms = 0;
 
             /**
+             * EdgeEvent crash.
+             * @member {fleetwire.v1.ICrashInfo|null|undefined} crash
+             * @memberof fleetwire.v1.EdgeEvent
+             * @instance
+             */
+            EdgeEvent.prototype.crash = null;
+
+            /**
              * Creates a new EdgeEvent instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.EdgeEvent
@@ -1410,6 +2907,8 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(48).sint32(m.lonE7);
                 if (m.speedCms != null && Object.hasOwnProperty.call(m, "speedCms"))
                     w.uint32(56).sint32(m.speedCms);
+                if (m.crash != null && Object.hasOwnProperty.call(m, "crash"))
+                    $root.fleetwire.v1.CrashInfo.encode(m.crash, w.uint32(66).fork(), q + 1).ldelim();
                 return w;
             };
 
@@ -1488,6 +2987,10 @@ export const fleetwire = $root.fleetwire = (() => {
                             m.speedCms = r.sint32();
                             break;
                         }
+                    case 8: {
+                            m.crash = $root.fleetwire.v1.CrashInfo.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -1544,6 +3047,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     case 5:
                     case 6:
                     case 7:
+                    case 8:
                         break;
                     }
                 }
@@ -1570,6 +3074,13 @@ export const fleetwire = $root.fleetwire = (() => {
                 if (m.speedCms != null && Object.hasOwnProperty.call(m, "speedCms")) {
                     if (!$util.isInteger(m.speedCms))
                         return "speedCms: integer expected";
+                }
+                if (m.crash != null && Object.hasOwnProperty.call(m, "crash")) {
+                    {
+                        var e = $root.fleetwire.v1.CrashInfo.verify(m.crash, n + 1);
+                        if (e)
+                            return "crash." + e;
+                    }
                 }
                 return null;
             };
@@ -1631,6 +3142,10 @@ export const fleetwire = $root.fleetwire = (() => {
                 case 7:
                     m.type = 7;
                     break;
+                case "EVENT_TYPE_PHONE_USE":
+                case 8:
+                    m.type = 8;
+                    break;
                 }
                 if (d.tMs != null) {
                     if ($util.Long)
@@ -1656,6 +3171,11 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (d.speedCms != null) {
                     m.speedCms = d.speedCms | 0;
+                }
+                if (d.crash != null) {
+                    if (!$util.isObject(d.crash))
+                        throw TypeError(".fleetwire.v1.EdgeEvent.crash: object expected");
+                    m.crash = $root.fleetwire.v1.CrashInfo.fromObject(d.crash, n + 1);
                 }
                 return m;
             };
@@ -1689,6 +3209,7 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.latE7 = 0;
                     d.lonE7 = 0;
                     d.speedCms = 0;
+                    d.crash = null;
                 }
                 if (m.type != null && Object.hasOwnProperty.call(m, "type")) {
                     d.type = o.enums === String ? $root.fleetwire.v1.EventType[m.type] === undefined ? m.type : $root.fleetwire.v1.EventType[m.type] : m.type;
@@ -1715,6 +3236,9 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (m.speedCms != null && Object.hasOwnProperty.call(m, "speedCms")) {
                     d.speedCms = m.speedCms;
+                }
+                if (m.crash != null && Object.hasOwnProperty.call(m, "crash")) {
+                    d.crash = $root.fleetwire.v1.CrashInfo.toObject(m.crash, o, q + 1);
                 }
                 return d;
             };
@@ -1762,6 +3286,8 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {fleetwire.v1.IAccelTrack|null} [accel] DeviceBatch accel
              * @property {Array.<fleetwire.v1.IEdgeEvent>|null} [events] DeviceBatch events
              * @property {string|null} [agent] DeviceBatch agent
+             * @property {fleetwire.v1.IGyroTrack|null} [gyro] DeviceBatch gyro
+             * @property {fleetwire.v1.IPhoneTrack|null} [phone] DeviceBatch phone
              */
 
             /**
@@ -1845,6 +3371,22 @@ export const fleetwire = $root.fleetwire = (() => {
             DeviceBatch.prototype.agent = "";
 
             /**
+             * DeviceBatch gyro.
+             * @member {fleetwire.v1.IGyroTrack|null|undefined} gyro
+             * @memberof fleetwire.v1.DeviceBatch
+             * @instance
+             */
+            DeviceBatch.prototype.gyro = null;
+
+            /**
+             * DeviceBatch phone.
+             * @member {fleetwire.v1.IPhoneTrack|null|undefined} phone
+             * @memberof fleetwire.v1.DeviceBatch
+             * @instance
+             */
+            DeviceBatch.prototype.phone = null;
+
+            /**
              * Creates a new DeviceBatch instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.DeviceBatch
@@ -1890,6 +3432,10 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (m.agent != null && Object.hasOwnProperty.call(m, "agent"))
                     w.uint32(66).string(m.agent);
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro"))
+                    $root.fleetwire.v1.GyroTrack.encode(m.gyro, w.uint32(74).fork(), q + 1).ldelim();
+                if (m.phone != null && Object.hasOwnProperty.call(m, "phone"))
+                    $root.fleetwire.v1.PhoneTrack.encode(m.phone, w.uint32(82).fork(), q + 1).ldelim();
                 return w;
             };
 
@@ -1972,6 +3518,14 @@ export const fleetwire = $root.fleetwire = (() => {
                         }
                     case 8: {
                             m.agent = r.string();
+                            break;
+                        }
+                    case 9: {
+                            m.gyro = $root.fleetwire.v1.GyroTrack.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 10: {
+                            m.phone = $root.fleetwire.v1.PhoneTrack.decode(r, r.uint32(), undefined, n + 1);
                             break;
                         }
                     default:
@@ -2063,6 +3617,20 @@ export const fleetwire = $root.fleetwire = (() => {
                     if (!$util.isString(m.agent))
                         return "agent: string expected";
                 }
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro")) {
+                    {
+                        var e = $root.fleetwire.v1.GyroTrack.verify(m.gyro, n + 1);
+                        if (e)
+                            return "gyro." + e;
+                    }
+                }
+                if (m.phone != null && Object.hasOwnProperty.call(m, "phone")) {
+                    {
+                        var e = $root.fleetwire.v1.PhoneTrack.verify(m.phone, n + 1);
+                        if (e)
+                            return "phone." + e;
+                    }
+                }
                 return null;
             };
 
@@ -2133,6 +3701,16 @@ export const fleetwire = $root.fleetwire = (() => {
                 if (d.agent != null) {
                     m.agent = String(d.agent);
                 }
+                if (d.gyro != null) {
+                    if (!$util.isObject(d.gyro))
+                        throw TypeError(".fleetwire.v1.DeviceBatch.gyro: object expected");
+                    m.gyro = $root.fleetwire.v1.GyroTrack.fromObject(d.gyro, n + 1);
+                }
+                if (d.phone != null) {
+                    if (!$util.isObject(d.phone))
+                        throw TypeError(".fleetwire.v1.DeviceBatch.phone: object expected");
+                    m.phone = $root.fleetwire.v1.PhoneTrack.fromObject(d.phone, n + 1);
+                }
                 return m;
             };
 
@@ -2172,6 +3750,8 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.gps = null;
                     d.accel = null;
                     d.agent = "";
+                    d.gyro = null;
+                    d.phone = null;
                 }
                 if (m.deviceId != null && Object.hasOwnProperty.call(m, "deviceId")) {
                     d.deviceId = m.deviceId;
@@ -2209,6 +3789,12 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (m.agent != null && Object.hasOwnProperty.call(m, "agent")) {
                     d.agent = m.agent;
+                }
+                if (m.gyro != null && Object.hasOwnProperty.call(m, "gyro")) {
+                    d.gyro = $root.fleetwire.v1.GyroTrack.toObject(m.gyro, o, q + 1);
+                }
+                if (m.phone != null && Object.hasOwnProperty.call(m, "phone")) {
+                    d.phone = $root.fleetwire.v1.PhoneTrack.toObject(m.phone, o, q + 1);
                 }
                 return d;
             };
@@ -3785,6 +5371,8 @@ export const fleetwire = $root.fleetwire = (() => {
              * @property {number|null} [startLonE7] TripCompleted startLonE7
              * @property {number|null} [endLatE7] TripCompleted endLatE7
              * @property {number|null} [endLonE7] TripCompleted endLonE7
+             * @property {number|null} [phoneUseS] TripCompleted phoneUseS
+             * @property {number|null} [phoneUseEvents] TripCompleted phoneUseEvents
              */
 
             /**
@@ -3947,6 +5535,22 @@ export const fleetwire = $root.fleetwire = (() => {
             TripCompleted.prototype.endLonE7 = 0;
 
             /**
+             * TripCompleted phoneUseS.
+             * @member {number} phoneUseS
+             * @memberof fleetwire.v1.TripCompleted
+             * @instance
+             */
+            TripCompleted.prototype.phoneUseS = 0;
+
+            /**
+             * TripCompleted phoneUseEvents.
+             * @member {number} phoneUseEvents
+             * @memberof fleetwire.v1.TripCompleted
+             * @instance
+             */
+            TripCompleted.prototype.phoneUseEvents = 0;
+
+            /**
              * Creates a new TripCompleted instance using the specified properties.
              * @function create
              * @memberof fleetwire.v1.TripCompleted
@@ -4010,6 +5614,10 @@ export const fleetwire = $root.fleetwire = (() => {
                     w.uint32(136).sint32(m.endLatE7);
                 if (m.endLonE7 != null && Object.hasOwnProperty.call(m, "endLonE7"))
                     w.uint32(144).sint32(m.endLonE7);
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS"))
+                    w.uint32(152).uint32(m.phoneUseS);
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents"))
+                    w.uint32(160).uint32(m.phoneUseEvents);
                 return w;
             };
 
@@ -4132,6 +5740,14 @@ export const fleetwire = $root.fleetwire = (() => {
                             m.endLonE7 = r.sint32();
                             break;
                         }
+                    case 19: {
+                            m.phoneUseS = r.uint32();
+                            break;
+                        }
+                    case 20: {
+                            m.phoneUseEvents = r.uint32();
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -4248,6 +5864,14 @@ export const fleetwire = $root.fleetwire = (() => {
                     if (!$util.isInteger(m.endLonE7))
                         return "endLonE7: integer expected";
                 }
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS")) {
+                    if (!$util.isInteger(m.phoneUseS))
+                        return "phoneUseS: integer expected";
+                }
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents")) {
+                    if (!$util.isInteger(m.phoneUseEvents))
+                        return "phoneUseEvents: integer expected";
+                }
                 return null;
             };
 
@@ -4337,6 +5961,12 @@ export const fleetwire = $root.fleetwire = (() => {
                 if (d.endLonE7 != null) {
                     m.endLonE7 = d.endLonE7 | 0;
                 }
+                if (d.phoneUseS != null) {
+                    m.phoneUseS = d.phoneUseS >>> 0;
+                }
+                if (d.phoneUseEvents != null) {
+                    m.phoneUseEvents = d.phoneUseEvents >>> 0;
+                }
                 return m;
             };
 
@@ -4384,6 +6014,8 @@ export const fleetwire = $root.fleetwire = (() => {
                     d.startLonE7 = 0;
                     d.endLatE7 = 0;
                     d.endLonE7 = 0;
+                    d.phoneUseS = 0;
+                    d.phoneUseEvents = 0;
                 }
                 if (m.tripId != null && Object.hasOwnProperty.call(m, "tripId")) {
                     d.tripId = m.tripId;
@@ -4448,6 +6080,12 @@ export const fleetwire = $root.fleetwire = (() => {
                 }
                 if (m.endLonE7 != null && Object.hasOwnProperty.call(m, "endLonE7")) {
                     d.endLonE7 = m.endLonE7;
+                }
+                if (m.phoneUseS != null && Object.hasOwnProperty.call(m, "phoneUseS")) {
+                    d.phoneUseS = m.phoneUseS;
+                }
+                if (m.phoneUseEvents != null && Object.hasOwnProperty.call(m, "phoneUseEvents")) {
+                    d.phoneUseEvents = m.phoneUseEvents;
                 }
                 return d;
             };

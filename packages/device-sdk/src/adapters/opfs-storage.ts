@@ -83,5 +83,8 @@ export async function installOpfsPool(o: Pick<OpfsStorageOptions, 'directory' | 
  */
 export async function openOpfsStorage(o: OpfsStorageOptions = {}): Promise<SqlOutboxStorage> {
   const { sqlite3, pool } = await installOpfsPool(o);
-  return new SqlOutboxStorage(new OpfsBinding(sqlite3, pool, o.name ?? '/fleetwire-outbox.db'), o.maxPageCount ? { maxPageCount: o.maxPageCount } : {});
+  const name = o.name ?? '/fleetwire-outbox.db';
+  // The pool opens a new file only into a free slot (else SQLITE_CANTOPEN): room for the database and its journal.
+  if (!pool.getFileNames().includes(name)) await pool.reserveMinimumCapacity(Number(pool.getFileCount()) + 2);
+  return new SqlOutboxStorage(new OpfsBinding(sqlite3, pool, name), o.maxPageCount ? { maxPageCount: o.maxPageCount } : {});
 }

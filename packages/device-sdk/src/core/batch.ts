@@ -1,6 +1,7 @@
 // Pure batching: pending chunks -> rows -> columnar, delta-encoded DeviceBatch bytes within size bounds.
 import { encodeDeviceBatch, type fleetwire } from '@fleetwire/proto';
-import { KIND_ACCEL, KIND_EVENT, KIND_GPS, ROW_INTS } from './samples.js';
+import { KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS } from './samples.js';
+import { crashInfoOf, isCrashRow, isWindowKind } from './crash-batch.js';
 
 /** Rows of one group commit as kept in memory and stored (packed) in the outbox. */
 export interface PendingChunk {
@@ -27,10 +28,11 @@ export interface BatchMeta {
   sentAtMs: number;
   agent: string;
   accelRateHz: number;
+  gyroRateHz?: number;
 }
 
 // Typical encoded sizes (bytes a row) of slowly changing signals; used to size a batch before encoding.
-const EST = [0, 22, 9, 40];
+const EST = [0, 22, 9, 40, 9, 4, 30, 9, 9, 22];
 
 /** Copies up to `max` unsealed rows from the front of the pending chunks. */
 export function gatherRows(chunks: readonly PendingChunk[], max: number): Rows {
@@ -69,27 +71,36 @@ function order(idx: number[], t: Float64Array): number[] {
 export function buildBatch(meta: BatchMeta, rows: Rows, n: number): fleetwire.v1.IDeviceBatch {
   const gi: number[] = [];
   const ai: number[] = [];
+  const yi: number[] = [];
+  const pi: number[] = [];
   const ei: number[] = [];
   const v = rows.v;
   for (let i = 0; i < n; i++) {
     const k = v[i * ROW_INTS];
     if (k === KIND_GPS) gi.push(i);
     else if (k === KIND_ACCEL) ai.push(i);
+    else if (k === KIND_GYRO) yi.push(i);
+    else if (k === KIND_PHONE) pi.push(i);
     else if (k === KIND_EVENT) ei.push(i);
+    // KIND_CRASH_INFO and KIND_WIN_* rows belong to the CRASH event before them (crashInfoOf).
   }
   const msg: fleetwire.v1.IDeviceBatch = { deviceId: meta.deviceId, bootId: meta.bootId, seq: meta.seq, sentAtMs: meta.sentAtMs, agent: meta.agent };
   if (gi.length > 0) msg.gps = gpsTrack(order(gi, rows.t), rows);
   if (ai.length > 0) msg.accel = accelTrack(order(ai, rows.t), rows, meta.accelRateHz);
+  if (yi.length > 0) msg.gyro = gyroTrack(order(yi, rows.t), rows, meta.gyroRateHz ?? 0);
+  if (pi.length > 0) msg.phone = phoneTrack(order(pi, rows.t), rows);
   if (ei.length > 0) {
     msg.events = order(ei, rows.t).map((i) => {
       const o = i * ROW_INTS;
-      return { type: v[o + 1]!, tMs: rows.t[i]!, durationMs: v[o + 2]!, peak: v[o + 3]!, latE7: v[o + 4]!, lonE7: v[o + 5]!, speedCms: v[o + 6]! };
+      const e: fleetwire.v1.IEdgeEvent = { type: v[o + 1]!, tMs: rows.t[i]!, durationMs: v[o + 2]!, peak: v[o + 3]!, latE7: v[o + 4]!, lonE7: v[o + 5]!, speedCms: v[o + 6]! };
+      if (isCrashRow(rows, i)) e.crash = crashInfoOf(rows, i, n, meta);
+      return e;
     });
   }
   return msg;
 }
 
-function gpsTrack(idx: number[], rows: Rows): fleetwire.v1.IGpsTrack {
+export function gpsTrack(idx: number[], rows: Rows): fleetwire.v1.IGpsTrack {
   const m = idx.length;
   const tD = new Array<number>(m);
   const lat = new Array<number>(m);
@@ -122,7 +133,26 @@ function gpsTrack(idx: number[], rows: Rows): fleetwire.v1.IGpsTrack {
   return { baseTimeMs: base, tDeltaMs: tD, latDeltaE7: lat, lonDeltaE7: lon, speedCms: speed, headingCdeg: heading, hdopC: hdop, altDm: alt };
 }
 
-function accelTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IAccelTrack {
+function gyroTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IGyroTrack {
+  const a = accelTrack(idx, rows, rateHz);
+  return { baseTimeMs: a.baseTimeMs, rateHz: a.rateHz, tDeltaMs: a.tDeltaMs, xDeltaMdps: a.xDeltaMg, yDeltaMdps: a.yDeltaMg, zDeltaMdps: a.zDeltaMg };
+}
+
+function phoneTrack(idx: number[], rows: Rows): fleetwire.v1.IPhoneTrack {
+  const tD = new Array<number>(idx.length);
+  const st = new Array<number>(idx.length);
+  let pt = rows.t[idx[0]!]!;
+  for (let j = 0; j < idx.length; j++) {
+    const t = rows.t[idx[j]!]!;
+    tD[j] = t - pt;
+    pt = t;
+    st[j] = rows.v[idx[j]! * ROW_INTS + 1]!;
+  }
+  return { baseTimeMs: rows.t[idx[0]!]!, tDeltaMs: tD, state: st };
+}
+
+/** Track of rows `idx` (accel-shaped x/y/z columns); exported for the crash window (crash-batch.ts). */
+export function accelTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IAccelTrack {
   const m = idx.length;
   const tD = new Array<number>(m);
   const xs = new Array<number>(m);
@@ -155,10 +185,10 @@ function accelTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IAc
 /** Edge events may ride along past a batch's sample limit: at most this many rows. */
 export const EVENTS_RIDE = 64;
 
-/** How many event rows directly follow row `from` (at most `max`). */
+/** How many event rows directly follow row `from` (at most `max`). A CRASH event does not ride along: its group is sealed alone. */
 export function trailingEvents(rows: Rows, from: number, max = rows.n - from): number {
   let k = 0;
-  while (k < max && from + k < rows.n && rows.v[(from + k) * ROW_INTS] === KIND_EVENT) k++;
+  while (k < max && from + k < rows.n && rows.v[(from + k) * ROW_INTS] === KIND_EVENT && !isCrashRow(rows, from + k)) k++;
   return k;
 }
 
@@ -217,8 +247,13 @@ export function consume(chunks: readonly PendingChunk[], n: number): { deleted: 
 /** Counts rows of each kind among the first `n` (for stats: samples vs detected events). */
 export function countKinds(rows: Rows, n: number): { samples: number; events: number } {
   let events = 0;
-  for (let i = 0; i < n; i++) if (rows.v[i * ROW_INTS] === KIND_EVENT) events++;
-  return { samples: n - events, events };
+  let window = 0;
+  for (let i = 0; i < n; i++) {
+    const k = rows.v[i * ROW_INTS]!;
+    if (k === KIND_EVENT) events++;
+    else if (k === KIND_CRASH_INFO || isWindowKind(k)) window++;
+  }
+  return { samples: n - events - window, events };
 }
 
 /** Estimated encoded bytes of rows [from, to) of a column store. */

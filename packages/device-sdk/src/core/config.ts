@@ -17,6 +17,45 @@ export interface ResolvedDetection {
   tripStopHoldMs: number;
   speedLimit: number;
   speedingHoldMs: number;
+  /** null = off. */
+  crash: ResolvedCrash | null;
+  phoneUse: { minSpeedMs: number; minUseMs: number } | null;
+}
+
+export interface ResolvedCrash {
+  sensitivity: 'low' | 'normal' | 'high';
+  /** milli-g */
+  impactMg: number;
+  minSpeedKmh: number;
+  stopWithinMs: number;
+  windowBeforeMs: number;
+}
+
+export const DEFAULT_CRASH: Readonly<ResolvedCrash> = Object.freeze({ sensitivity: 'normal', impactMg: 2500, minSpeedKmh: 15, stopWithinMs: 10_000, windowBeforeMs: 10_000 });
+const IMPACT_MG = { low: 4000, normal: 2500, high: 2000 } as const;
+
+function resolveCrash(v: unknown): ResolvedCrash | null {
+  if (v === false) return null;
+  if (v === undefined || v === true) return { ...DEFAULT_CRASH };
+  const c = section('detection.crash', v);
+  const sens = c.sensitivity ?? 'normal';
+  if (sens !== 'low' && sens !== 'normal' && sens !== 'high') throw new ConfigError('detection.crash.sensitivity', sens, "must be 'low', 'normal' or 'high'");
+  const impactG = num('detection.crash.impactG', c.impactG, IMPACT_MG[sens] / 1000, 1, 20, false);
+  const r: ResolvedCrash = {
+    sensitivity: sens,
+    impactMg: Math.round(impactG * 1000),
+    minSpeedKmh: num('detection.crash.minSpeedKmh', c.minSpeedKmh, DEFAULT_CRASH.minSpeedKmh, 6, 100, false),
+    stopWithinMs: num('detection.crash.stopWithinMs', c.stopWithinMs, DEFAULT_CRASH.stopWithinMs, 1000, 60_000),
+    windowBeforeMs: num('detection.crash.windowBeforeMs', c.windowBeforeMs, DEFAULT_CRASH.windowBeforeMs, 0, 20_000),
+  };
+  return r;
+}
+
+function resolvePhoneUse(v: unknown): ResolvedDetection['phoneUse'] {
+  if (v === false) return null;
+  if (v === undefined || v === true) return { minSpeedMs: 3, minUseMs: 3000 };
+  const p = section('detection.phoneUse', v);
+  return { minSpeedMs: num('detection.phoneUse.minSpeedMs', p.minSpeedMs, 3, 0, 50, false), minUseMs: num('detection.phoneUse.minUseMs', p.minUseMs, 3000, 0, 600_000) };
 }
 
 export interface ResolvedOptions {
@@ -29,7 +68,7 @@ export interface ResolvedOptions {
   detection: ResolvedDetection | null;
   reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
   inFlight: number;
-  sampleRates: { gpsHz: number; accelHz: number };
+  sampleRates: { gpsHz: number; accelHz: number; gyroHz: number };
   clientId: string;
   connectTimeoutMs: number;
   keepaliveSec: number;
@@ -57,6 +96,8 @@ export const DEFAULT_DETECTION: Readonly<ResolvedDetection> = Object.freeze({
   tripStopHoldMs: 180_000,
   speedLimit: 0,
   speedingHoldMs: 5000,
+  crash: DEFAULT_CRASH,
+  phoneUse: Object.freeze({ minSpeedMs: 3, minUseMs: 3000 }),
 });
 
 type Obj = Record<string, unknown>;
@@ -99,7 +140,7 @@ function validateUrl(v: unknown): string {
 
 function resolveDetection(v: unknown): ResolvedDetection | null {
   if (v === undefined || v === false) return null;
-  if (v === true) return { ...DEFAULT_DETECTION };
+  if (v === true) return { ...DEFAULT_DETECTION, crash: { ...DEFAULT_CRASH }, phoneUse: { minSpeedMs: 3, minUseMs: 3000 } };
   const d = section('detection', v);
   const D = DEFAULT_DETECTION;
   const [tmin, tmax] = LIMITS.thresholdMg;
@@ -115,6 +156,8 @@ function resolveDetection(v: unknown): ResolvedDetection | null {
     tripStopHoldMs: num('detection.tripStopHoldMs', d.tripStopHoldMs, D.tripStopHoldMs, 0, 3_600_000),
     speedLimit: num('detection.speedLimit', d.speedLimit, D.speedLimit, 0, 200, false),
     speedingHoldMs: num('detection.speedingHoldMs', d.speedingHoldMs, D.speedingHoldMs, 0, 600_000),
+    crash: resolveCrash(d.crash),
+    phoneUse: resolvePhoneUse(d.phoneUse),
   };
   if (r.tripStopSpeed >= r.tripStartSpeed) {
     throw new ConfigError('detection.tripStopSpeed', r.tripStopSpeed, `must be below detection.tripStartSpeed (${r.tripStartSpeed})`);
@@ -178,7 +221,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     detection: resolveDetection(o.detection),
     reconnect,
     inFlight: num('inFlight', o.inFlight, 8, 1, 256),
-    sampleRates: { gpsHz: num('sampleRates.gpsHz', sr.gpsHz, 0, rmin, rmax, false), accelHz: num('sampleRates.accelHz', sr.accelHz, 0, rmin, rmax, false) },
+    sampleRates: { gpsHz: num('sampleRates.gpsHz', sr.gpsHz, 0, rmin, rmax, false), accelHz: num('sampleRates.accelHz', sr.accelHz, 0, rmin, rmax, false), gyroHz: num('sampleRates.gyroHz', sr.gyroHz, 0, rmin, rmax, false) },
     clientId: o.clientId === undefined ? deviceId : str('clientId', o.clientId, /^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters'),
     connectTimeoutMs: num('connectTimeoutMs', o.connectTimeoutMs, 10_000, 100, 600_000),
     keepaliveSec: num('keepaliveSec', o.keepaliveSec, 30, 0, 65_535),

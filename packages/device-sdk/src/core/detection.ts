@@ -1,12 +1,13 @@
 // On-edge event detection. Pure state machines fed with quantised samples (milli-g, cm/s, 1e-7 deg).
 // Accelerometer axes: device frame, any mount (the orientation is estimated from the data).
-import { DEFAULT_DETECT_CONFIG, type DetectConfig, detectAccel, detectFix, type MotionEvent, type MotionState, newMotionState, orientationOf, resolveDetectConfig } from '@fleetwire/detect';
+import { CRASH_SENSITIVITY, DEFAULT_DETECT_CONFIG, type CrashDetail, type DetectConfig, detectAccel, detectFix, detectGyro, detectPhone, type MotionEvent, type MotionState, newMotionState, orientationOf, resolveDetectConfig } from '@fleetwire/detect';
 import { fleetwire, type EdgeEventValues } from '@fleetwire/proto';
 import { DEFAULT_DETECTION, type ResolvedDetection } from './config.js';
 
 const ET = fleetwire.v1.EventType;
 
-export type EdgeEventRow = EdgeEventValues;
+/** An edge event as the outbox stores it; a CRASH also carries its impact detail (its window is added by EdgeDetector). */
+export type EdgeEventRow = EdgeEventValues & { crash?: CrashDetail };
 
 
 /** Last known GPS position, shared by the detectors to tag events. */
@@ -28,10 +29,13 @@ export class HarshDetector {
   private readonly evs: MotionEvent[] = [];
 
   constructor(c: ResolvedDetection) {
+    this.base = c;
     this.cfg = HarshDetector.configOf(c);
   }
 
   private static configOf(c: ResolvedDetection, t?: { b: number; a: number; c: number }): DetectConfig {
+    const crash = c.crash;
+    const preset = CRASH_SENSITIVITY[crash?.sensitivity ?? 'normal'];
     const b = t?.b ?? c.harshBrakingMg;
     const a = t?.a ?? c.harshAccelerationMg;
     const k = t?.c ?? c.harshCorneringMg;
@@ -43,11 +47,29 @@ export class HarshDetector {
       accelerationMediumMg: up(D.accelerationMediumMg, a), accelerationHighMg: up(D.accelerationHighMg, a), maxAccelerationMg: up(D.maxAccelerationMg, a),
       corneringMediumMg: up(D.corneringMediumMg, k), corneringHighMg: up(D.corneringHighMg, k), maxCorneringMg: up(D.maxCorneringMg, k),
       minImuEventMs: c.minDurationMs, gravityTauMs: c.gravityTimeConstantMs,
+      crashDetection: crash ? 1 : 0, ...preset, crashImpactMg: crash?.impactMg ?? preset.crashImpactMg,
+      crashMinSpeedKmh: crash?.minSpeedKmh ?? D.crashMinSpeedKmh, crashStopWithinMs: crash?.stopWithinMs ?? D.crashStopWithinMs,
+      phoneMinSpeedMs: c.phoneUse?.minSpeedMs ?? D.phoneMinSpeedMs, phoneMinUseMs: c.phoneUse?.minUseMs ?? D.phoneMinUseMs,
     });
   }
 
+  private readonly base: ResolvedDetection;
+
   setThresholds(brakingMg: number, accelerationMg: number, corneringMg: number): void {
-    this.cfg = HarshDetector.configOf(DEFAULT_DETECTION as ResolvedDetection, { b: brakingMg, a: accelerationMg, c: corneringMg });
+    this.cfg = HarshDetector.configOf(this.base, { b: brakingMg, a: accelerationMg, c: corneringMg });
+  }
+
+  /** Feeds one gyroscope sample (milli-deg/s, device frame). */
+  pushGyro(t: number, x: number, y: number, z: number, out: EdgeEventRow[]): void {
+    detectGyro(this.st, t, x, y, z, this.cfg, this.evs);
+    this.drain(out);
+  }
+
+  /** Feeds one app-reported phone state (fleetwire.v1.PhoneState). */
+  pushPhone(t: number, state: number, out: EdgeEventRow[]): void {
+    if (!this.base.phoneUse) return;
+    detectPhone(this.st, t, state, this.cfg, this.evs);
+    this.drain(out);
   }
 
   /** Feeds one accelerometer sample (milli-g, device frame); pushes finished events into `out`. */
@@ -71,7 +93,10 @@ export class HarshDetector {
     for (const e of this.evs) {
       // Speeding is the TripDetector's (configured limit); the shared core's speeding is the scorer's.
       if (e.type === ET.EVENT_TYPE_SPEEDING) continue;
-      out.push({ type: e.type, tMs: e.startT, durationMs: Math.max(0, e.endT - e.startT), peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms });
+      if (e.type === ET.EVENT_TYPE_PHONE_USE && !this.base.phoneUse) continue;
+      const row: EdgeEventRow = { type: e.type, tMs: e.startT, durationMs: Math.max(0, e.endT - e.startT), peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms };
+      if (e.crash) row.crash = e.crash;
+      out.push(row);
     }
     this.evs.length = 0;
   }

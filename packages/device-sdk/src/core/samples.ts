@@ -1,10 +1,21 @@
 // Validation and quantisation of recorded samples into compact columns (one Float64 time + 7 Int32 a row).
 // Units match the wire: lat/lon 1e-7 deg, speed cm/s, heading cdeg, hdop x100, alt dm, accel milli-g.
+import { PHONE_STATES, type PhoneStateName } from '@fleetwire/proto';
 import { SampleError } from '../errors.js';
 
 export const KIND_GPS = 1;
 export const KIND_ACCEL = 2;
 export const KIND_EVENT = 3;
+/** Gyroscope: x, y, z in milli-degrees/s. */
+export const KIND_GYRO = 4;
+/** App-reported phone state: fleetwire.v1.PhoneState. */
+export const KIND_PHONE = 5;
+/** A CRASH event row is followed by one KIND_CRASH_INFO row and its data window (KIND_WIN_* rows, copies of
+ * samples at full rate): the group is sealed as a batch of its own. */
+export const KIND_CRASH_INFO = 6;
+export const KIND_WIN_ACCEL = 7;
+export const KIND_WIN_GYRO = 8;
+export const KIND_WIN_GPS = 9;
 /** Int32 values per row: kind + 6 payload values. */
 export const ROW_INTS = 7;
 /** Bytes one row takes in a packed chunk. */
@@ -14,6 +25,7 @@ const MIN_T = Date.UTC(2000, 0, 1);
 const MAX_T = Date.UTC(2200, 0, 1);
 const SPEED_MAX = 200; // m/s, as the gateway's bound (20000 cm/s)
 const ACCEL_MAX_G = 200;
+const GYRO_MAX_DPS = 10_000; // as the gateway's bound
 
 /** Growable column store for rows appended in the current group-commit tick. */
 export class RowBuffer {
@@ -120,7 +132,43 @@ export function pushAccel(buf: RowBuffer, i: number, s: Record<string, unknown>)
   return buf.n - 1;
 }
 
-/** Minimum spacing in ms that keeps at most `hz` samples a second (0 = keep all). 5% slack for jitter. */
-export function minSpacingMs(hz: number): number {
-  return hz > 0 ? (1000 / hz) * 0.95 : 0;
+/** Period in ms of at most `hz` samples a second (0 = keep all). */
+export function samplePeriodMs(hz: number): number {
+  return hz > 0 ? 1000 / hz : 0;
+}
+
+/**
+ * Decimation of one stream to one sample per `periodMs`: `slot` is the ideal time of the last kept
+ * sample. Returns the new slot when the sample at `t` is kept, or null when it is dropped. A sample is
+ * kept from 95% of a period after the slot on (slack for jitter), and the slot then moves on by one
+ * period, not to `t`: a sensor a little faster than the rate (phones deliver motion at 60 Hz) keeps
+ * the configured rate (50 Hz) instead of every second sample (30 Hz). After a gap, or a sample more than a
+ * period back in time, the slot restarts at `t`.
+ */
+export function decimate(slot: number, t: number, periodMs: number): number | null {
+  if (periodMs <= 0) return t;
+  const since = t - slot;
+  if (since < -periodMs) return t;
+  if (since < periodMs * 0.95) return null;
+  return since < 2 * periodMs ? slot + periodMs : t;
+}
+
+/** Validates and appends one gyroscope sample (deg/s -> milli-deg/s). Returns the row index. */
+export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const x = finite(i, 'x', s.x);
+  const y = finite(i, 'y', s.y);
+  const z = finite(i, 'z', s.z);
+  for (const [k, v] of [['x', x], ['y', y], ['z', z]] as const) if (Math.abs(v) > GYRO_MAX_DPS) bad(i, k, v, `must be within ±${GYRO_MAX_DPS} deg/s`);
+  buf.push(t, KIND_GYRO, Math.round(x * 1000), Math.round(y * 1000), Math.round(z * 1000), 0, 0, 0);
+  return buf.n - 1;
+}
+
+/** Validates and appends one app-reported phone state. Returns the row index. */
+export function pushPhone(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+  const t = checkTime(i, s.t);
+  const code = typeof s.state === 'string' ? PHONE_STATES[s.state as PhoneStateName] : undefined;
+  if (code === undefined) bad(i, 'state', s.state, `must be one of ${Object.keys(PHONE_STATES).join(', ')}`);
+  buf.push(t, KIND_PHONE, code, 0, 0, 0, 0, 0);
+  return buf.n - 1;
 }

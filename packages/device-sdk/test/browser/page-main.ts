@@ -15,6 +15,7 @@ interface Progress {
   sent: number;
   bootId: string;
   conformance?: Array<{ name: string; ok: boolean; error?: string }>;
+  manyNames?: { names?: string[]; error?: string };
 }
 
 const fw: Progress = { resolved: 0, errors: [], done: false, failed: null, tokens: 0, sent: 0, bootId: '' };
@@ -25,6 +26,16 @@ const mode = q.get('mode') ?? 'record';
 const worker = new Worker('./worker.js', { type: 'module' });
 
 async function run(): Promise<void> {
+  if (mode === 'many-names') {
+    fw.manyNames = await new Promise((resolve) => {
+      worker.addEventListener('message', (e: MessageEvent) => {
+        if (e.data?.manyNames) resolve(e.data.manyNames);
+      });
+      worker.postMessage({ op: 'many-names' });
+    });
+    fw.done = true;
+    return;
+  }
   if (mode === 'conformance') {
     fw.conformance = await new Promise((resolve) => {
       worker.addEventListener('message', (e: MessageEvent) => {

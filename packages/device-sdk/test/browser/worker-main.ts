@@ -1,7 +1,7 @@
 // The test worker: serves the SDK client to the page (OPFS outbox) and runs the storage conformance
 // suite over the OPFS adapter when asked.
 import { serveWorkerClient } from '../../src/worker.js';
-import { installOpfsPool, OpfsBinding, SqlOutboxStorage } from '../../src/worker.js';
+import { installOpfsPool, OpfsBinding, openOpfsStorage, SqlOutboxStorage } from '../../src/worker.js';
 import { runConformance, type StoreHarness } from '../storage/conformance.js';
 
 function garble(bytes: Uint8Array): Uint8Array {
@@ -34,6 +34,23 @@ async function opfsHarness(): Promise<StoreHarness> {
 
 const scope = globalThis as unknown as { addEventListener(t: 'message', f: (e: { data: { op?: string } }) => void): void; postMessage(m: unknown): void };
 scope.addEventListener('message', (e) => {
+  if (e.data?.op === 'many-names') {
+    // More outbox names in one origin than the pool's initial slots (6 = 3 databases with journals).
+    void (async () => {
+      const names: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const s = await openOpfsStorage({ name: `/many-${i}.db` });
+        s.open();
+        s.close();
+        names.push(`/many-${i}.db`);
+      }
+      return names;
+    })().then(
+      (names) => scope.postMessage({ manyNames: { names } }),
+      (err) => scope.postMessage({ manyNames: { error: String(err?.message ?? err) } }),
+    );
+    return;
+  }
   if (e.data?.op !== 'conformance') return;
   void opfsHarness()
     .then((h) => runConformance(h))

@@ -24,7 +24,8 @@ export interface RealGateway {
   stop(): Promise<void>;
 }
 
-export async function startRealGateway(name: string): Promise<RealGateway> {
+/** `env` adds gateway settings, e.g. FW_GATEWAY_WS_TLS with FW_GATEWAY_TLS_CERT / _KEY for wss://. */
+export async function startRealGateway(name: string, o: { env?: Record<string, string> } = {}): Promise<RealGateway> {
   const env = stackEnv();
   const secret = `sdk-${name}-secret-0123456789abcdef`;
   const kafka = new Kafka({ clientId: `sdk-${name}`, brokers: env.brokers, logLevel: logLevel.NOTHING });
@@ -43,6 +44,7 @@ export async function startRealGateway(name: string): Promise<RealGateway> {
       FW_GATEWAY_TOPIC_TELEMETRY: topics[0]!,
       FW_GATEWAY_TOPIC_DEADLETTER: topics[1]!,
       FW_KAFKA_CREATE_TOPICS: 'false',
+      ...o.env,
     },
   });
   const tenant = `t${id}`;

@@ -18,6 +18,8 @@ export interface TelemetrySink {
   deadLetter(records: readonly SinkRecord[]): Promise<void>;
   /** Connected and able to take writes (drives /readyz). */
   isReady(): boolean;
+  /** Why isReady() is false, for /readyz (optional: a sink without it reports "<name> sink not ready"). */
+  notReadyReason?(): string | null;
   /** Stops; in-progress sends finish or reject. */
   close(): Promise<void>;
 }

@@ -12,12 +12,16 @@
 //                "speed_limit": 13.89 } ],     // optional posted limit at the fix, m/s like speed (0/absent = unknown)
 //   "accel": [ { "t": 1718000000000, "x": 0.01, "y": -0.02, "z": 1.0 } ],
 //   "accel_rate_hz": 50,              // optional
-//   "events": [ { "type": "harsh_braking", "t": 1718000000000, "duration_ms": 800, "peak": 450,
+//   "gyro":  [ { "t": 1718000000000, "x": 0.5, "y": -1.2, "z": 12.0 } ],   // optional, deg/s, accelerometer axes
+//   "gyro_rate_hz": 50,               // optional
+//   "phone": [ { "t": 1718000000000, "state": "unlocked" } ],  // optional: screen_on|screen_off|unlocked|locked|
+//                                     //   call_start|call_end|handling (app-reported)
+//   "events": [ { "type": "harsh_braking", "t": 1718000000000, "duration_ms": 800, "peak": 450,   // also "phone_use", "crash" 
 //                 "lat": 48.1, "lon": 11.5, "speed": 12.5 } ]
 // }
 // Units: t/sent_at epoch ms; lat/lon degrees; speed m/s; heading degrees; alt metres; accel in g; peak in
 // milli-g (harsh events) or cm/s over the limit (speeding). Unknown keys are ignored.
-import { type AccelSample, CodecError, fleetwire, type GpsSample, type IDeviceBatch, type Limits, packAccel, packGps, resolveLimits } from '@fleetwire/proto';
+import { type AccelSample, CodecError, fleetwire, type GpsSample, type GyroSample, type IDeviceBatch, type Limits, packAccel, packGps, packGyro, packPhone, PHONE_STATES, type PhoneSample, type PhoneStateName, resolveLimits } from '@fleetwire/proto';
 
 export const JSON_MAX_DEPTH = 4;
 
@@ -29,6 +33,7 @@ export const EVENT_TYPES: Readonly<Record<string, number>> = Object.freeze({
   trip_start: fleetwire.v1.EventType.EVENT_TYPE_TRIP_START,
   trip_end: fleetwire.v1.EventType.EVENT_TYPE_TRIP_END,
   crash: fleetwire.v1.EventType.EVENT_TYPE_CRASH,
+  phone_use: fleetwire.v1.EventType.EVENT_TYPE_PHONE_USE,
 });
 
 export type JsonResult = { ok: true; batch: IDeviceBatch } | { ok: false; error: CodecError };
@@ -174,6 +179,22 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
     });
     const rate = num(o, 'accel_rate_hz', '$', false) ?? 0;
     if (!Number.isInteger(rate) || rate < 0 || rate > 10_000) throw new CodecError('value_out_of_range', `accel_rate_hz ${rate} outside [0, 10000]`);
+    const gyro: GyroSample[] = arr(o, 'gyro', limits.maxSamplesPerTrack, 'too_many_samples').map((s, i) => {
+      const w = `gyro[${i}]`;
+      if (!isObj(s)) return bad(`${w} must be an object`);
+      const g = { t: num(s, 't', w, true), x: num(s, 'x', w, true), y: num(s, 'y', w, true), z: num(s, 'z', w, true) };
+      if (Math.abs(g.x) > 10_000 || Math.abs(g.y) > 10_000 || Math.abs(g.z) > 10_000) throw new CodecError('value_out_of_range', `${w} angular rate beyond ±10000 deg/s`);
+      return g;
+    });
+    const gyroRate = num(o, 'gyro_rate_hz', '$', false) ?? 0;
+    if (!Number.isInteger(gyroRate) || gyroRate < 0 || gyroRate > 10_000) throw new CodecError('value_out_of_range', `gyro_rate_hz ${gyroRate} outside [0, 10000]`);
+    const phone: PhoneSample[] = arr(o, 'phone', limits.maxSamplesPerTrack, 'too_many_samples').map((s, i) => {
+      const w = `phone[${i}]`;
+      if (!isObj(s)) return bad(`${w} must be an object`);
+      const state = str(s, 'state', w, 16, true)! as PhoneStateName;
+      if (!(state in PHONE_STATES)) throw new CodecError('value_out_of_range', `${w}.state ${JSON.stringify(state)} is not one of ${Object.keys(PHONE_STATES).join(', ')}`);
+      return { t: Math.round(num(s, 't', w, true)), state };
+    });
     const events = arr(o, 'events', limits.maxEvents, 'too_many_events').map((e, i) => {
       const w = `events[${i}]`;
       if (!isObj(e)) return bad(`${w} must be an object`);
@@ -203,6 +224,8 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
     const batch: IDeviceBatch = { deviceId: topicDeviceId, bootId, seq, sentAtMs: sentAt, agent, events };
     if (gps.length > 0) batch.gps = packGps(checkTimes(gps, 'gps', tLo, tHi));
     if (accel.length > 0) batch.accel = packAccel(checkTimes(accel, 'accel', tLo, tHi), rate);
+    if (gyro.length > 0) batch.gyro = packGyro(checkTimes(gyro, 'gyro', tLo, tHi), gyroRate);
+    if (phone.length > 0) batch.phone = packPhone(checkTimes(phone, 'phone', tLo, tHi));
     return { ok: true, batch };
   } catch (e) {
     if (e instanceof CodecError) return { ok: false, error: e };

@@ -65,6 +65,8 @@ interface AggRow {
   harsh_cornering: number | string;
   speeding_s: number | string;
   night_s: number | string;
+  phone_use_s: number | string;
+  phone_use_events: number | string;
 }
 
 /** The one aggregate query: trip sums per (tenant, driver) over the period (trips_driver_time_idx, partition pruning). */
@@ -84,7 +86,8 @@ export async function periodSums(db: Db, from: number, to: number, only: { tenan
     `SELECT tenant, driver_id, count(*)::int AS trips, sum(distance_m) AS distance_m, sum(duration_s) AS duration_s,
             sum(moving_s) AS moving_s, sum(sum_v_dt) AS sum_v_dt, sum(sum_v2_dt) AS sum_v2_dt, max(max_speed_ms) AS max_speed_ms,
             sum(harsh_braking)::int AS harsh_braking, sum(harsh_acceleration)::int AS harsh_acceleration,
-            sum(harsh_cornering)::int AS harsh_cornering, sum(speeding_s) AS speeding_s, sum(night_s) AS night_s
+            sum(harsh_cornering)::int AS harsh_cornering, sum(speeding_s) AS speeding_s, sum(night_s) AS night_s,
+            sum(phone_use_s) AS phone_use_s, sum(phone_use_events)::int AS phone_use_events
        FROM trips
       WHERE start_time >= to_timestamp($1 / 1000.0) AND start_time < to_timestamp($2 / 1000.0) ${where.join(' ')}
       GROUP BY tenant, driver_id ORDER BY tenant, driver_id`,
@@ -98,6 +101,7 @@ export async function periodSums(db: Db, from: number, to: number, only: { tenan
       trips: n(r.trips), distance_m: n(r.distance_m), duration_s: n(r.duration_s), moving_s: n(r.moving_s), sum_v_dt: n(r.sum_v_dt),
       sum_v2_dt: n(r.sum_v2_dt), max_speed_ms: n(r.max_speed_ms), harsh_braking: n(r.harsh_braking), harsh_acceleration: n(r.harsh_acceleration),
       harsh_cornering: n(r.harsh_cornering), speeding_s: n(r.speeding_s), night_s: n(r.night_s),
+      phone_use_s: n(r.phone_use_s), phone_use_events: n(r.phone_use_events),
     },
   }));
 }

@@ -56,5 +56,6 @@ export function toDetectedEvent(st: DeviceState, e: MotionEvent, tripId: string 
   };
   if (e.limitCms !== undefined) out.limitCms = e.limitCms;
   if (e.limitKind !== undefined) out.limitKind = e.limitKind;
+  if (e.phone) out.phone = e.phone;
   return out;
 }

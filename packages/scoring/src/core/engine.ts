@@ -1,11 +1,12 @@
 // Per-device stream processing: idempotency, trip segmentation, accumulation, event detection. Pure.
-import { detectAccel, detectFix, type FixResult, flushMotion, type MotionEvent } from '@fleetwire/detect';
+import { detectAccel, detectFix, detectGyro, detectPhone, type FixResult, flushMotion, type MotionEvent } from '@fleetwire/detect';
+import type { EdgeEventValues, fleetwire } from '@fleetwire/proto';
 import type { CoreConfig } from './config.js';
 import { detectConfigOf, toDetectedEvent } from './detect.js';
 import { emptySums, featuresFromSums } from './features.js';
 import { batchTimeRange } from './batch-time.js';
 import { haversineE7, isNight } from './geo.js';
-import { tripId } from './ids.js';
+import { eventId, tripId } from './ids.js';
 import { type CompletedTrip, type DetectedEvent, type DeviceState, EV, type LastSample, type StepOutput, upgradeState } from './types.js';
 
 /** Absolute columns of one telemetry batch (what gpsColumns/accelColumns return). */
@@ -27,6 +28,11 @@ export interface TelemetryInput {
     limitDefault?: Uint8Array;
   };
   accel?: { t: Float64Array; xMg: Int32Array; yMg: Int32Array; zMg: Int32Array } | null;
+  /** Gyroscope (milli-deg/s) and app-reported phone states (fleetwire.v1.PhoneState), when the batch has them. */
+  gyro?: { t: Float64Array; xMdps: Int32Array; yMdps: Int32Array; zMdps: Int32Array } | null;
+  phone?: { t: Float64Array; state: Uint8Array } | null;
+  /** Edge events the backend forwards as they are (CRASH: detected on the device, at a rate the backend may not get). */
+  edgeEvents?: (EdgeEventValues & { crash?: fleetwire.v1.ICrashInfo | null })[] | null;
   /** Times (ms) of the batch's edge events: part of the batch's time range. */
   eventT?: ArrayLike<number> | null;
   /** Where a batch without samples or events is filed (the scorer passes core/batch-time fallbackTime()). */
@@ -58,10 +64,29 @@ function countEvents(st: DeviceState, evs: MotionEvent[], out: Collector): void 
     if (e.type === EV.HARSH_BRAKING) trip.sums.harsh_braking++;
     else if (e.type === EV.HARSH_ACCELERATION) trip.sums.harsh_acceleration++;
     else if (e.type === EV.HARSH_CORNERING) trip.sums.harsh_cornering++;
+    else if (e.type === EV.PHONE_USE) {
+      // Phone use counts as time while moving (the episode's moving part) and as a number of episodes.
+      trip.sums.phone_use_s = (trip.sums.phone_use_s ?? 0) + (e.phone?.movingMs ?? 0) / 1000;
+      trip.sums.phone_use_events = (trip.sums.phone_use_events ?? 0) + 1;
+    }
     trip.events++;
     out.events.push(toDetectedEvent(st, e, trip.id));
   }
   evs.length = 0;
+}
+
+/** Edge CRASH events become the backend's events (and alerts) as the device sent them. */
+function forwardEdgeEvents(st: DeviceState, input: TelemetryInput, out: Collector): void {
+  for (const e of input.edgeEvents ?? []) {
+    if (e.type !== EV.CRASH) continue;
+    const d: DetectedEvent = {
+      eventId: eventId(st.tenant, st.deviceId, e.type, e.tMs), tripId: st.trip?.id ?? null, deviceId: st.deviceId, type: e.type, tMs: e.tMs,
+      durationMs: e.durationMs, peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms, severity: 'high', source: 'edge',
+    };
+    if (e.crash) d.crash = e.crash;
+    if (st.trip) st.trip.events++;
+    out.events.push(d);
+  }
 }
 
 /** Speeding exposure of one judged GPS interval (the detector judges a fix when the next one arrives). */
@@ -169,7 +194,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
   if (isDuplicate(st, input.bootId, input.seq)) return { duplicate: true, trips: [], events: [], summary: null };
   const a = input.accel;
   const range = batchTimeRange(
-    { gpsT: input.gps.t, accelT: a?.t, eventT: input.eventT },
+    { gpsT: input.gps.t, accelT: a?.t.length ? a.t : input.gyro?.t, eventT: input.eventT },
     input.fallbackTimeMs === undefined ? undefined : { t: input.fallbackTimeMs, source: 'sent_at' },
   );
   if (!range) throw new Error(`batch ${input.bootId}/${input.seq} holds no samples or events and no fallback time was given`);
@@ -178,16 +203,36 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
   const dcfg = detectConfigOf(cfg);
   const evs: MotionEvent[] = [];
   const na = a?.t.length ?? 0;
+  const y = input.gyro;
+  const ny = y?.t.length ?? 0;
+  const p = input.phone;
+  const np = p?.t.length ?? 0;
   const g = input.gps;
   let late = 0;
   let distance = 0;
   let maxSpeed = 0;
   let j = 0;
-  // Accelerometer and GPS in one time order (accel first on a tie), so any split into batches gives the same result.
+  let jy = 0;
+  let jp = 0;
+  // Accelerometer, gyroscope, phone states and GPS in one time order (in that order on a tie), so any split into
+  // batches gives the same result.
   for (let i = 0; i <= g.t.length; i++) {
     const t = i < g.t.length ? g.t[i]! : Infinity;
-    for (; j < na && a!.t[j]! <= t; j++) {
-      detectAccel(st.motion, a!.t[j]!, a!.xMg[j]!, a!.yMg[j]!, a!.zMg[j]!, dcfg, evs);
+    for (;;) {
+      const ta = j < na && a!.t[j]! <= t ? a!.t[j]! : Infinity;
+      const ty = jy < ny && y!.t[jy]! <= t ? y!.t[jy]! : Infinity;
+      const tp = jp < np && p!.t[jp]! <= t ? p!.t[jp]! : Infinity;
+      if (ta === Infinity && ty === Infinity && tp === Infinity) break;
+      if (ta <= ty && ta <= tp) {
+        detectAccel(st.motion, ta, a!.xMg[j]!, a!.yMg[j]!, a!.zMg[j]!, dcfg, evs);
+        j++;
+      } else if (ty <= tp) {
+        detectGyro(st.motion, ty, y!.xMdps[jy]!, y!.yMdps[jy]!, y!.zMdps[jy]!, dcfg, evs);
+        jy++;
+      } else {
+        detectPhone(st.motion, tp, p!.state[jp]!, dcfg, evs);
+        jp++;
+      }
       countEvents(st, evs, out);
     }
     if (i === g.t.length) break;
@@ -213,6 +258,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
     distance += step(st, cur, cfg, out);
     if (speed > maxSpeed) maxSpeed = speed;
   }
+  forwardEdgeEvents(st, input, out);
   const n = g.t.length;
   return {
     duplicate: false,

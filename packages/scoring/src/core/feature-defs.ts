@@ -15,6 +15,8 @@ const V2: Record<string, (s: TripSums) => number> = {
   cornering_per_100km_adj: (s) => rate(s.harsh_cornering, s),
   speeding_share: (s) => (s.moving_s > 0 ? Math.min(1, s.speeding_s / s.moving_s) : 0),
   night_share: (s) => (s.duration_s > 0 ? Math.min(1, s.night_s / s.duration_s) : 0),
+  // Share of the moving time with the phone in use (v2.1+).
+  phone_use_share: (s) => (s.moving_s > 0 ? Math.min(1, (s.phone_use_s ?? 0) / s.moving_s) : 0),
 };
 
 export const FEATURES_V2 = Object.freeze(Object.keys(V2));

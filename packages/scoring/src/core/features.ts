@@ -41,6 +41,9 @@ export interface TripSums {
    * posted limit known, and the part of speeding_s measured against a posted limit. */
   posted_limit_s?: number;
   speeding_posted_s?: number;
+  /** Phone use while moving (s) and its episodes (PHONE_USE events); absent in sums of trips before issue 17 (= 0). */
+  phone_use_s?: number;
+  phone_use_events?: number;
 }
 
 export const emptySums = (): TripSums => ({
@@ -74,6 +77,8 @@ export function addSums(a: TripSums, b: TripSums): TripSums {
     night_s: a.night_s + b.night_s,
     posted_limit_s: (a.posted_limit_s ?? 0) + (b.posted_limit_s ?? 0),
     speeding_posted_s: (a.speeding_posted_s ?? 0) + (b.speeding_posted_s ?? 0),
+    phone_use_s: (a.phone_use_s ?? 0) + (b.phone_use_s ?? 0),
+    phone_use_events: (a.phone_use_events ?? 0) + (b.phone_use_events ?? 0),
   };
 }
 

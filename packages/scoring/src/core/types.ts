@@ -3,7 +3,7 @@ import type { EdgeEventValues } from '@fleetwire/proto';
 import type { TripSums } from './features.js';
 
 /** EventType numbers from fleetwire.v1.EventType (kept as plain numbers so the core stays pure). */
-export const EV = Object.freeze({ HARSH_BRAKING: 1, HARSH_ACCELERATION: 2, HARSH_CORNERING: 3, SPEEDING: 4 });
+export const EV = Object.freeze({ HARSH_BRAKING: 1, HARSH_ACCELERATION: 2, HARSH_CORNERING: 3, SPEEDING: 4, CRASH: 7, PHONE_USE: 8 });
 
 export type Severity = 'low' | 'medium' | 'high';
 
@@ -91,8 +91,13 @@ export interface DetectedEvent extends EdgeEventValues {
   tripId: string | null;
   deviceId: string;
   severity: Severity;
-  /** Evidence: vehicle-frame accelerometer or GPS (not persisted; for reports and the evaluation). */
-  source?: 'imu' | 'gps';
+  /** Evidence: vehicle-frame accelerometer, GPS, app-reported phone states, or the device's own detection
+   * ('edge': forwarded, e.g. CRASH). Not persisted; alerts say detected_by_backend = source !== 'edge'. */
+  source?: 'imu' | 'gps' | 'app' | 'edge';
+  /** CRASH: the device's impact detail and data window (fleetwire.v1.CrashInfo, JSON). */
+  crash?: import('@fleetwire/proto').fleetwire.v1.ICrashInfo;
+  /** PHONE_USE: in-use time while moving (ms) and evidence bits (1 app, 2 call, 4 IMU). */
+  phone?: { movingMs: number; bits: number };
   /** Speeding: limit applied (cm/s) and whether posted or a road-type default. */
   limitCms?: number;
   limitKind?: 'posted' | 'default';

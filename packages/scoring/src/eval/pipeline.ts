@@ -1,7 +1,7 @@
 // Runs one recording as a device would send it: 30 s DeviceBatch protobufs (the wire format, with the
 // posted-limit column when the recording has one) -> decode -> the scorer's core -> trips and events.
 import { orientationOf } from '@fleetwire/detect';
-import { accelColumns, decodeDeviceBatch, encodeDeviceBatch, gpsColumns, packAccel, packGps, type GpsSample } from '@fleetwire/proto';
+import { accelColumns, decodeDeviceBatch, encodeDeviceBatch, gpsColumns, packAccel, packGps, phoneColumns, phoneStateName, packPhone, type GpsSample, type PhoneSample } from '@fleetwire/proto';
 import type { CoreConfig } from '../core/config.js';
 import { detectConfigOf } from '../core/detect.js';
 import { flushIdle, processTelemetry, type TelemetryInput } from '../core/engine.js';
@@ -29,6 +29,8 @@ export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   let gi = 0;
   let ai = 0;
+  let pi = 0;
+  const ph = rec.phone ?? [];
   let seq = 1;
   for (let from = t0; from <= t1; from += BATCH_MS) {
     const to = from + BATCH_MS;
@@ -44,7 +46,9 @@ export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
     }
     const acc = [];
     for (; ai < rec.accel.length && rec.accel[ai]!.t < to; ai++) acc.push(rec.accel[ai]!);
-    if (gps.length === 0 && acc.length === 0) continue;
+    const phone: PhoneSample[] = [];
+    for (; pi < ph.length && ph[pi]!.t < to; pi++) phone.push({ t: ph[pi]!.t, state: phoneStateName(ph[pi]!.state)! });
+    if (gps.length === 0 && acc.length === 0 && phone.length === 0) continue;
     out.push(
       encodeDeviceBatch({
         deviceId,
@@ -54,6 +58,7 @@ export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
         agent: 'fleetwire-eval',
         gps: gps.length > 0 ? packGps(gps) : null,
         accel: acc.length > 0 ? packAccel(acc, 0) : null,
+        phone: phone.length > 0 ? packPhone(phone) : null,
       }),
     );
   }
@@ -76,7 +81,7 @@ export async function runRecording(rec: Recording, cfg: CoreConfig, limits?: Spe
       continue;
     }
     const b = r.value;
-    const input: TelemetryInput = { deviceId, bootId: b.bootId, seq: Number(b.seq), gps: gpsColumns(b.gps), accel: accelColumns(b.accel) };
+    const input: TelemetryInput = { deviceId, bootId: b.bootId, seq: Number(b.seq), gps: gpsColumns(b.gps), accel: accelColumns(b.accel), phone: b.phone ? phoneColumns(b.phone) : null };
     if (limits) await applySpeedLimits(input, limits);
     const o = processTelemetry(st, input, cfg);
     trips.push(...o.trips);

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cells, num, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
+import { replayPhoneLabels } from './phone-labels.js';
 
 const G = 9.80665;
 const lines = (text: string) => text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -77,7 +78,9 @@ export function readNdsbr(file: string, set: string): Recording[] {
     const prev = rec.gps[rec.gps.length - 1];
     if (prev && t <= prev.t) continue;
     rec.gps.push({ t, lat, lon, speed: Number.isFinite(kmh) ? kmh / 3.6 : -1, heading: Number.isFinite(hd) && kmh > 0 ? ((hd % 360) + 360) % 360 : -1, hdop: 0, limitKmh: Number.isFinite(lim) && lim > 0 ? lim : 0 });
+    if (h.has('ACTION')) (rec.phoneLabels ??= []).push({ t, label: c(r, 'ACTION') ?? '' });
   }
+  for (const rec of by.values()) if (rec.phoneLabels) rec.phone = replayPhoneLabels(rec.phoneLabels, rec.id);
   return [...by.values()];
 }
 

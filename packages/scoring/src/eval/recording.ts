@@ -35,6 +35,10 @@ export interface Recording {
   label?: string;
   /** Reference values the recording carries (e.g. the recorder's own event flags). */
   reference?: Record<string, number>;
+  /** Per-second phone-use labels (NDS-BR ACTION, from video): '' none, 'NPI' not observable, else the kind of use. */
+  phoneLabels?: { t: number; label: string }[];
+  /** App-reported phone states to replay (from the labels: the data set has no IMU and no app log). */
+  phone?: { t: number; state: number }[];
 }
 
 export class RecordingError extends Error {

@@ -1,6 +1,7 @@
 // Figures of an evaluation run: per recording and per data set. Pure (numbers in, numbers and text out).
 import { EV } from '../core/types.js';
 import type { RecordingRun } from './pipeline.js';
+import { phoneUseFigures, type PhoneUseFigures } from './phone-labels.js';
 
 export interface TripScore {
   score: number;
@@ -32,6 +33,8 @@ export interface RecordingFigures {
   gpsCleaning: { speedSpikes: number; courseSpikes: number; poorHdop: number; rejectedImplausible: number };
   reference?: Record<string, number>;
   rejectedBatches: number;
+  /** Recordings with phone-use labels (NDS-BR): labelled vs counted seconds of use while moving. */
+  phoneUse?: PhoneUseFigures;
   /** Each trip's additive sums (training/calibrate reads these). */
   tripSums: import('../core/features.js').TripSums[];
 }
@@ -41,7 +44,7 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigures {
   const km = run.trips.reduce((s, t) => s + t.sums.distance_m, 0) / 1000;
   const minutes = run.trips.reduce((s, t) => s + t.sums.duration_s, 0) / 60;
-  const harsh = run.events.filter((e) => e.type !== EV.SPEEDING);
+  const harsh = run.events.filter((e) => e.type !== EV.SPEEDING && e.type !== EV.PHONE_USE && e.type !== EV.CRASH);
   const count = (type: number) => run.events.filter((e) => e.type === type).length;
   const per100 = (n: number) => (km > 0 ? (n / km) * 100 : 0);
   const w = run.trips.map((t) => t.sums.distance_m);
@@ -98,6 +101,8 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
     rejectedBatches: run.rejected,
     tripSums: run.trips.map((t) => t.sums),
   };
+  const pu = phoneUseFigures(run.rec, run.events.filter((e) => e.type === EV.PHONE_USE));
+  if (pu) f.phoneUse = pu;
   if (run.rec.label) f.label = run.rec.label;
   if (run.rec.reference) f.reference = run.rec.reference;
   return f;

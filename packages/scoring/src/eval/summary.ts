@@ -17,11 +17,16 @@ export function summarise(rows: RecordingFigures[]): string {
     const conv = rs.map((r) => r.orientation?.convergedAfterS).filter((x): x is number => typeof x === 'number');
     const posted = rs.reduce((s, r) => s + r.speedingPostedS, 0);
     const limitS = rs.reduce((s, r) => s + r.postedLimitS, 0);
+    const pu = rs.filter((r) => r.phoneUse).map((r) => r.phoneUse!);
+    const tS = pu.reduce((s, x) => s + x.truthS, 0);
+    const pS = pu.reduce((s, x) => s + x.predictedS, 0);
+    const tp = pu.reduce((s, x) => s + x.truePositiveS, 0);
     out.push(
       `${set}: ${rs.length} recordings with trips, ${km.toFixed(1)} km; harsh per 100 km: braking ${f1((ev('braking') / km) * 100)}, ` +
         `acceleration ${f1((ev('acceleration') / km) * 100)}, cornering ${f1((ev('cornering') / km) * 100)}; max peak ${Math.max(0, ...rs.map((r) => r.maxPeakMg))} mg; ` +
         `score mean ${f1(mean(scores))} (min ${f1(Math.min(...scores))}); ` +
         (limitS > 0 ? `speeding ${posted} s of ${limitS} s with a posted limit; ` : '') +
+        (pu.length ? `phone use while moving: ${tS} s labelled, ${pS} s counted, recall ${f1((100 * tp) / (tS || 1))} %, precision ${f1((100 * tp) / (pS || 1))} %; ` : '') +
         (yaws.length ? `mount yaw ${yaws.join(', ')} deg (${yaws.length}/${rs.filter((r) => r.orientation).length} confident), converged after median ${f1(conv.sort((a, b) => a - b)[Math.floor(conv.length / 2)] ?? NaN)} s` : 'no confident mount estimate'),
     );
   }

@@ -44,6 +44,7 @@ export async function scoreCollected(c: Collected, model: RiskModel, source: str
       maxSpeedKmh: t.sums.max_speed_ms * 3.6, meanSpeedKmh: t.features[0]!, harshBraking: t.sums.harsh_braking,
       harshAcceleration: t.sums.harsh_acceleration, harshCornering: t.sums.harsh_cornering, speedingS: t.sums.speeding_s,
       nightFraction: t.features[7]!, startLatE7: t.startLatE7, startLonE7: t.startLonE7, endLatE7: t.endLatE7, endLonE7: t.endLonE7,
+      phoneUseS: t.sums.phone_use_s ?? 0, phoneUseEvents: t.sums.phone_use_events ?? 0,
     })),
     scores,
     alerts: c.events.map(({ e, who }) => ({ tenant: who.tenant, driverId: who.driverId, event: e })),

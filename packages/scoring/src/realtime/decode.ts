@@ -1,5 +1,5 @@
 // One log batch -> telemetry items for the core, and dead letters for records that fail to decode.
-import { accelColumns, decodeTelemetryRecord, gpsColumns, parseIdentityKey } from '@fleetwire/proto';
+import { accelColumns, decodeTelemetryRecord, gpsColumns, gyroColumns, parseIdentityKey, phoneColumns } from '@fleetwire/proto';
 import type { TelemetryInput } from '../core/engine.js';
 import { fallbackTime } from '../core/batch-time.js';
 import type { OutMessage, SourceBatch, SourceMessage } from '../adapters/source.js';
@@ -53,7 +53,10 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
         seq: Number(b.seq),
         gps: gpsColumns(b.gps),
         accel: accelColumns(b.accel),
-        eventT: (b.events ?? []).map((e) => Number(e.tMs ?? 0)),
+        gyro: b.gyro ? gyroColumns(b.gyro) : null,
+        phone: b.phone ? phoneColumns(b.phone) : null,
+        edgeEvents: edgeEvents(b.events),
+        eventT: [...(b.events ?? []).map((e) => Number(e.tMs ?? 0)), ...(b.phone ? phoneColumns(b.phone).t : [])],
         fallbackTimeMs: fallbackTime({ sentAtMs: Number(b.sentAtMs ?? 0), receivedAtMs: Number(rec.receivedAtMs ?? 0), logTimeMs: logTime(m), nowMs }).t,
       },
     });
@@ -62,3 +65,13 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
 }
 
 const logTime = (m: SourceMessage): number | undefined => (m.timestamp === undefined ? undefined : Number(m.timestamp));
+
+/** The edge events the core forwards (CRASH), in wire units. */
+function edgeEvents(evs: readonly import('@fleetwire/proto').fleetwire.v1.IEdgeEvent[] | null | undefined): TelemetryInput['edgeEvents'] {
+  const out: NonNullable<TelemetryInput['edgeEvents']> = [];
+  for (const e of evs ?? []) {
+    if (e.type !== 7) continue;
+    out.push({ type: 7, tMs: Number(e.tMs ?? 0), durationMs: e.durationMs ?? 0, peak: e.peak ?? 0, latE7: e.latE7 ?? 0, lonE7: e.lonE7 ?? 0, speedCms: e.speedCms ?? 0, crash: e.crash ?? null });
+  }
+  return out.length ? out : null;
+}

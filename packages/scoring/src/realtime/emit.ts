@@ -22,6 +22,9 @@ export interface TripOut {
   harshCornering: number;
   speedingS: number;
   nightFraction: number;
+  /** Absent in outbox rows written before issue 17. */
+  phoneUseS?: number;
+  phoneUseEvents?: number;
   startLatE7: number;
   startLonE7: number;
   endLatE7: number;
@@ -125,6 +128,7 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
       distanceM: t.distanceM, maxSpeedKmh: t.maxSpeedKmh, meanSpeedKmh: t.meanSpeedKmh, harshBraking: t.harshBraking,
       harshAcceleration: t.harshAcceleration, harshCornering: t.harshCornering, speedingS: Math.round(t.speedingS),
       nightFraction: t.nightFraction, startLatE7: t.startLatE7, startLonE7: t.startLonE7, endLatE7: t.endLatE7, endLonE7: t.endLonE7,
+      phoneUseS: Math.round(t.phoneUseS ?? 0), phoneUseEvents: t.phoneUseEvents ?? 0,
     }).finish(),
   }));
   const scores: OutMessage[] = e.scores.map((s) => ({
@@ -141,8 +145,11 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     headers: headers(SCHEMAS.alerts, a.tenant),
     value: v1.SafetyAlert.encode({
       tenant: a.tenant, deviceId: a.event.deviceId, driverId: a.driverId, tripId: a.event.tripId ?? '',
-      event: { type: a.event.type, tMs: a.event.tMs, durationMs: a.event.durationMs, peak: a.event.peak, latE7: a.event.latE7, lonE7: a.event.lonE7, speedCms: a.event.speedCms },
-      severity: a.event.severity satisfies Severity, detectedByBackend: true,
+      event: {
+        type: a.event.type, tMs: a.event.tMs, durationMs: a.event.durationMs, peak: a.event.peak, latE7: a.event.latE7, lonE7: a.event.lonE7, speedCms: a.event.speedCms,
+        crash: a.event.crash ?? null,
+      },
+      severity: a.event.severity satisfies Severity, detectedByBackend: a.event.source !== 'edge',
     }).finish(),
   }));
   return [

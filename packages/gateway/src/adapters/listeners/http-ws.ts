@@ -18,6 +18,8 @@ export interface HttpWsOptions {
   path?: string;
   broker: Aedes;
   isReady: () => boolean;
+  /** The /readyz body's reason when not ready. */
+  notReadyReason?: () => string | null;
   /** /metrics body; may be asynchronous (a worker asking the primary for every worker's metrics). */
   renderMetrics: () => string | Promise<string>;
   /** Share the port with other processes (SO_REUSEPORT; the kernel spreads connections): gateway workers. */
@@ -165,7 +167,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
   });
   app.get('/readyz', (res) => {
     if (o.isReady()) res.writeHeader('content-type', 'text/plain').end('ready\n');
-    else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end('not ready\n');
+    else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end(`not ready: ${o.notReadyReason?.() ?? 'unknown'}\n`);
   });
   app.get('/metrics', (res) => {
     let aborted = false;

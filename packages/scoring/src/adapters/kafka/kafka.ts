@@ -1,5 +1,5 @@
-import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
-import { provisionTopics } from '@fleetwire/proto';
+import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { provisionReplicatedTopics, recordingPartitioner, unackedPartitions, UnackedPartitionsError, type ReplicatedProvision, type ReplicationSettings } from '@fleetwire/proto';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -155,8 +155,13 @@ export class KafkaPublisher implements Publisher {
   constructor(private readonly kafka: Kafka) {
     this.producer = this.create();
   }
+  /** Where the partitioner put each message of a send (checked against the send's result). */
+  private readonly assigned = new WeakMap<object, number>();
   private create(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    return this.kafka.producer({
+      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true,
+      createPartitioner: recordingPartitioner(Partitioners.DefaultPartitioner, this.assigned),
+    });
   }
   async send(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -164,11 +169,12 @@ export class KafkaPublisher implements Publisher {
     try {
       this.connected ??= producer.connect();
       await this.connected;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers })),
-      });
+      const out = messages.map((m) => ({ key: m.key, value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength), headers: m.headers }));
+      const result = await producer.send({ topic, acks: -1, messages: out });
+      // kafkajs 2.2.4 may resolve a send that skipped a partition whose leader moved (proto ack-coverage): the
+      // outbox row must stay until every partition acknowledged.
+      const missing = unackedPartitions(out, this.assigned, result);
+      if (missing.length > 0) throw new UnackedPartitionsError(`kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`);
     } catch (e) {
       if (this.producer === producer) {
         this.producer = this.create();
@@ -185,11 +191,20 @@ export class KafkaPublisher implements Publisher {
 }
 
 /** Creates the topics that do not exist yet (brokers may have auto-creation off). Returns those created. */
-export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<string[]> {
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3, replication: ReplicationSettings = {}): Promise<string[]> {
+  return (await ensureReplicatedTopics(kafka, topics, numPartitions, replication)).created;
+}
+
+/**
+ * ensureTopics with what it chose: replication factor and min.insync.replicas from `replication`
+ * ("auto" by default: 3 and 2 on a cluster of 3 or more brokers, else all brokers and 1), and the
+ * existing topics with fewer replicas than that (left unchanged).
+ */
+export async function ensureReplicatedTopics(kafka: Kafka, topics: string[], numPartitions = 3, replication: ReplicationSettings = {}): Promise<ReplicatedProvision> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await provisionTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })));
+    return await provisionReplicatedTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })), replication);
   } finally {
     await admin.disconnect();
   }

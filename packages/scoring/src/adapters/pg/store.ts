@@ -6,7 +6,7 @@ import type { Emission, ScoreOut } from '../../realtime/emit.js';
 import { batchKey, identityKey } from '@fleetwire/proto';
 import type { Queryable } from '../db.js';
 
-const EVENT_NAMES: Record<number, string> = { 1: 'harsh_braking', 2: 'harsh_acceleration', 3: 'harsh_cornering', 4: 'speeding' };
+const EVENT_NAMES: Record<number, string> = { 1: 'harsh_braking', 2: 'harsh_acceleration', 3: 'harsh_cornering', 4: 'speeding', 7: 'crash', 8: 'phone_use' };
 
 /** A device: (tenant, deviceId). Nothing in the scorer is looked up by a bare id. */
 export interface DeviceRef {
@@ -118,13 +118,13 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
     await tx.query(
       `INSERT INTO trips (trip_id, start_time, end_time, tenant, device_id, driver_id, start_lat_e7, start_lon_e7, end_lat_e7, end_lon_e7,
          distance_m, duration_s, moving_s, sum_v_dt, sum_v2_dt, max_speed_ms, harsh_braking, harsh_acceleration, harsh_cornering,
-         speeding_s, night_s, features, risk, score, model_version)
+         speeding_s, night_s, features, risk, score, model_version, phone_use_s, phone_use_events)
        SELECT id::uuid, to_timestamp(t0 / 1000.0), to_timestamp(t1 / 1000.0), ten, dev, drv, sla, slo, ela, elo, dist, dur, mov, svd, sv2,
-              vmax, hb, ha, hc, spd, nig, f::float8[], risk, score, mv
+              vmax, hb, ha, hc, spd, nig, f::float8[], risk, score, mv, pus, pue
          FROM unnest($1::text[], $2::float8[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[],
                      $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[], $17::int[], $18::int[], $19::int[],
-                     $20::float8[], $21::float8[], $22::text[], $23::float8[], $24::float8[], $25::text[])
-           AS x(id, t0, t1, ten, dev, drv, sla, slo, ela, elo, dist, dur, mov, svd, sv2, vmax, hb, ha, hc, spd, nig, f, risk, score, mv)
+                     $20::float8[], $21::float8[], $22::text[], $23::float8[], $24::float8[], $25::text[], $26::float8[], $27::int[])
+           AS x(id, t0, t1, ten, dev, drv, sla, slo, ela, elo, dist, dur, mov, svd, sv2, vmax, hb, ha, hc, spd, nig, f, risk, score, mv, pus, pue)
        ON CONFLICT DO NOTHING`,
       [
         m((x) => x.t.tripId), m((x) => x.t.startMs), m((x) => x.t.endMs), m((x) => x.tenant), m((x) => x.t.deviceId), m((x) => x.driverId),
@@ -133,6 +133,7 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
         m((x) => x.t.sums.sum_v2_dt), m((x) => x.t.sums.max_speed_ms), m((x) => x.t.sums.harsh_braking), m((x) => x.t.sums.harsh_acceleration),
         m((x) => x.t.sums.harsh_cornering), m((x) => x.t.sums.speeding_s), m((x) => x.t.sums.night_s), m((x) => arr(x.t.features)),
         m((x) => x.risk), m((x) => x.score), m((x) => x.modelVersion),
+        m((x) => x.t.sums.phone_use_s ?? 0), m((x) => x.t.sums.phone_use_events ?? 0), // migration 003_phone_signals
       ],
     );
   }
