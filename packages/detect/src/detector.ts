@@ -6,7 +6,7 @@ import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thre
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
 import { closeInterval, estimate, type ImuState, learn, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
-import { advancePhone, flushPhone, newPhoneUseState, notePhoneHandling, type PhoneContext, type PhoneUseEvent, type PhoneUseState, pushPhoneState } from './phone.js';
+import { advancePhone, flushPhone, newPhoneUseState, notePhoneHandling, PHONE_TICK_MS, type PhoneContext, type PhoneUseEvent, type PhoneUseState, pushPhoneState } from './phone.js';
 import { crashAccel, crashFix, type CrashState, impactDirectionDeg, newCrashState } from './crash.js';
 
 /** Gyroscope path: smoothed yaw rate (deg/s, about "up") and rotation about horizontal axes (deg/s). */
@@ -73,6 +73,9 @@ function phoneEvents(evs: PhoneUseEvent[], out: MotionEvent[]): void {
 const phoneEvs: PhoneUseEvent[] = [];
 function advance(st: MotionState, t: number, cfg: DetectConfig, out: MotionEvent[]): void {
   const ph = (st.phone ??= newPhoneUseState());
+  // No 250 ms tick passed since the last input (most accelerometer samples): advancePhone would do nothing,
+  // so skip building its context (it runs for every sample of every device in the scorer).
+  if (ph.tickT >= 0 && t - ph.tickT <= 60_000 && ph.tickT + PHONE_TICK_MS > t) return;
   advancePhone(ph, t, phoneCtx(st, t, cfg), cfg, phoneEvs);
   phoneEvents(phoneEvs, out);
 }
@@ -232,11 +235,14 @@ function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolea
   // (A shake alone, |a| far from 1 g, is also what a pothole does: it suppresses harsh events, it is no phone use.)
   if (st.gyro && t - st.gyro.t <= cfg.gyroMaxGapMs && st.gyro.tiltDps >= cfg.phoneHandlingRateDps) return true;
   if (!im.g || !im.gf) return false;
-  const ng = Math.hypot(...im.g);
-  const nf = Math.hypot(...im.gf);
+  // Norms as Math.sqrt of the sum of squares (not Math.hypot over a spread array): this runs for every
+  // accelerometer sample in the scorer; for m/s² magnitudes the two differ at most in the last bits.
+  const [f0, f1, f2] = im.gf;
+  const nf = Math.sqrt(f0 * f0 + f1 * f1 + f2 * f2);
   // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g); a harsh episode in
   // progress is the car, not the phone.
   if (Math.abs(nf - G) > 0.05 * G || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
+  const ng = Math.sqrt(im.g[0] * im.g[0] + im.g[1] * im.g[1] + im.g[2] * im.g[2]);
   const cos = (im.g[0] * im.gf[0] + im.g[1] * im.gf[1] + im.g[2] * im.gf[2]) / ((ng || 1) * (nf || 1));
   return cos < Math.cos((cfg.phoneHandlingTiltDeg * Math.PI) / 180);
 }

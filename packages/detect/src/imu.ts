@@ -7,7 +7,26 @@ import type { Kinematics } from './gps.js';
 export type V3 = [number, number, number];
 
 const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const norm = (a: V3) => Math.hypot(a[0], a[1], a[2]);
+// Math.sqrt of the sum of squares, not Math.hypot: for these magnitudes (m/s², never near overflow) it
+// differs at most in the last bits (hypot rounds once), at a fraction of the cost; norm() runs several times per accelerometer sample (scorer hot path).
+const norm = (a: V3) => Math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
+/** 1 - exp(-dtMs / tauMs), remembering the last answer: samples arrive at a steady rate, so dt repeats. */
+const smoother = () => {
+  let dt = NaN;
+  let tau = NaN;
+  let v = 0;
+  return (dtMs: number, tauMs: number): number => {
+    if (dtMs !== dt || tauMs !== tau) {
+      dt = dtMs;
+      tau = tauMs;
+      v = 1 - Math.exp(-dtMs / tauMs);
+    }
+    return v;
+  };
+};
+const fastGravityGain = smoother();
+const gravityGain = smoother();
+const smoothGain = smoother();
 const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const scale = (a: V3, s: number): V3 => [a[0] * s, a[1] * s, a[2] * s];
 const unit = (a: V3): V3 => scale(a, 1 / (norm(a) || 1));
@@ -125,48 +144,95 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   if (!st.g || !st.gf || dtMs > 5000) {
     // Start, or a gap: gravity restarts from this sample; the forward estimate is kept (same mount).
     st.g = a;
-    st.gf = a;
+    st.gf = [a[0], a[1], a[2]];
     st.hs = [0, 0, 0];
     st.iv = [0, 0, 0, 0];
     return null;
   }
+  // The filters below update st.g, st.gf, st.hs and st.iv in place (no arrays allocated per sample: this
+  // runs for every accelerometer sample of every device); st.g and st.gf are never the same array.
   const dt = dtMs / 1000;
   const mag = norm(a);
   if (Math.abs(mag - G) > 0.6 * G) st.handledUntil = t + 3000;
   // Mount change: the fast gravity leaves the slow one for longer than a manoeuvre could explain.
-  const af = 1 - Math.exp(-dtMs / 500);
-  st.gf = [st.gf[0] + af * (a[0] - st.gf[0]), st.gf[1] + af * (a[1] - st.gf[1]), st.gf[2] + af * (a[2] - st.gf[2])];
-  const cosAng = dot(st.gf, st.g) / ((norm(st.gf) || 1) * (norm(st.g) || 1));
+  const af = fastGravityGain(dtMs, 500);
+  const gf = st.gf;
+  gf[0] += af * (a[0] - gf[0]);
+  gf[1] += af * (a[1] - gf[1]);
+  gf[2] += af * (a[2] - gf[2]);
+  const gfNorm = norm(gf);
+  const cosAng = dot(gf, st.g) / ((gfNorm || 1) * (norm(st.g) || 1));
   // Only a rotation, not a manoeuvre: the fast estimate is still ~1 g (a 0.47 g manoeuvre tilts it 25°
   // but also makes it 1.1 g long).
-  const still = Math.abs(norm(st.gf) - G) < 0.05 * G;
+  const still = Math.abs(gfNorm - G) < 0.05 * G;
   if (still && cosAng < Math.cos((cfg.mountChangeDeg * Math.PI) / 180)) {
     if (st.movedSince < 0) st.movedSince = t;
     if (t - st.movedSince >= cfg.mountChangeHoldMs) {
-      st.g = st.gf;
+      st.g = [gf[0], gf[1], gf[2]];
       st.movedSince = -1;
       st.mountChanges++;
       resetOrientation(st, t);
     }
   } else st.movedSince = -1;
-  const up = unit(st.g);
-  const h = horiz([a[0] - st.g[0], a[1] - st.g[1], a[2] - st.g[2]], up);
+  // From here on in scalars (the same operations, in the same order, as unit/horiz/estimate/cross: the
+  // results are identical), so a sample allocates nothing.
+  const g = st.g;
+  const gi = 1 / (norm(g) || 1);
+  const u0 = g[0] * gi;
+  const u1 = g[1] * gi;
+  const u2 = g[2] * gi;
+  const d0 = a[0] - g[0];
+  const d1 = a[1] - g[1];
+  const d2 = a[2] - g[2];
+  const k = d0 * u0 + d1 * u1 + d2 * u2;
+  const h0 = d0 - k * u0;
+  const h1 = d1 - k * u1;
+  const h2 = d2 - k * u2;
   // Gravity follows slow changes (slopes, the mount settling) but holds while the car clearly manoeuvres,
   // so a long brake or turn is not absorbed into "gravity" (and then seen reversed afterwards). A hold
   // longer than 20 s is not a manoeuvre: adaptation resumes, ten times slower.
-  let ag = 1 - Math.exp(-dtMs / Math.max(1, cfg.gravityTauMs));
-  if (norm(h) > 0.1 * G) {
+  let ag = gravityGain(dtMs, Math.max(1, cfg.gravityTauMs));
+  if (Math.sqrt(h0 * h0 + h1 * h1 + h2 * h2) > 0.1 * G) {
     if (st.heldSince < 0) st.heldSince = t;
     ag = t - st.heldSince > 20_000 ? ag / 10 : 0;
   } else st.heldSince = -1;
-  st.g = [st.g[0] + ag * (a[0] - st.g[0]), st.g[1] + ag * (a[1] - st.g[1]), st.g[2] + ag * (a[2] - st.g[2])];
-  const as = 1 - Math.exp(-dtMs / Math.max(1, cfg.smoothTauMs));
-  st.hs = [st.hs[0] + as * (h[0] - st.hs[0]), st.hs[1] + as * (h[1] - st.hs[1]), st.hs[2] + as * (h[2] - st.hs[2])];
-  st.iv = [st.iv[0] + h[0] * dt, st.iv[1] + h[1] * dt, st.iv[2] + h[2] * dt, st.iv[3] + dt];
-  const est = estimate(st, cfg);
-  if (!est.confident) return null;
+  g[0] += ag * (a[0] - g[0]);
+  g[1] += ag * (a[1] - g[1]);
+  g[2] += ag * (a[2] - g[2]);
+  const as = smoothGain(dtMs, Math.max(1, cfg.smoothTauMs));
+  const hs = st.hs;
+  hs[0] += as * (h0 - hs[0]);
+  hs[1] += as * (h1 - hs[1]);
+  hs[2] += as * (h2 - hs[2]);
+  const iv = st.iv;
+  iv[0] += h0 * dt;
+  iv[1] += h1 * dt;
+  iv[2] += h2 * dt;
+  iv[3] += dt;
+  // estimate(st, cfg), then the smoothed horizontal acceleration along its forward and left axes.
+  const ni = 1 / (norm(g) || 1);
+  const v0 = g[0] * ni;
+  const v1 = g[1] * ni;
+  const v2 = g[2] * ni;
+  const o = st.o;
+  const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
+  const s0 = o.s[0] - ks * v0;
+  const s1 = o.s[1] - ks * v1;
+  const s2 = o.s[2] - ks * v2;
+  const m = Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2);
+  if (!(m > 0)) return null;
+  const quality = o.n > 0 ? m / o.n : 0;
+  const z = m / Math.sqrt(o.q + 1e-6);
+  if (!(o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ)) return null;
+  const mi = 1 / m;
+  const f0 = s0 * mi;
+  const f1 = s1 * mi;
+  const f2 = s2 * mi;
+  const l0 = v1 * f2 - v2 * f1;
+  const l1 = v2 * f0 - v0 * f2;
+  const l2 = v0 * f1 - v1 * f0;
   if (st.confidentSince < 0) st.confidentSince = t;
-  return { t, dt, forward: dot(st.hs, est.forward!), left: dot(st.hs, est.left!), handled: t < st.handledUntil };
+  return { t, dt, forward: hs[0] * f0 + hs[1] * f1 + hs[2] * f2, left: hs[0] * l0 + hs[1] * l1 + hs[2] * l2, handled: t < st.handledUntil };
 }
 
 /** A GPS fix arrived at t: closes the IMU integral of the interval that ends there. */

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // fleetwire gateway CLI: serve | push-config | mint-token | hash-secret. Every command answers --help with
-// its options, generated from its option table (serve: config.ts OPTIONS; the others: below).
+// its options, generated from its option table (serve: config.ts OPTIONS; the others: below). serve --processes N
+// runs N workers on the same ports (processes.ts).
 import { ConfigError, mintDeviceToken, parseArgs, renderHelp, wantsHelp, type OptionTable } from '@fleetwire/runtime';
 import { defaultConfig, loadConfig, OPTIONS } from './config.js';
 import { startGateway } from './gateway.js';
 import { hashSecret } from './core/secret-hash.js';
 import { pushConfig } from './push-config.js';
+import { runPrimary, runWorker } from './processes.js';
+import cluster from 'node:cluster';
 
 const USAGE = `usage: fw-gateway <command> [options]   (fw-gateway <command> --help for its options)
   serve          run the gateway (env FW_* or flags)
@@ -77,7 +80,12 @@ async function main(argv: string[]): Promise<void> {
   }
   switch (cmd) {
     case 'serve': {
-      const gw = await startGateway(loadConfig(process.env, rest));
+      const cfg = loadConfig(process.env, rest);
+      if (cfg.processes > 1 && cluster.isPrimary) {
+        await runPrimary(cfg);
+        return;
+      }
+      const gw = cluster.isWorker ? await runWorker(cfg) : await startGateway(cfg);
       let stopping = false;
       const stop = (sig: string) => {
         if (stopping) return;

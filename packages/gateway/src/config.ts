@@ -8,6 +8,8 @@ import { ConfigError, loadOptions, parseBrokers, parseOption, type OptionTable }
 
 export interface GatewayConfig {
   gatewayId: string;
+  /** Worker processes (node:cluster) sharing the listening ports; 1 = this process serves alone. */
+  processes: number;
   host: string;
   /** MQTT/TCP port; 0 = ephemeral, null = disabled. */
   mqttPort: number | null;
@@ -35,6 +37,8 @@ export interface GatewayConfig {
   /** min.insync.replicas of created topics; 'auto' = 2 when the replication factor is 3 or more, else 1. */
   kafkaMinInsyncReplicas: ReplicationSetting;
   redisUrl: string | null;
+  /** Redis Cluster seed nodes (host:port) for the dedupe window; empty = FW_REDIS_URL is one server. */
+  redisClusterNodes: string[];
   /** Share sessions/subscriptions and downlink fan-out between gateway instances through Redis. */
   cluster: boolean;
   databaseUrl: string | null;
@@ -61,6 +65,7 @@ export interface GatewayConfig {
 export function defaultConfig(): GatewayConfig {
   return {
     gatewayId: `${hostname()}-${process.pid}`,
+    processes: 1,
     host: '0.0.0.0',
     mqttPort: 1883,
     tlsPort: 8883,
@@ -80,6 +85,7 @@ export function defaultConfig(): GatewayConfig {
     kafkaReplicationFactor: 'auto',
     kafkaMinInsyncReplicas: 'auto',
     redisUrl: null,
+    redisClusterNodes: [],
     cluster: false,
     databaseUrl: null,
     registrySchema: 'public',
@@ -106,6 +112,7 @@ type Key = keyof GatewayConfig;
 /** env var, CLI flag and kind for each option (`fw-gateway serve --help` and the README table come from it). */
 export const OPTIONS: OptionTable<Key> = [
   { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id', shows: '<hostname>-<pid>' },
+  { key: 'processes', env: 'FW_GATEWAY_PROCESSES', flag: 'processes', kind: 'int', min: 1, max: 64, help: 'worker processes sharing the MQTT, TLS and HTTP ports (node:cluster); a dead worker is restarted' },
   { key: 'host', env: 'FW_GATEWAY_HOST', flag: 'host', kind: 'str', help: 'bind address' },
   { key: 'mqttPort', env: 'FW_GATEWAY_MQTT_PORT', flag: 'mqtt-port', kind: 'port', help: 'MQTT/TCP port ("off" disables)' },
   { key: 'tlsPort', env: 'FW_GATEWAY_TLS_PORT', flag: 'tls-port', kind: 'port', help: 'MQTT/TLS port (needs cert and key)' },
@@ -124,6 +131,7 @@ export const OPTIONS: OptionTable<Key> = [
   { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', flag: 'kafka-replication-factor', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'), help: 'replication factor of created topics ("auto" = min(3, brokers))' },
   { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', flag: 'kafka-min-insync-replicas', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'), help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
+  { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', flag: 'redis-cluster-nodes', kind: 'list', help: 'Redis Cluster seed nodes host:port,... for the dedupe window (instead of FW_REDIS_URL)' },
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
   { key: 'registrySchema', env: 'FW_GATEWAY_REGISTRY_SCHEMA', flag: 'registry-schema', kind: 'str', help: 'Postgres schema of the registry tables' },
@@ -186,6 +194,8 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   if (c.redisUrl) need(/^rediss?:\/\//.test(c.redisUrl), `FW_REDIS_URL=${JSON.stringify(c.redisUrl)}: expected redis://host:port`);
   if (c.databaseUrl) need(/^postgres(ql)?:\/\//.test(c.databaseUrl), `FW_DATABASE_URL: expected a postgres:// URL`);
   need(!c.cluster || !!c.redisUrl, 'FW_GATEWAY_CLUSTER=true needs FW_REDIS_URL');
+  need(Number.isInteger(c.processes) && c.processes >= 1 && c.processes <= 64, `FW_GATEWAY_PROCESSES=${c.processes}: expected 1..64`);
+  for (const n of c.redisClusterNodes) need(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(n), `FW_REDIS_CLUSTER_NODES: ${JSON.stringify(n)} is not host:port`);
   need(/^[a-z_][a-z0-9_]{0,62}$/.test(c.registrySchema), `FW_GATEWAY_REGISTRY_SCHEMA=${JSON.stringify(c.registrySchema)}: expected a lowercase SQL identifier`);
   for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
   need((c.tlsCertFile === null) === (c.tlsKeyFile === null), 'FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY must be set together');

@@ -22,6 +22,10 @@ export interface StartOptions extends Partial<GatewayConfig> {
   /** Extra credential source checked when the password is not a token (instead of Postgres). */
   registry?: CredentialRegistry;
   logger?: Logger;
+  /** Worker of `serve --processes`: the HTTP port is shared with the other workers (SO_REUSEPORT). */
+  httpReusePort?: boolean;
+  /** /metrics body instead of this process's registry (a worker serves every worker's metrics). */
+  renderMetrics?: (local: () => string) => string | Promise<string>;
 }
 
 export interface Gateway {
@@ -44,7 +48,7 @@ export interface Gateway {
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
-  const { sink: givenSink, registry: givenRegistry, logger, ...partial } = opts;
+  const { sink: givenSink, registry: givenRegistry, logger, httpReusePort, renderMetrics, ...partial } = opts;
   const cfg = validateConfig({ ...defaultConfig(), ...partial, topics: { ...defaultConfig().topics, ...partial.topics } });
   const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'fw-gateway', gw: cfg.gatewayId } });
   if (!givenSink && cfg.kafkaBrokers.length === 0) throw new ConfigError('FW_KAFKA_BROKERS is required (or pass a sink to startGateway)');
@@ -77,7 +81,16 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
 
     let dedupe: DedupeStore | null = null;
     if (cfg.dedupeTtlSec > 0) {
-      dedupe = cfg.redisUrl ? new RedisDedupe({ url: cfg.redisUrl, ttlMs: cfg.dedupeTtlSec * 1000, logger: log }) : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
+      const clusterNodes = cfg.redisClusterNodes.length > 0 ? cfg.redisClusterNodes : undefined;
+      dedupe =
+        cfg.redisUrl || clusterNodes
+          ? new RedisDedupe({ url: cfg.redisUrl ?? '', clusterNodes, ttlMs: cfg.dedupeTtlSec * 1000, logger: log })
+          : new MemoryDedupe(cfg.dedupeTtlSec * 1000);
+      if (dedupe instanceof RedisDedupe) {
+        const d = dedupe;
+        metrics.dedupeRedis.collect(() => (d.usingRedis ? 1 : 0));
+        metrics.dedupeFallbacks.collect(() => d.fallbacks);
+      }
       cleanups.push(() => dedupe!.close());
     }
 
@@ -146,10 +159,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     const isReady = () => notReadyReason() === null;
     if (cfg.httpPort !== null) {
       const wsTls = cfg.wsTls ? tlsFiles : undefined;
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, notReadyReason, renderMetrics: () => metrics.registry.render(), maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
+      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, notReadyReason, renderMetrics: renderMetrics ? () => renderMetrics(() => metrics.registry.render()) : () => metrics.registry.render(), reusePort: httpReusePort, maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
       ports.http = http.port;
     }
-    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisClusterNodes.length > 0 ? 'redis-cluster' : cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
 
     let closed: Promise<void> | null = null;
     const close = () => {

@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushConfig } from '../src/push-config.js';
+import { dedupeRedisKey } from '../src/adapters/redis/dedupe.js';
 import { batchBytes, connectDevice, SECRET, sleep, waitFor } from './helpers/fixtures.js';
 import { consume, stackEnv, uniq, type Consumed } from './helpers/kafka.js';
 import { runCli, spawnGateway, stopAllGateways, waitReady, type GatewayProcess } from './helpers/spawn-gateway.js';
@@ -157,7 +158,7 @@ describe('two gateway processes sharing Redis', () => {
     await first.publishAsync(uplinkBatchTopic(tenant, 'p-dup'), bytes, { qos: 1 });
     await first.endAsync();
     // A writes the 'done' marker just after the PUBACK; wait for it rather than sleeping a guess.
-    const key = `fw:gw:dedupe:${tenant}/p-dup/${boot}/77`;
+    const key = dedupeRedisKey(`${tenant}/p-dup/${boot}/77`);
     const t0 = Date.now();
     while ((await redis.get(key)) !== 'd') {
       if (Date.now() - t0 > 5000) throw new Error(`dedupe marker ${key} not committed by A within 5 s`);

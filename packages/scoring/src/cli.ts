@@ -135,14 +135,16 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       await migrate(db);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
-      const cache = env.redisUrl ? createRedisCache(env.redisUrl, (e) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres')) : new (await import('./adapters/cache.js')).MemoryCache();
+      const clusterNodes = (process.env.FW_REDIS_CLUSTER_NODES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const onRedisError = (e: Error) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres');
+      const cache = env.redisUrl || clusterNodes.length > 0 ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes }) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (env.createTopics) {
         const r = await ensureReplicatedTopics(kafka, [env.topic, ...Object.values(env.topics)], env.kafkaPartitions, env.replication);
         if (r.created.length > 0) log.info({ created: r.created, ...r.replication, brokers: r.brokers }, 'created missing Kafka topics');
         for (const u of r.underReplicated) log.warn({ topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor }, 'existing Kafka topic has fewer replicas than configured; reassign its partitions to raise it');
       }
-      const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId });
+      const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId, concurrency: env.concurrency, sessionTimeout: env.sessionTimeoutMs });
       const publisher = new KafkaPublisher(kafka);
       const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, core: env.core, topics: env.topics, logger: log, sweepIntervalMs: env.sweepIntervalMs });
       const ops = await startOpsServer({

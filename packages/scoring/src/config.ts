@@ -26,6 +26,10 @@ export interface ScoringEnv {
   kafkaPartitions: number;
   /** Replication of the topics `run` creates. */
   replication: ReplicationSettings;
+  /** Partitions handled at once (FW_SCORING_CONCURRENCY, default 3). */
+  concurrency: number;
+  /** Kafka group session timeout (FW_SCORING_SESSION_TIMEOUT_MS, default 30 s): how long a dead member's partitions wait. */
+  sessionTimeoutMs: number;
   core: Partial<CoreConfig>;
 }
 
@@ -54,6 +58,8 @@ export interface ScoringSettings {
   kafkaPartitions: number;
   kafkaReplicationFactor: ReplicationSetting;
   kafkaMinInsyncReplicas: ReplicationSetting;
+  concurrency: number;
+  sessionTimeoutMs: number;
   idleEndMin: number | undefined;
   gapMin: number | undefined;
   speedLimitKmh: number | undefined;
@@ -83,6 +89,8 @@ export const SCORING_DEFAULTS: Readonly<ScoringSettings> = Object.freeze({
   kafkaPartitions: 3,
   kafkaReplicationFactor: 'auto',
   kafkaMinInsyncReplicas: 'auto',
+  concurrency: 3,
+  sessionTimeoutMs: 30_000,
   idleEndMin: undefined,
   gapMin: undefined,
   speedLimitKmh: undefined,
@@ -107,6 +115,8 @@ export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', kind: 'int', min: 1, help: 'partitions of the topics run creates' },
   { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'), help: 'replication factor of the topics run creates ("auto" = min(3, brokers))' },
   { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'), help: 'min.insync.replicas of the topics run creates ("auto" = 2 from 3 replicas, else 1)' },
+  { key: 'concurrency', env: 'FW_SCORING_CONCURRENCY', kind: 'int', min: 1, help: 'partitions handled at once (the core of one while Postgres writes another)' },
+  { key: 'sessionTimeoutMs', env: 'FW_SCORING_SESSION_TIMEOUT_MS', kind: 'int', min: 6_000, help: "Kafka group session timeout (ms): how long a dead member's partitions wait" },
   { key: 'modelVersion', env: 'FW_MODEL_VERSION', kind: 'str', help: 'risk model version to load' },
   { key: 'modelsDir', env: 'FW_MODELS_DIR', kind: 'str', help: 'directory of <version>/model.onnx + card.json', shows: 'the bundled models/' },
   { key: 'opsPort', env: 'FW_SCORING_PORT', kind: 'int', max: 65535, help: 'port of /healthz, /readyz, /metrics (0 = ephemeral)' },
@@ -156,6 +166,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, req: { kafka?: boo
     createTopics: s.createTopics,
     kafkaPartitions: s.kafkaPartitions,
     replication: { replicationFactor: s.kafkaReplicationFactor, minInsyncReplicas: s.kafkaMinInsyncReplicas },
+    concurrency: s.concurrency,
+    sessionTimeoutMs: s.sessionTimeoutMs,
     core,
   };
 }

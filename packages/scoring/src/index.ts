@@ -7,7 +7,7 @@ export { createPgliteDb, PgliteDb } from './adapters/pglite/db.js';
 export { migrate, readMigrations, MigrationError, type Migration, type MigrateResult } from './adapters/pg/migrate.js';
 export { PartitionManager, PARTITIONED, type PartitionInfo } from './adapters/pg/partitions.js';
 export { type Cache, type CacheOp, MemoryCache, scoreKey, featuresKey, scoresChannel, tenantPrefix } from './adapters/cache.js';
-export { RedisCache, createRedisCache } from './adapters/redis/cache.js';
+export { RedisCache, createRedisCache, opsBySlotGroup } from './adapters/redis/cache.js';
 export type { RecordSource, SourceBatch, SourceMessage, BatchControl, Publisher, OutMessage } from './adapters/source.js';
 export { MemoryPublisher, NullPublisher } from './adapters/source.js';
 export { MemoryLog, MemoryLogSource } from './adapters/memory-log.js';

@@ -60,3 +60,4 @@ export * from './phone-drive.js';
 export { chromiumPath, launchChromium, type ChromiumOptions } from './chromium.js';
 export { serveStatic, type StaticSite, type Route } from './static-site.js';
 export { selfSignedCert, type TestCert } from './tls-cert.js';
+export { RedisClusterStack } from './redis-cluster.js';

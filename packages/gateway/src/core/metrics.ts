@@ -17,6 +17,8 @@ export function gatewayMetrics(reg = new Registry()) {
     sinkBatches: reg.counter('fw_gateway_sink_batches_total', 'Batches sent to the sink'),
     sinkErrors: reg.counter('fw_gateway_sink_errors_total', 'Failed sink sends'),
     sinkReady: reg.gauge('fw_gateway_sink_ready', '1 when the sink (Kafka producer) is connected'),
+    dedupeRedis: reg.gauge('fw_gateway_dedupe_redis', '1 when the dedupe window is in Redis (or Redis Cluster), 0 when the in-memory window answers'),
+    dedupeFallbacks: reg.gauge('fw_gateway_dedupe_fallback_keys', 'Dedupe keys answered by the in-memory window because their Redis call failed (total since start)'),
     sessionsRevoked: reg.counter('fw_gateway_sessions_revoked_total', 'Sessions closed because their registry account was disabled or removed'),
     sessionsExpired: reg.counter('fw_gateway_sessions_expired_total', 'Sessions closed because their login token expired'),
     proxyRejects: reg.counter('fw_gateway_proxy_header_rejects_total', 'Connections closed for a missing or malformed PROXY protocol header, by transport'),

@@ -57,6 +57,7 @@ class Collector {
 }
 
 function countEvents(st: DeviceState, evs: MotionEvent[], out: Collector): void {
+  if (evs.length === 0) return; // called once per sample; almost always nothing to count
   const trip = st.trip;
   for (const e of evs) {
     // Events count inside trips only (the detector runs throughout, to keep learning the mount).

@@ -7,7 +7,7 @@ import { newDeviceState, type DeviceState } from '../core/types.js';
 import type { Queryable } from '../adapters/db.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import type { PartitionManager } from '../adapters/pg/partitions.js';
-import { type BatchWrite, deviceKey, keyString, loadStatesForUpdate, processedKeys, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
+import { type BatchWrite, claimKeys, deviceKey, keyString, loadStatesForUpdate, resolveDrivers, writeBatch } from '../adapters/pg/store.js';
 import type { ScoringMetrics } from '../ops/metrics.js';
 import { Collected, scoreCollected } from './collect.js';
 import { FleetwireError } from '@fleetwire/runtime';
@@ -63,37 +63,45 @@ export async function writeCollected(tx: Queryable, c: Collected, ctx: ApplyCont
   return { outboxId: await writeBatch(tx, w), w };
 }
 
+/**
+ * One transaction's work: lock the states of the batch's devices, claim its idempotency keys (only records
+ * whose key was new go on), resolve drivers, run the core record by record, score, write. A record the core
+ * throws on is dead-lettered and its device's state is rebuilt as it was before that record: from the JSON
+ * it was loaded as (or a new state), with the device's earlier records of this batch applied again (the
+ * core is deterministic), so no copy of a state is made per record on the hot path.
+ */
 export async function applyItems(tx: Queryable, items: Item[], ctx: ApplyContext): Promise<Applied> {
   const refs = items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId }));
   const states = await loadStatesForUpdate(tx, refs);
+  const fresh = await claimKeys(tx, items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId, bootId: i.input.bootId, seq: i.input.seq })), ctx.source);
   const drivers = await resolveDrivers(tx, refs);
-  const done = await processedKeys(tx, items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId, bootId: i.input.bootId, seq: i.input.seq })));
   const c = new Collected();
   const failed: CoreFailure[] = [];
+  /** Records of this batch the core accepted, per device (for rebuilding a state after a throw). */
+  const appliedOf = new Map<string, Item[]>();
   let dups = 0;
   for (const item of items) {
     const { tenant, input } = item;
     const key = { tenant, deviceId: input.deviceId, bootId: input.bootId, seq: input.seq };
-    const k = keyString(key);
-    if (done.has(k)) {
-      dups++;
+    if (!fresh.delete(keyString(key))) {
+      dups++; // processed before, or a second copy in this batch
       continue;
     }
-    done.add(k);
     const dk = deviceKey(key);
-    const st = c.states.get(dk) ?? states.get(dk) ?? newDeviceState(tenant, input.deviceId);
-    const backup = JSON.stringify(st);
+    const st = c.states.get(dk) ?? states.get(dk)?.state ?? newDeviceState(tenant, input.deviceId);
     let out;
     try {
       out = processTelemetry(st, input, ctx.cfg);
     } catch (e) {
       // A record the core cannot handle must not block the partition: dead-letter it, keep the old state.
-      c.states.set(dk, JSON.parse(backup) as DeviceState);
+      c.states.set(dk, rebuildState(states.get(dk)?.json, tenant, input.deviceId, appliedOf.get(dk) ?? [], ctx.cfg));
       failed.push({ item, reason: (e as Error).message });
       continue;
     }
     c.states.set(dk, st);
-    c.keys.push(key);
+    const mine = appliedOf.get(dk);
+    if (mine) mine.push(item);
+    else appliedOf.set(dk, [item]);
     if (out.duplicate) {
       dups++;
       continue;
@@ -105,4 +113,12 @@ export async function applyItems(tx: Queryable, items: Item[], ctx: ApplyContext
   }
   const { outboxId, w } = await writeCollected(tx, c, ctx);
   return { outboxId, emission: w.emission, dups, failed, trips: w.trips.length, events: w.events.length };
+}
+
+/** The state a device had before a record the core threw on: as loaded, plus its records accepted since. */
+function rebuildState(json: string | undefined, tenant: string, deviceId: string, accepted: Item[], cfg: CoreConfig): DeviceState {
+  const st = json === undefined ? newDeviceState(tenant, deviceId) : (JSON.parse(json) as DeviceState);
+  st.tenant ??= tenant; // states persisted before schema v2
+  for (const it of accepted) processTelemetry(st, it.input, cfg);
+  return st;
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { tripScoreId } from '../core/ids.js';
 import type { BatchSummary, CompletedTrip, DetectedEvent, DeviceState } from '../core/types.js';
 import type { RiskModel, ScoredSums } from '../adapters/onnx/model.js';
-import type { BatchKey, BatchWrite } from '../adapters/pg/store.js';
+import type { BatchWrite } from '../adapters/pg/store.js';
 import type { ScoringMetrics } from '../ops/metrics.js';
 import { type Emission, isEmptyEmission, type ScoreOut } from './emit.js';
 
@@ -13,7 +13,6 @@ export interface Who {
 }
 
 export class Collected {
-  keys: BatchKey[] = [];
   summaries: { s: BatchSummary; tenant: string; driverId: string }[] = [];
   trips: { t: CompletedTrip; who: Who }[] = [];
   events: { e: DetectedEvent; who: Who }[] = [];
@@ -52,7 +51,6 @@ export async function scoreCollected(c: Collected, model: RiskModel, source: str
   };
   return {
     source,
-    keys: c.keys,
     summaries: c.summaries,
     trips,
     events: c.events.map(({ e, who }) => ({ e, tenant: who.tenant, driverId: who.driverId })),

@@ -85,15 +85,21 @@ export class RealtimeProcessor {
     this.publisher = o.publisher ?? new NullPublisher();
   }
 
-  /** Serializes batch handling and sweeps in this process. */
+  /** Serializes sweeps in this process (batches of different partitions run side by side, see handle). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => {});
     return run;
   }
 
+  /**
+   * One log batch. The source may call this for several partitions at once (KafkaSource `concurrency`):
+   * their devices are disjoint (records are keyed by device), each transaction row-locks the states it
+   * reads, and a partition's batches still come one after the other, so while one batch waits on Postgres
+   * the next partition's batch runs the core. Sweeps take only states no batch holds (SKIP LOCKED).
+   */
   handle(batch: SourceBatch, ctl: BatchControl): Promise<void> {
-    return this.exclusive(() => this.handleNow(batch, ctl));
+    return this.handleNow(batch, ctl);
   }
 
   private async handleNow(batch: SourceBatch, ctl: BatchControl): Promise<void> {
@@ -206,7 +212,15 @@ export class RealtimeProcessor {
     });
   }
 
-  async flushOutbox(): Promise<number> {
+  private flushing: Promise<number> | null = null;
+
+  /** Publishes what the outbox holds (one flush at a time; concurrent callers share it). */
+  flushOutbox(): Promise<number> {
+    this.flushing ??= this.flushNow().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<number> {
     let n = 0;
     for (;;) {
       const rows = await pendingOutbox(this.o.db);

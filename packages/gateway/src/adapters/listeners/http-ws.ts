@@ -22,7 +22,10 @@ export interface HttpWsOptions {
   isReady: () => boolean;
   /** The /readyz body's reason when not ready. */
   notReadyReason?: () => string | null;
-  renderMetrics: () => string;
+  /** /metrics body; may be asynchronous (a worker asking the primary for every worker's metrics). */
+  renderMetrics: () => string | Promise<string>;
+  /** Share the port with other processes (SO_REUSEPORT; the kernel spreads connections): gateway workers. */
+  reusePort?: boolean;
   maxPayloadLength?: number;
   /** Serve https + wss (uWS SSLApp) with these PEM files. Bad files reject with ConfigError. */
   tls?: TlsFiles;
@@ -171,7 +174,14 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end(`not ready: ${o.notReadyReason?.() ?? 'unknown'}\n`);
   });
   app.get('/metrics', (res) => {
-    res.writeHeader('content-type', 'text/plain; version=0.0.4').end(o.renderMetrics());
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    Promise.resolve()
+      .then(() => o.renderMetrics())
+      .then(
+        (body) => !aborted && res.cork(() => res.writeHeader('content-type', 'text/plain; version=0.0.4').end(body)),
+        (e: Error) => !aborted && res.cork(() => res.writeStatus('503 Service Unavailable').end(`metrics unavailable: ${e.message}\n`)),
+      );
   });
   app.any('/*', (res) => {
     res.writeStatus('404 Not Found').end('not found\n');
@@ -183,7 +193,8 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
     // uWS sets SO_REUSEPORT unless told otherwise: a second gateway on the same port would then quietly
     // take half of the WebSocket clients and /metrics scrapes. Exclusive, a taken port is an error.
     const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (token: unknown) => void) => void;
-    listen.call(app, o.host, o.port, EXCLUSIVE_PORT, (token) => {
+    // Workers of one gateway (serve --processes) share the port on purpose: SO_REUSEPORT.
+    listen.call(app, o.host, o.port, o.reusePort ? 0 : EXCLUSIVE_PORT, (token) => {
       if (!token) return reject(new FleetwireError('listen_failed', `cannot listen on ${o.host}:${o.port} (${what})`));
       resolve({
         port: uws.us_socket_local_port(token as never),

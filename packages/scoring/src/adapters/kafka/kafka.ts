@@ -18,6 +18,12 @@ export interface KafkaSourceOptions {
   fromBeginning?: boolean;
   maxBytesPerPartition?: number;
   sessionTimeout?: number;
+  /**
+   * Partitions whose batches are handled at the same time (kafkajs partitionsConsumedConcurrently); one
+   * partition's batches are always handled in order. Default 1. The real-time scorer's CLI uses 3
+   * (FW_SCORING_CONCURRENCY): Node runs one batch's core while Postgres writes another's.
+   */
+  concurrency?: number;
 }
 
 /** kafkajs consumer group, autoCommit off: offsets are resolved and committed (explicitly) only after the handler resolved. */
@@ -108,7 +114,7 @@ export class KafkaSource implements RecordSource {
     this.runConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: Math.max(1, this.opts.concurrency ?? 1),
       eachBatch: async (p: EachBatchPayload) => {
         const { batch } = p;
         if (batch.messages.length === 0) return;

@@ -1,5 +1,6 @@
 // SQL of the real-time path: load states, filter processed keys, write one Kafka batch's results.
 // Every write is one batched statement (unnest of arrays) with ON CONFLICT DO NOTHING: replays are no-ops.
+// Idempotency keys are claimed first (claimKeys: INSERT ... RETURNING), so only new records reach the core.
 import type { BatchSummary, CompletedTrip, DetectedEvent, DeviceState } from '../../core/types.js';
 import type { Emission, ScoreOut } from '../../realtime/emit.js';
 import { batchKey, identityKey } from '@fleetwire/proto';
@@ -21,15 +22,21 @@ const parseState = (state: DeviceState | string, tenant: string): DeviceState =>
   return st;
 };
 
+/** A locked device state and the JSON it was stored as (to restore it from when the core throws). */
+export interface LoadedState {
+  state: DeviceState;
+  json: string;
+}
+
 /** Row-locks and loads the states of these devices; keyed by deviceKey. */
-export async function loadStatesForUpdate(tx: Queryable, devices: DeviceRef[]): Promise<Map<string, DeviceState>> {
+export async function loadStatesForUpdate(tx: Queryable, devices: DeviceRef[]): Promise<Map<string, LoadedState>> {
   const uniq = [...new Map(devices.map((d) => [deviceKey(d), d])).values()];
-  const { rows } = await tx.query<{ tenant: string; device_id: string; state: DeviceState | string }>(
-    `SELECT s.tenant, s.device_id, s.state FROM device_state s JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON s.tenant = k.t AND s.device_id = k.d
+  const { rows } = await tx.query<{ tenant: string; device_id: string; state: string }>(
+    `SELECT s.tenant, s.device_id, s.state::text AS state FROM device_state s JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON s.tenant = k.t AND s.device_id = k.d
       ORDER BY s.tenant, s.device_id FOR UPDATE OF s`,
     [uniq.map((d) => d.tenant), uniq.map((d) => d.deviceId)],
   );
-  return new Map(rows.map((r) => [identityKey(r.tenant, r.device_id), parseState(r.state, r.tenant)]));
+  return new Map(rows.map((r) => [identityKey(r.tenant, r.device_id), { state: parseState(r.state, r.tenant), json: r.state }]));
 }
 
 /** device -> driver (keyed by deviceKey; the driver is of the device's tenant). Unknown devices get a driver of the same id. */
@@ -59,12 +66,19 @@ export interface BatchKey extends DeviceRef {
 }
 export const keyString = (k: BatchKey): string => batchKey(k.tenant, k.deviceId, k.bootId, k.seq);
 
-export async function processedKeys(tx: Queryable, keys: BatchKey[]): Promise<Set<string>> {
+/**
+ * Claims the idempotency keys of a batch: inserts them into processed_batches and returns those that were
+ * new (keyString). A key already there, or twice in `keys`, is claimed once: the rest are duplicates. One
+ * statement does the lookup and the insert (the unique index is probed once per key); it runs in the
+ * batch's transaction, so a rollback un-claims everything.
+ */
+export async function claimKeys(tx: Queryable, keys: BatchKey[], source: string): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const { rows } = await tx.query<{ tenant: string; device_id: string; boot_id: string; seq: string | number }>(
-    `SELECT p.tenant, p.device_id, p.boot_id, p.seq FROM processed_batches p
-       JOIN unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(t, d, b, s) ON p.tenant = k.t AND p.device_id = k.d AND p.boot_id = k.b AND p.seq = k.s`,
-    [keys.map((k) => k.tenant), keys.map((k) => k.deviceId), keys.map((k) => k.bootId), keys.map((k) => k.seq)],
+    `INSERT INTO processed_batches (tenant, device_id, boot_id, seq, source)
+       SELECT t, d, b, s, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(t, d, b, s)
+       ON CONFLICT DO NOTHING RETURNING tenant, device_id, boot_id, seq`,
+    [keys.map((k) => k.tenant), keys.map((k) => k.deviceId), keys.map((k) => k.bootId), keys.map((k) => k.seq), source],
   );
   return new Set(rows.map((r) => keyString({ tenant: r.tenant, deviceId: r.device_id, bootId: r.boot_id, seq: Number(r.seq) })));
 }
@@ -73,7 +87,6 @@ const arr = (f: number[]): string => `{${f.join(',')}}`;
 
 export interface BatchWrite {
   source: string;
-  keys: BatchKey[];
   summaries: { s: BatchSummary; tenant: string; driverId: string }[];
   trips: { t: CompletedTrip; tenant: string; driverId: string; risk: number; score: number; modelVersion: string }[];
   events: { e: DetectedEvent; tenant: string; driverId: string }[];
@@ -82,16 +95,8 @@ export interface BatchWrite {
   emission: Emission | null;
 }
 
-/** Writes everything; returns the outbox row id (or null when there is nothing to announce). */
+/** Writes everything but the idempotency keys (claimKeys); returns the outbox row id (or null when there is nothing to announce). */
 export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string | null> {
-  if (w.keys.length > 0) {
-    await tx.query(
-      `INSERT INTO processed_batches (tenant, device_id, boot_id, seq, source)
-       SELECT t, d, b, s, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS k(t, d, b, s)
-       ON CONFLICT DO NOTHING`,
-      [w.keys.map((k) => k.tenant), w.keys.map((k) => k.deviceId), w.keys.map((k) => k.bootId), w.keys.map((k) => k.seq), w.source],
-    );
-  }
   if (w.summaries.length > 0) {
     const s = w.summaries;
     await tx.query(
