@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, serveStatic } from '@fleetwire/test-kit';
+import { load } from './lib.js';
 
-const load = (m: string): Promise<any> => import(m);
 // bench/dist/<bench>.js at run time: the page sources stay TypeScript in bench/browser/.
 const browserSrc = fileURLToPath(new URL('../browser/', import.meta.url));
 

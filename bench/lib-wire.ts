@@ -2,8 +2,8 @@
 // each way (TCP payload bytes: MQTT, or WebSocket frames, or TLS records; no IP/TCP headers), and for
 // plain MQTT over TCP parses both streams with mqtt-packet to split MQTT payload from MQTT framing.
 import net from 'node:net';
+import { load } from './lib.js';
 
-const load = (m: string): Promise<any> => import(m);
 
 export interface MqttTally {
   /** Bytes of PUBLISH payloads (the encoded batches). */

@@ -19,9 +19,8 @@ import { freePort } from '@fleetwire/test-kit';
 import { BENCH_SECRET, BENCH_TENANT, startBenchGateway } from './lib-brokers.js';
 import { startBenchBrowser } from './lib-browser.js';
 import { makeSamples, recordStream, WARMUP_SAMPLES } from './lib-drive.js';
-import { report } from './lib.js';
+import { load, report } from './lib.js';
 
-const load = (m: string): Promise<any> => import(m);
 const N = Number(process.env.FW_BENCH_BROWSER_SAMPLES ?? 100_000);
 const N_SINGLE = Math.ceil(N / 5 / 1000) * 1000; // one-sample calls: a fifth as many (Chromium does ~7k/s)
 const RESUME_TRIALS = Number(process.env.FW_BENCH_RESUME_TRIALS ?? 5);

@@ -9,9 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { report } from './lib.js';
+import { load, report } from './lib.js';
 
-const load = (m: string): Promise<any> => import(m);
 const { build } = await load('esbuild');
 const root = fileURLToPath(new URL('../..', import.meta.url)); // bench/dist/ -> the repository
 const require = createRequire(import.meta.url);

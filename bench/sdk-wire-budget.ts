@@ -17,9 +17,8 @@ import { generateCity, synthesizeDrive } from '@fleetwire/firmware-sim';
 import { selfSignedCert } from '@fleetwire/test-kit';
 import { BENCH_SECRET, BENCH_TENANT, type BenchBroker, startBenchGateway } from './lib-brokers.js';
 import { countingProxy, type WireTally } from './lib-wire.js';
-import { report } from './lib.js';
+import { load, report } from './lib.js';
 
-const load = (m: string): Promise<any> => import(m);
 const HOUR = 3600_000;
 const REALTIME_S = Number(process.env.FW_BENCH_WIRE_REALTIME_S ?? 15);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,7 +57,18 @@ const base5 = jsonBaselines(5000);
 const base60 = jsonBaselines(60_000);
 
 let jobs = 0;
-function child(job: Record<string, unknown>): Promise<Record<string, any>> {
+/** What sdk-wire.worker prints as its last line (counts, byte totals, CPU µs, SDK error codes). */
+interface WorkerResult {
+  errors: string[];
+  sentRows: number;
+  recorded: number;
+  events: number;
+  sentBytes: number;
+  batches: number;
+  cpuUs: number;
+}
+
+function child(job: Record<string, unknown>): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [path.join(here, 'sdk-wire.worker.js'), JSON.stringify({ tenant: BENCH_TENANT, db: path.join(dir, `outbox-${++jobs}.db`), ...job })], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -67,7 +77,7 @@ function child(job: Record<string, unknown>): Promise<Record<string, any>> {
   });
 }
 
-async function measure(targetPort: number, url: (port: number) => string, job: Record<string, unknown>, parseMqtt: boolean): Promise<{ r: Record<string, any>; t: WireTally }> {
+async function measure(targetPort: number, url: (port: number) => string, job: Record<string, unknown>, parseMqtt: boolean): Promise<{ r: WorkerResult; t: WireTally }> {
   const proxy = await countingProxy(targetPort, { parseMqtt });
   try {
     const deviceId = `wire-${stamp}-${jobs}`;
@@ -107,8 +117,8 @@ try {
   const up = m5.t.mqttUp!;
   report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)', unit: 'KB', value: kb(m5.t.up), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${drive}; PUBLISH payload ${kb(up.publishPayload).toFixed(1)} KB, MQTT framing ${kb(m5.t.up - up.publishPayload).toFixed(1)} KB; packets ${JSON.stringify(up.packets)}` });
   report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)', unit: 'KB', value: kb(m5.t.up), baseline: gzipName, baselineValue: kb(base5.gzip), lowerIsBetter: true });
-  report({ bench: 'sdk-wire', metric: 'of which MQTT payload (protobuf batches)', unit: 'KB', value: kb(up.publishPayload), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${(up.publishPayload / (m5.r.batches as number)).toFixed(0)} B per 5 s batch` });
-  report({ bench: 'sdk-wire', metric: 'of which MQTT framing (headers, topic, CONNECT, SUBSCRIBE)', unit: 'KB', value: kb(m5.t.up - up.publishPayload), note: `${((m5.t.up - up.publishPayload) / (m5.r.batches as number)).toFixed(1)} B per batch` });
+  report({ bench: 'sdk-wire', metric: 'of which MQTT payload (protobuf batches)', unit: 'KB', value: kb(up.publishPayload), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${(up.publishPayload / m5.r.batches).toFixed(0)} B per 5 s batch` });
+  report({ bench: 'sdk-wire', metric: 'of which MQTT framing (headers, topic, CONNECT, SUBSCRIBE)', unit: 'KB', value: kb(m5.t.up - up.publishPayload), note: `${((m5.t.up - up.publishPayload) / m5.r.batches).toFixed(1)} B per batch` });
   report({ bench: 'sdk-wire', metric: 'downlink per hour, mqtt:// (PUBACKs, CONNACK, SUBACK)', unit: 'KB', value: kb(m5.t.down), note: `packets ${JSON.stringify(m5.t.mqttDown!.packets)}` });
   report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)', unit: 'KB', value: kb(s5.t.up), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${s5.r.batches} batches, ${s5.t.connections} connection(s)` });
   report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)', unit: 'KB', value: kb(s5.t.up), baseline: gzipName, baselineValue: kb(base5.gzip), lowerIsBetter: true });
@@ -123,7 +133,7 @@ try {
   const rt: Record<string, number> = {};
   for (const pattern of ['none', 'event', 'array'] as const) {
     const { r } = await measure(plain.port, mqtt, { mode: 'realtime', samplesFile: realtimeFile, seconds: REALTIME_S, pattern }, false);
-    rt[pattern] = (r.cpuUs as number) / 1e6 / REALTIME_S * 3600; // CPU s per hour
+    rt[pattern] = r.cpuUs / 1e6 / REALTIME_S * 3600; // CPU s per hour
   }
   const perHour = (p: string) => Math.max(0, rt[p]! - rt.none!);
   report({ bench: 'sdk-wire', metric: 'SDK CPU per hour of driving, record() per sensor sample (51 calls/s)', unit: 's', value: perHour('event'), baseline: 'record() of 1-s arrays (1 call/s)', baselineValue: perHour('array'), lowerIsBetter: true, note: `${REALTIME_S} s at real time, extrapolated, feeding loop's own ${rt.none!.toFixed(1)} s/h subtracted; Node on this VM, mqtt:// to the gateway, better-sqlite3 fsync-per-batch` });

@@ -3,7 +3,7 @@
 // must give decodeDeviceBatch's verdict and reason code on everything.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps, resolveLimits, scanDeviceBatch } from '../src/index.js';
+import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, type fleetwire, packAccel, packGps, resolveLimits, scanDeviceBatch } from '../src/index.js';
 import { accelSamples, gpsSamples, phoneBatch, sampleBatch, T0 } from './fixtures.js';
 
 const limits = resolveLimits();

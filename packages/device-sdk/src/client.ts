@@ -10,7 +10,7 @@ import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
 import { decimate, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer, samplePeriodMs } from './core/samples.js';
 import type { FoundCrash } from './core/edge.js';
-import { asStorageError, type FleetwireError, LinkError, SampleError, StorageError } from './errors.js';
+import { asStorageError, type FleetwireError, LinkError, SampleError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
 import type { AppliedConfig, ClientEvents, ClientOptions, CrashInfoEvent, SampleRecord, Stats, SuspendOptions } from './types.js';

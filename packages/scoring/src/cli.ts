@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       await migrate(db);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
-      const clusterNodes = (process.env.FW_REDIS_CLUSTER_NODES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const clusterNodes = env.redisClusterNodes;
       const onRedisError = (e: Error) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres');
       const cache = env.redisUrl || clusterNodes.length > 0 ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes }) : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });

@@ -9,6 +9,8 @@ export interface ScoringEnv {
   kafkaBrokers: string[];
   databaseUrl: string;
   redisUrl: string | null;
+  /** Redis Cluster seed nodes (host:port) of the score cache; empty = FW_REDIS_URL is one server. */
+  redisClusterNodes: string[];
   dbSchema: string;
   groupId: string;
   topic: string;
@@ -41,6 +43,7 @@ export interface ScoringSettings {
   kafkaBrokers: string[];
   databaseUrl: string;
   redisUrl: string;
+  redisClusterNodes: string[];
   dbSchema: string;
   groupId: string;
   topic: string;
@@ -72,6 +75,7 @@ export const SCORING_DEFAULTS: Readonly<ScoringSettings> = Object.freeze({
   kafkaBrokers: [],
   databaseUrl: '',
   redisUrl: '',
+  redisClusterNodes: [],
   dbSchema: 'public',
   groupId: 'fw-scoring-rt',
   topic: KAFKA_TOPICS.telemetry,
@@ -104,6 +108,7 @@ export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', kind: 'str', help: 'postgres:// URL (required by every command but eval)' },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', kind: 'brokers', help: 'comma-separated host:port list ([v6]:port for IPv6); required by run' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', kind: 'str', help: 'redis:// URL of the score cache (unset: an in-process cache)' },
+  { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', kind: 'list', help: 'Redis Cluster seed nodes host:port,... of the score cache (instead of FW_REDIS_URL)' },
   { key: 'dbSchema', env: 'FW_DB_SCHEMA', kind: 'str', help: 'Postgres schema of every scoring table (created if missing)' },
   { key: 'groupId', env: 'FW_SCORING_GROUP', kind: 'str', help: 'Kafka consumer group of the real-time scorer' },
   { key: 'topic', env: 'FW_SCORING_TOPIC', kind: 'str', help: 'telemetry topic consumed' },
@@ -153,6 +158,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, req: { kafka?: boo
     kafkaBrokers: s.kafkaBrokers,
     databaseUrl: s.databaseUrl,
     redisUrl: s.redisUrl || null,
+    redisClusterNodes: s.redisClusterNodes,
     dbSchema: s.dbSchema,
     groupId: s.groupId,
     topic: s.topic,

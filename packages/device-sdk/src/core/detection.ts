@@ -2,7 +2,7 @@
 // Accelerometer axes: device frame, any mount (the orientation is estimated from the data).
 import { CRASH_SENSITIVITY, DEFAULT_DETECT_CONFIG, type CrashDetail, type DetectConfig, detectAccel, detectFix, detectGyro, detectPhone, type MotionEvent, type MotionState, newMotionState, orientationOf, resolveDetectConfig } from '@fleetwire/detect';
 import { fleetwire, type EdgeEventValues } from '@fleetwire/proto';
-import { DEFAULT_DETECTION, type ResolvedDetection } from './config.js';
+import { type ResolvedDetection } from './config.js';
 
 const ET = fleetwire.v1.EventType;
 
