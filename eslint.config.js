@@ -28,7 +28,13 @@ export default tseslint.config(
   {
     // Browser code: the web example's page and worker and the sensors its test injects, the SDK's browser test
     // pages, the browser benches' pages.
-    files: ['examples/*/src/**/*.ts', 'examples/*/test/fake-sensors.js', 'packages/device-sdk/test/browser/page-main.ts', 'packages/device-sdk/test/browser/worker-main.ts', 'bench/browser/**/*.ts'],
+    files: [
+      'examples/*/src/**/*.ts',
+      'examples/*/test/fake-sensors.js',
+      'packages/device-sdk/test/browser/page-main.ts',
+      'packages/device-sdk/test/browser/worker-main.ts',
+      'bench/browser/**/*.ts',
+    ],
     languageOptions: { globals: { ...globals.browser, ...globals.worker } },
   },
   {

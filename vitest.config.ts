@@ -35,7 +35,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: roots.map((r) => `${r}/test/**/*.int.test.ts`).concat('test/integration/**/*.int.test.ts', 'test/e2e/**/*.int.test.ts', 'test/chaos/**/*.int.test.ts'),
+          include: roots
+            .map((r) => `${r}/test/**/*.int.test.ts`)
+            .concat('test/integration/**/*.int.test.ts', 'test/e2e/**/*.int.test.ts', 'test/chaos/**/*.int.test.ts'),
           exclude: ['**/node_modules/**'],
           // One shared Kafka/Postgres/Redis on a 2-core machine: run files one at a time.
           fileParallelism: false,

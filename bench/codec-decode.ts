@@ -6,8 +6,21 @@ import { benchPayload } from './lib-payload.js';
 import { rate, report } from './lib.js';
 
 const t0 = Date.now() - 120_000;
-const gps = Array.from({ length: 60 }, (_, i) => ({ t: t0 + i * 1000, lat: 52.52 + i * 1e-4, lon: 13.4 + i * 1.3e-4, speed: 13 + Math.sin(i / 5), heading: 80 + i / 10, hdop: 0.9, alt: 35 }));
-const accel = Array.from({ length: 1500 }, (_, i) => ({ t: t0 + i * 40, x: Math.round(Math.sin(i / 9) * 200) / 1000, y: Math.round(Math.cos(i / 7) * 100) / 1000, z: 1 + ((i % 5) - 2) / 1000 }));
+const gps = Array.from({ length: 60 }, (_, i) => ({
+  t: t0 + i * 1000,
+  lat: 52.52 + i * 1e-4,
+  lon: 13.4 + i * 1.3e-4,
+  speed: 13 + Math.sin(i / 5),
+  heading: 80 + i / 10,
+  hdop: 0.9,
+  alt: 35,
+}));
+const accel = Array.from({ length: 1500 }, (_, i) => ({
+  t: t0 + i * 40,
+  x: Math.round(Math.sin(i / 9) * 200) / 1000,
+  y: Math.round(Math.cos(i / 7) * 100) / 1000,
+  z: 1 + ((i % 5) - 2) / 1000,
+}));
 const bytes = encodeDeviceBatch({ deviceId: 'dev-000001', bootId: 'b1', seq: 1, sentAtMs: t0 + 60_000, gps: packGps(gps), accel: packAccel(accel, 25) });
 const json = Buffer.from(JSON.stringify({ gps, accel }));
 const samples = gps.length + accel.length;
@@ -34,6 +47,21 @@ const jsonParse = await rate(() => JSON.parse(json.toString()), samples);
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'bare protobufjs decode', baselineValue: bare });
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'JSON.parse same data', baselineValue: jsonParse });
 report({ bench: 'codec', metric: 'one-pass check (gateway)', unit: 'samples/s', value: check, baseline: 'decode+validate', baselineValue: full });
-report({ bench: 'codec', metric: `one-pass check, ${small.length} B MQTT bench batch`, unit: 'batches/s', value: smallCheck, baseline: 'decode+validate', baselineValue: smallFull });
+report({
+  bench: 'codec',
+  metric: `one-pass check, ${small.length} B MQTT bench batch`,
+  unit: 'batches/s',
+  value: smallCheck,
+  baseline: 'decode+validate',
+  baselineValue: smallFull,
+});
 report({ bench: 'codec', metric: 'pack+encode', unit: 'samples/s', value: enc });
-report({ bench: 'codec', metric: 'bytes per 60 s batch', unit: 'bytes', value: bytes.length, baseline: 'same data as JSON', baselineValue: json.length, lowerIsBetter: true });
+report({
+  bench: 'codec',
+  metric: 'bytes per 60 s batch',
+  unit: 'bytes',
+  value: bytes.length,
+  baseline: 'same data as JSON',
+  baselineValue: json.length,
+  lowerIsBetter: true,
+});

@@ -54,8 +54,13 @@ async function pipeline(): Promise<{ rate: number; p50: number; p99: number; bat
       const r = decodeTelemetryRecord(e.value!);
       if (r.ok) sealed.set(`${r.value.batch!.deviceId}/${r.value.batch!.bootId}/${r.value.batch!.seq}`, Number(r.value.batch!.sentAtMs));
     }
-    const { rows } = await stack.db.query<{ k: string; at: string }>("SELECT device_id || '/' || boot_id || '/' || seq AS k, (extract(epoch from processed_at) * 1000)::text AS at FROM processed_batches");
-    const lat = rows.map((r) => Number(r.at) - (sealed.get(r.k) ?? NaN)).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const { rows } = await stack.db.query<{ k: string; at: string }>(
+      "SELECT device_id || '/' || boot_id || '/' || seq AS k, (extract(epoch from processed_at) * 1000)::text AS at FROM processed_batches",
+    );
+    const lat = rows
+      .map((r) => Number(r.at) - (sealed.get(r.k) ?? NaN))
+      .filter((v) => Number.isFinite(v))
+      .sort((a, b) => a - b);
     return { rate: s.sentSamples / wallS, p50: percentile(lat, 50), p99: percentile(lat, 99), batches: rows.length };
   } finally {
     await stack.close();
@@ -66,6 +71,14 @@ async function pipeline(): Promise<{ rate: number; p50: number; p99: number; bat
 const base = await bareAedes();
 const e2e = await pipeline();
 const note = `${devices} devices x ${durationMs / 60_000} simulated min, unpaced, one process, embedded log + PGlite`;
-report({ bench: 'e2e', metric: 'samples/s SDK -> committed score', unit: 'samples/s', value: e2e.rate, baseline: 'same fleet into bare Aedes', baselineValue: base, note });
+report({
+  bench: 'e2e',
+  metric: 'samples/s SDK -> committed score',
+  unit: 'samples/s',
+  value: e2e.rate,
+  baseline: 'same fleet into bare Aedes',
+  baselineValue: base,
+  note,
+});
 report({ bench: 'e2e', metric: `batch seal -> scorer commit p50 (${e2e.batches} batches)`, unit: 'ms', value: e2e.p50, note: 'under full unpaced load' });
 report({ bench: 'e2e', metric: 'batch seal -> scorer commit p99', unit: 'ms', value: e2e.p99 });

@@ -20,7 +20,8 @@ async function hold(b: BenchBroker): Promise<{ perSec: number; kbPerConn: number
     const held = process.memoryUsage().rss;
     run.stop();
     const end = await run.done;
-    if (r.connected !== N || r.acked !== N || end.stillOpen !== N) throw new Error(`${b.name}: ${r.connected} connected, ${r.acked} acked, ${end.stillOpen} still open of ${N}`);
+    if (r.connected !== N || r.acked !== N || end.stillOpen !== N)
+      throw new Error(`${b.name}: ${r.connected} connected, ${r.acked} acked, ${end.stillOpen} still open of ${N}`);
     return { perSec: (N * 1000) / r.connectMs, kbPerConn: (held - before) / 1024 / N };
   } finally {
     await b.close();
@@ -36,7 +37,11 @@ if (which === 'bare' || which === 'gateway') {
   process.exit(0);
 }
 function child(name: string): { perSec: number; kbPerConn: number; sink?: string } {
-  const out = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 5 * 60_000 });
+  const out = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 5 * 60_000,
+  });
   const line = (out.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`${name}: no result (exit ${out.status ?? out.signal})`);
   return JSON.parse(line.slice(7));
@@ -44,5 +49,22 @@ function child(name: string): { perSec: number; kbPerConn: number; sink?: string
 const bare = child('bare');
 const gw = child('gateway');
 const note = `${N} devices held, each logged in (token) and published one batch; sink=${gw.sink}; clients in a separate process, each broker in its own`;
-report({ bench: 'gateway-connections', metric: `connections set up per s (${N} held)`, unit: 'conn/s', value: gw.perSec, baseline: 'bare Aedes, no auth', baselineValue: bare.perSec, note });
-report({ bench: 'gateway-connections', metric: 'broker RSS per held connection', unit: 'KB', value: gw.kbPerConn, baseline: 'bare Aedes', baselineValue: bare.kbPerConn, lowerIsBetter: true, note });
+report({
+  bench: 'gateway-connections',
+  metric: `connections set up per s (${N} held)`,
+  unit: 'conn/s',
+  value: gw.perSec,
+  baseline: 'bare Aedes, no auth',
+  baselineValue: bare.perSec,
+  note,
+});
+report({
+  bench: 'gateway-connections',
+  metric: 'broker RSS per held connection',
+  unit: 'KB',
+  value: gw.kbPerConn,
+  baseline: 'bare Aedes',
+  baselineValue: bare.kbPerConn,
+  lowerIsBetter: true,
+  note,
+});

@@ -24,7 +24,17 @@ const perClient = Math.max(1, Math.round(perClientRate * (SECS + WARMUP)));
 /** The load's figures, and how busy this process's main thread was after the warm-up (in-process brokers). */
 async function offer(b: BenchBroker): Promise<LoadResult & { busy?: number }> {
   try {
-    const run = startLoad({ mode: 'rate', ratePerClient: perClientRate, warmupSec: WARMUP, host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, 'lat'), perClient, window: 1, connectConcurrency: 200 });
+    const run = startLoad({
+      mode: 'rate',
+      ratePerClient: perClientRate,
+      warmupSec: WARMUP,
+      host: '127.0.0.1',
+      port: b.port,
+      clients: benchClients(b, CLIENTS, 'lat'),
+      perClient,
+      window: 1,
+      connectConcurrency: 200,
+    });
     let meter: ReturnType<typeof mainThreadBusy> | undefined;
     void run.measuring.then(() => (meter = mainThreadBusy()));
     const r = await run.done;
@@ -49,7 +59,15 @@ let sink = '';
 for (let t = 0; t < TRIALS; t++) {
   // Right before each gateway run, so both meet a Kafka broker equally warm.
   if (brokers) {
-    const floor = await kafkaAtRate({ brokers, rate: RATE, clients: CLIENTS, secs: SECS, warmupSec: WARMUP, lingerMs: gwDefaults.lingerMs, maxBatch: gwDefaults.maxBatch });
+    const floor = await kafkaAtRate({
+      brokers,
+      rate: RATE,
+      clients: CLIENTS,
+      secs: SECS,
+      warmupSec: WARMUP,
+      lingerMs: gwDefaults.lingerMs,
+      maxBatch: gwDefaults.maxBatch,
+    });
     process.stderr.write(`Kafka path alone (trial ${t + 1}): p99 by second of the run (ms): ${floor.p99BySecond.join(' ')}\n`);
     floors.push(floor);
   }
@@ -68,16 +86,64 @@ const note = `${RATE} msg/s offered for ${SECS} s (after ${WARMUP} s warm-up) by
 if (floors.length) {
   const floor = { p50: med(floors.map((r) => r.p50)), p99: med(floors.map((r) => r.p99)) };
   const fnote = `${note}; baseline: kafkajs idempotent producer alone at the same rate, linger ${gwDefaults.lingerMs} ms, up to ${gwDefaults.maxBatch} per request, no MQTT, run before each gateway trial (p99 ${list(floors.map((r) => r.p99))} ms)`;
-  report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p50, lowerIsBetter: true, note: fnote });
-  report({ bench: 'gateway-latency', metric: `publish->PUBACK p99 @${RATE}/s`, unit: 'ms', value: gw.p99, baseline: 'Kafka path alone (kafkajs), same rate', baselineValue: floor.p99, lowerIsBetter: true, note: fnote });
+  report({
+    bench: 'gateway-latency',
+    metric: `publish->PUBACK p50 @${RATE}/s`,
+    unit: 'ms',
+    value: gw.p50,
+    baseline: 'Kafka path alone (kafkajs), same rate',
+    baselineValue: floor.p50,
+    lowerIsBetter: true,
+    note: fnote,
+  });
+  report({
+    bench: 'gateway-latency',
+    metric: `publish->PUBACK p99 @${RATE}/s`,
+    unit: 'ms',
+    value: gw.p99,
+    baseline: 'Kafka path alone (kafkajs), same rate',
+    baselineValue: floor.p99,
+    lowerIsBetter: true,
+    note: fnote,
+  });
 }
 // An event loop with little slack queues every burst (a slow Kafka ack, a GC pause): this is what the p99 reads.
 const busy = gws.map((r) => r.busy).filter((b): b is number => b !== undefined);
 if (busy.length === gws.length && bare.busy !== undefined) {
-  report({ bench: 'gateway-latency', metric: `main thread busy @${RATE}/s`, unit: '%', value: med(busy) * 100, baseline: 'bare Aedes, same rate', baselineValue: bare.busy * 100, lowerIsBetter: true, note: `${note}; share of wall time the broker's event-loop thread was on a CPU after the warm-up (/proc); gateway trials ${busy.map((b) => (b * 100).toFixed(0)).join(', ')}%` });
+  report({
+    bench: 'gateway-latency',
+    metric: `main thread busy @${RATE}/s`,
+    unit: '%',
+    value: med(busy) * 100,
+    baseline: 'bare Aedes, same rate',
+    baselineValue: bare.busy * 100,
+    lowerIsBetter: true,
+    note: `${note}; share of wall time the broker's event-loop thread was on a CPU after the warm-up (/proc); gateway trials ${busy.map((b) => (b * 100).toFixed(0)).join(', ')}%`,
+  });
 }
-for (const [name, base] of [['bare Aedes', bare], ['Mosquitto', mosq]] as const) {
+for (const [name, base] of [
+  ['bare Aedes', bare],
+  ['Mosquitto', mosq],
+] as const) {
   if (!base) continue;
-  report({ bench: 'gateway-latency', metric: `publish->PUBACK p50 @${RATE}/s`, unit: 'ms', value: gw.p50, baseline: `${name}, same rate`, baselineValue: base.p50, lowerIsBetter: true, note });
-  report({ bench: 'gateway-latency', metric: `publish->PUBACK p99 @${RATE}/s`, unit: 'ms', value: gw.p99, baseline: `${name}, same rate`, baselineValue: base.p99, lowerIsBetter: true, note });
+  report({
+    bench: 'gateway-latency',
+    metric: `publish->PUBACK p50 @${RATE}/s`,
+    unit: 'ms',
+    value: gw.p50,
+    baseline: `${name}, same rate`,
+    baselineValue: base.p50,
+    lowerIsBetter: true,
+    note,
+  });
+  report({
+    bench: 'gateway-latency',
+    metric: `publish->PUBACK p99 @${RATE}/s`,
+    unit: 'ms',
+    value: gw.p99,
+    baseline: `${name}, same rate`,
+    baselineValue: base.p99,
+    lowerIsBetter: true,
+    note,
+  });
 }

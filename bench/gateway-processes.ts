@@ -23,9 +23,18 @@ async function cliGateway(processes: number): Promise<BenchBroker> {
   const suffix = `${Date.now().toString(36)}p${processes}`;
   const child = spawn(process.execPath, [CLI, 'serve', '--processes', String(processes)], {
     env: {
-      PATH: process.env.PATH, FW_KAFKA_BROKERS: process.env.FW_KAFKA_BROKERS!, FW_REDIS_URL: process.env.FW_REDIS_URL ?? '', FW_GATEWAY_TOKEN_SECRET: BENCH_SECRET,
-      FW_GATEWAY_HOST: '127.0.0.1', FW_GATEWAY_MQTT_PORT: String(port), FW_GATEWAY_HTTP_PORT: 'off', FW_GATEWAY_TLS_PORT: 'off',
-      FW_GATEWAY_TOPIC_TELEMETRY: `fwbench.gwp.${suffix}.tel`, FW_GATEWAY_TOPIC_DEADLETTER: `fwbench.gwp.${suffix}.dl`, FW_KAFKA_PARTITIONS: '6', FW_LOG_LEVEL: 'info',
+      PATH: process.env.PATH,
+      FW_KAFKA_BROKERS: process.env.FW_KAFKA_BROKERS!,
+      FW_REDIS_URL: process.env.FW_REDIS_URL ?? '',
+      FW_GATEWAY_TOKEN_SECRET: BENCH_SECRET,
+      FW_GATEWAY_HOST: '127.0.0.1',
+      FW_GATEWAY_MQTT_PORT: String(port),
+      FW_GATEWAY_HTTP_PORT: 'off',
+      FW_GATEWAY_TLS_PORT: 'off',
+      FW_GATEWAY_TOPIC_TELEMETRY: `fwbench.gwp.${suffix}.tel`,
+      FW_GATEWAY_TOPIC_DEADLETTER: `fwbench.gwp.${suffix}.dl`,
+      FW_KAFKA_PARTITIONS: '6',
+      FW_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -59,7 +68,14 @@ async function cliGateway(processes: number): Promise<BenchBroker> {
 async function trial(processes: number): Promise<number> {
   const b = await cliGateway(processes);
   try {
-    const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port: b.port, clients: benchClients(b, CLIENTS, `gp${processes}`), perClient: PER_CLIENT, window: WINDOW });
+    const r = await runLoad({
+      mode: 'publish',
+      host: '127.0.0.1',
+      port: b.port,
+      clients: benchClients(b, CLIENTS, `gp${processes}`),
+      perClient: PER_CLIENT,
+      window: WINDOW,
+    });
     if (r.acked !== CLIENTS * PER_CLIENT) throw new Error(`${b.name}: ${r.acked}/${CLIENTS * PER_CLIENT} acked`);
     return r.rate;
   } finally {
@@ -84,5 +100,13 @@ if (!process.env.FW_KAFKA_BROKERS) {
     process.stderr.write(`trial ${t + 1}: 1 process ${one[t]!.toFixed(0)} msg/s, 2 processes ${two[t]!.toFixed(0)} msg/s\n`);
   }
   const note = `${CLIENTS} clients x ${PER_CLIENT} msgs, window ${WINDOW}, Kafka sink, Redis dedupe; ${TRIALS} interleaved trials; 1 process: ${spread(one)}; 2 processes: ${spread(two)}`;
-  report({ bench: 'gateway-processes', metric: 'QoS1 msgs/s, serve --processes 2', unit: 'msg/s', value: median(two), baseline: 'serve --processes 1, same run', baselineValue: median(one), note });
+  report({
+    bench: 'gateway-processes',
+    metric: 'QoS1 msgs/s, serve --processes 2',
+    unit: 'msg/s',
+    value: median(two),
+    baseline: 'serve --processes 1, same run',
+    baselineValue: median(one),
+    note,
+  });
 }

@@ -26,7 +26,6 @@ export interface BenchBroker {
   httpPort?: number;
 }
 
-
 /** Device clients for a broker: unique ids per run, topic fw/<tenant>/<id>/up/batch. */
 export function benchClients(b: BenchBroker, n: number, tag: string): LoadClient[] {
   const stamp = Date.now().toString(36);
@@ -59,7 +58,10 @@ export async function startMosquitto(): Promise<BenchBroker | undefined> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'fw-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n`);
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nmax_connections -1\n`,
+  );
   const child = spawn(bin, ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
     const up = await new Promise<boolean>((r) => {
@@ -95,7 +97,12 @@ export async function startBenchGateway(extra: Record<string, unknown> = {}): Pr
     tokenSecrets: [BENCH_SECRET],
     logger: pino({ level: 'warn' }),
     ...(brokers
-      ? { kafkaBrokers: brokers.split(','), topics: { telemetry: `fwbench.gw.${suffix}.tel`, deadletter: `fwbench.gw.${suffix}.dl` }, kafkaPartitions: 6, redisUrl: process.env.FW_REDIS_URL ?? null }
+      ? {
+          kafkaBrokers: brokers.split(','),
+          topics: { telemetry: `fwbench.gw.${suffix}.tel`, deadletter: `fwbench.gw.${suffix}.dl` },
+          kafkaPartitions: 6,
+          redisUrl: process.env.FW_REDIS_URL ?? null,
+        }
       : { sink: new gw.MemorySink() }),
     ...extra,
   });

@@ -22,11 +22,26 @@ export interface BenchBrowser {
 export async function startBenchBrowser(o: { mintToken(deviceId: string): string; batch?: Uint8Array }): Promise<BenchBrowser> {
   const { build } = await load('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-bench-site-'));
-  for (const [entry, out] of [['page.ts', 'page.js'], ['worker.ts', 'worker.js']]) {
-    await build({ entryPoints: [path.join(browserSrc, entry!)], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: path.join(dir, out!), logLevel: 'warning' });
+  for (const [entry, out] of [
+    ['page.ts', 'page.js'],
+    ['worker.ts', 'worker.js'],
+  ]) {
+    await build({
+      entryPoints: [path.join(browserSrc, entry!)],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      outfile: path.join(dir, out!),
+      logLevel: 'warning',
+    });
   }
   fs.copyFileSync(createRequire(import.meta.url).resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm'), path.join(dir, 'sqlite3.wasm'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>fleetwire bench</title><script type="module" src="./page.js"></script>\n');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>fleetwire bench</title><script type="module" src="./page.js"></script>\n',
+  );
   const site = await serveStatic(dir, {
     '/token': (req, res) => {
       const device = new URL(req.url ?? '/', 'http://x').searchParams.get('device') ?? '';
@@ -41,10 +56,14 @@ export async function startBenchBrowser(o: { mintToken(deviceId: string): string
       const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
       try {
         await page.goto(`${site.url}/?${qs}`);
-        const h = await page.waitForFunction(() => {
-          const b = (globalThis as unknown as { bench?: { done: boolean; failed: string | null } }).bench;
-          return b && (b.done || b.failed) ? b : null;
-        }, undefined, { timeout: timeoutMs, polling: 50 });
+        const h = await page.waitForFunction(
+          () => {
+            const b = (globalThis as unknown as { bench?: { done: boolean; failed: string | null } }).bench;
+            return b && (b.done || b.failed) ? b : null;
+          },
+          undefined,
+          { timeout: timeoutMs, polling: 50 },
+        );
         const b = (await h.jsonValue()) as unknown as { failed: string | null; result: Record<string, unknown> };
         if (b.failed) throw new Error(`page ${qs}: ${b.failed}`);
         return b.result;

@@ -26,7 +26,12 @@ export const RECORD_CHUNK = 1000;
  * samples as arrays of RECORD_CHUNK awaited one after another (single=false), or as RECORD_CHUNK
  * one-sample calls per tick (single=true, what an app does with a sensor callback). Returns samples/s.
  */
-export async function recordStream(record: (s: SampleRecord) => Promise<unknown>, recordMany: (s: SampleRecord[]) => Promise<unknown>, n: number, single: boolean): Promise<number> {
+export async function recordStream(
+  record: (s: SampleRecord) => Promise<unknown>,
+  recordMany: (s: SampleRecord[]) => Promise<unknown>,
+  n: number,
+  single: boolean,
+): Promise<number> {
   const warm = makeSamples(WARMUP_SAMPLES, 0);
   for (let i = 0; i < warm.length; i += RECORD_CHUNK) await recordMany(warm.slice(i, i + RECORD_CHUNK));
   const samples = makeSamples(n, WARMUP_SAMPLES);

@@ -82,6 +82,13 @@ export async function kafkaAtRate(s: KafkaRateSpec): Promise<KafkaRateResult> {
     sent: acked,
     p50: percentile(lat, 50),
     p99: percentile(lat, 99),
-    p99BySecond: perSec.map((xs) => Math.round(percentile(xs.sort((a, b) => a - b), 99))),
+    p99BySecond: perSec.map((xs) =>
+      Math.round(
+        percentile(
+          xs.sort((a, b) => a - b),
+          99,
+        ),
+      ),
+    ),
   };
 }

@@ -68,6 +68,10 @@ export function startLoad(spec: LoadSpec): LoadRun {
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const r = startLoad(spec);
-  if (spec.mode === 'hold') void r.ready.then(() => r.stop(), () => undefined);
+  if (spec.mode === 'hold')
+    void r.ready.then(
+      () => r.stop(),
+      () => undefined,
+    );
   return r.done;
 }

@@ -3,7 +3,16 @@
 // Postgres ingest of exactly the rows the scorer wrote (same tables and indexes, no logic).
 import { encodeDeviceBatch, encodeTelemetryRecord, identityKey } from '@fleetwire/proto';
 import {
-  commutePhases, createPgDb, type Db, KafkaSource, migrate, type PgDb, type RecordSource, type SourceBatch, simulateDrive, type TelemetryInput,
+  commutePhases,
+  createPgDb,
+  type Db,
+  KafkaSource,
+  migrate,
+  type PgDb,
+  type RecordSource,
+  type SourceBatch,
+  simulateDrive,
+  type TelemetryInput,
 } from '@fleetwire/scoring';
 import type { Kafka } from 'kafkajs';
 
@@ -14,9 +23,25 @@ export function recordBytes(tenant: string, b: TelemetryInput): Buffer {
   const g = b.gps;
   const a = b.accel!;
   const raw = encodeDeviceBatch({
-    deviceId: b.deviceId, bootId: b.bootId, seq: b.seq,
-    gps: { baseTimeMs: g.t[0]!, tDeltaMs: delta(g.t).map((v, i) => (i === 0 ? 0 : v)), latDeltaE7: delta(g.latE7), lonDeltaE7: delta(g.lonE7), speedCms: Array.from(g.speedCms), headingCdeg: Array.from(g.headingCdeg) },
-    accel: { baseTimeMs: a.t[0]!, rateHz: 10, tDeltaMs: delta(a.t).map((v, i) => (i === 0 ? 0 : v)), xDeltaMg: delta(a.xMg), yDeltaMg: delta(a.yMg), zDeltaMg: delta(a.zMg) },
+    deviceId: b.deviceId,
+    bootId: b.bootId,
+    seq: b.seq,
+    gps: {
+      baseTimeMs: g.t[0]!,
+      tDeltaMs: delta(g.t).map((v, i) => (i === 0 ? 0 : v)),
+      latDeltaE7: delta(g.latE7),
+      lonDeltaE7: delta(g.lonE7),
+      speedCms: Array.from(g.speedCms),
+      headingCdeg: Array.from(g.headingCdeg),
+    },
+    accel: {
+      baseTimeMs: a.t[0]!,
+      rateHz: 10,
+      tDeltaMs: delta(a.t).map((v, i) => (i === 0 ? 0 : v)),
+      xDeltaMg: delta(a.xMg),
+      yDeltaMg: delta(a.yMg),
+      zDeltaMg: delta(a.zMg),
+    },
   });
   return Buffer.from(encodeTelemetryRecord({ tenant, deviceId: b.deviceId, receivedAtMs: g.t[0]! }, raw));
 }
@@ -36,7 +61,10 @@ export function makeFleet(devices: number, perDevice: number, t0: number): Fleet
   for (let d = 0; d < devices; d++) {
     const tenant = `bench${d % 3}`;
     const dev = `bd-${d}`;
-    const drive = simulateDrive({ deviceId: dev, startMs: t0 + d * 1000, phases: commutePhases({ harsh: d % 3 === 0, speeding: d % 4 === 0, cruiseS }) }).slice(0, perDevice);
+    const drive = simulateDrive({ deviceId: dev, startMs: t0 + d * 1000, phases: commutePhases({ harsh: d % 3 === 0, speeding: d % 4 === 0, cruiseS }) }).slice(
+      0,
+      perDevice,
+    );
     for (const b of drive) {
       const value = recordBytes(tenant, b);
       records.push({ key: identityKey(tenant, dev), value });
@@ -50,10 +78,11 @@ export function makeFleet(devices: number, perDevice: number, t0: number): Fleet
 /** Wraps a source so the bench sees every batch whose handler resolved (i.e. committed to Postgres). */
 export function countingSource(inner: RecordSource, onDone: (n: number) => void): RecordSource {
   return {
-    start: (handler) => inner.start(async (batch: SourceBatch, ctl) => {
-      await handler(batch, ctl);
-      onDone(batch.messages.length);
-    }),
+    start: (handler) =>
+      inner.start(async (batch: SourceBatch, ctl) => {
+        await handler(batch, ctl);
+        onDone(batch.messages.length);
+      }),
     stop: () => inner.stop(),
     healthy: () => inner.healthy?.() ?? true,
   };
@@ -141,10 +170,13 @@ export async function rawIngest(url: string, from: string, to: string, partition
     const per: Record<string, string[][]>[] = txs.map(() => Object.fromEntries(TABLES.map((t) => [t, [] as string[][]])));
     for (const t of ['processed_batches', 'batch_summaries'] as const) for (const r of data[t]!.rows) per[txOf.get(keyOf(r, data[t]!.cols)) ?? 0]![t]!.push(r);
     // trips, events, scores: no transaction is recorded with them; spread them evenly over the transactions.
-    for (const t of ['trips', 'safety_events', 'risk_scores'] as const) data[t]!.rows.forEach((r, i) => per[Math.floor((i * txs.length) / data[t]!.rows.length)]![t]!.push(r));
+    for (const t of ['trips', 'safety_events', 'risk_scores'] as const)
+      data[t]!.rows.forEach((r, i) => per[Math.floor((i * txs.length) / data[t]!.rows.length)]![t]!.push(r));
     // device_state: one row per device of each transaction (the final state's bytes; same size class).
     const stCols = data.device_state!.cols;
-    const stateOf = new Map(data.device_state!.rows.map((r) => [`${r[stCols.findIndex((c) => c.name === 'tenant')]}/${r[stCols.findIndex((c) => c.name === 'device_id')]}`, r]));
+    const stateOf = new Map(
+      data.device_state!.rows.map((r) => [`${r[stCols.findIndex((c) => c.name === 'tenant')]}/${r[stCols.findIndex((c) => c.name === 'device_id')]}`, r]),
+    );
     const pc = data.processed_batches!.cols;
     const [pt, pd] = [pc.findIndex((c) => c.name === 'tenant'), pc.findIndex((c) => c.name === 'device_id')];
     for (const p of per) {
@@ -155,7 +187,10 @@ export async function rawIngest(url: string, from: string, to: string, partition
       const list = cols.map((c) => c.name).join(', ');
       const sel = cols.map((c, i) => `$${i + 1}::text[]`).join(', ');
       const casts = cols.map((c, i) => `c${i}::${c.type}`).join(', ');
-      const upsert = t === 'device_state' ? ` ON CONFLICT (tenant, device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = EXCLUDED.updated_at` : '';
+      const upsert =
+        t === 'device_state'
+          ? ` ON CONFLICT (tenant, device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = EXCLUDED.updated_at`
+          : '';
       return `INSERT INTO ${t} (${list}) SELECT ${casts} FROM unnest(${sel}) AS x(${cols.map((_, i) => `c${i}`).join(', ')})${upsert}`;
     };
     const sqls = Object.fromEntries(TABLES.map((t) => [t, insertSql(t, data[t]!.cols)]));
@@ -165,11 +200,16 @@ export async function rawIngest(url: string, from: string, to: string, partition
         for (const t of TABLES) {
           const rows = p[t]!;
           if (rows.length === 0) continue;
-          await tx.query(sqls[t]!, data[t]!.cols.map((_, i) => rows.map((r) => r[i])));
+          await tx.query(
+            sqls[t]!,
+            data[t]!.cols.map((_, i) => rows.map((r) => r[i])),
+          );
         }
         if (p.trips!.length + p.safety_events!.length > 0) {
           // The announcement: same order of size as the scorer's Emission JSON.
-          await tx.query('INSERT INTO outbox (payload) VALUES ($1::jsonb)', [JSON.stringify({ trips: p.trips, scores: p.risk_scores, alerts: p.safety_events })]);
+          await tx.query('INSERT INTO outbox (payload) VALUES ($1::jsonb)', [
+            JSON.stringify({ trips: p.trips, scores: p.risk_scores, alerts: p.safety_events }),
+          ]);
         }
       });
     }
@@ -187,4 +227,5 @@ export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-export const spread = (xs: number[], digits = 0): string => `${xs.map((x) => x.toFixed(digits)).join(' / ')} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;
+export const spread = (xs: number[], digits = 0): string =>
+  `${xs.map((x) => x.toFixed(digits)).join(' / ')} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)})`;

@@ -4,7 +4,6 @@
 import net from 'node:net';
 import { load } from './lib.js';
 
-
 export interface MqttTally {
   /** Bytes of PUBLISH payloads (the encoded batches). */
   publishPayload: number;

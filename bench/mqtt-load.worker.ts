@@ -82,7 +82,17 @@ class Conn {
     this.sock.setNoDelay(true);
     this.sock.on('connect', () => {
       this.open = true;
-      this.sock.write(mqttPacket.generate({ cmd: 'connect', clientId: c.clientId, protocolVersion: 4, clean: true, keepalive: spec.keepaliveSec ?? 120, username: c.username, password: c.password === undefined ? undefined : Buffer.from(c.password) }));
+      this.sock.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          clientId: c.clientId,
+          protocolVersion: 4,
+          clean: true,
+          keepalive: spec.keepaliveSec ?? 120,
+          username: c.username,
+          password: c.password === undefined ? undefined : Buffer.from(c.password),
+        }),
+      );
     });
     this.sock.on('close', () => (this.open = false));
     this.sock.on('error', () => (this.open = false));
@@ -112,7 +122,9 @@ class Conn {
     if (this.seq >= this.payloads.length) return false;
     const id = this.nextId;
     this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-    this.out.push(mqttPacket.generate({ cmd: 'publish', topic: this.c.topic, payload: this.payloads[this.seq++]!, qos: 1, messageId: id, retain: false, dup: false }));
+    this.out.push(
+      mqttPacket.generate({ cmd: 'publish', topic: this.c.topic, payload: this.payloads[this.seq++]!, qos: 1, messageId: id, retain: false, dup: false }),
+    );
     this.sentAt.set(id, performance.now());
     return true;
   }
@@ -235,7 +247,19 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const cpu = process.cpuUsage(cpu0);
   const secs = (performance.now() - t0) / 1000;
   const sorted = lat.subarray(0, spec.mode === 'rate' ? kept : n).sort();
-  const result: LoadResult = { connected: conns.length, connectFailures: failures, connectMs: ms, acked: n, rate: n / secs, p50: percentile(sorted, 50), p99: percentile(sorted, 99), payloadBytes: payloads[0]?.[0]?.length ?? 0, errors, loadStalls: stalls, cpuUs: cpu.user + cpu.system };
+  const result: LoadResult = {
+    connected: conns.length,
+    connectFailures: failures,
+    connectMs: ms,
+    acked: n,
+    rate: n / secs,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    payloadBytes: payloads[0]?.[0]?.length ?? 0,
+    errors,
+    loadStalls: stalls,
+    cpuUs: cpu.user + cpu.system,
+  };
   if (spec.mode === 'rate') result.p99BySecond = Array.from(perSec, (xs) => Math.round(percentile(Float64Array.from(xs ?? []).sort(), 99)));
   if (spec.mode === 'hold') {
     process.stdout.write(`READY ${JSON.stringify(result)}\n`);

@@ -31,7 +31,10 @@ const rows = figures.map((f) => {
   return { ...f, ratio };
 });
 const header = ['bench', 'metric', 'value', 'unit', 'baseline (same run)', 'baseline value', 'ratio'];
-const table = [header, ...rows.map((r) => [r.bench, r.metric, fmt(r.value), r.unit, r.baseline ?? '', fmt(r.baselineValue), r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`])];
+const table = [
+  header,
+  ...rows.map((r) => [r.bench, r.metric, fmt(r.value), r.unit, r.baseline ?? '', fmt(r.baselineValue), r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`]),
+];
 const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 console.log('(ratio > 1 means better than the baseline; for latencies it is baseline/value)');

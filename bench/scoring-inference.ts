@@ -6,7 +6,7 @@ import { percentile, report } from './lib.js';
 
 const model = await loadModel('1.0.0');
 let seed = 1;
-const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 const row = () => FEATURES.map(() => rnd() * 50);
 
 async function perRowMs(batch: number, runs: number): Promise<{ p50: number; perRow: number }> {
@@ -29,7 +29,15 @@ try {
   for (const size of [16, 256, 4096]) {
     const r = await perRowMs(size, size >= 4096 ? 40 : 200);
     report({ bench: 'scoring-inference', metric: `batch ${size}: ms per run (p50)`, unit: 'ms', value: r.p50, lowerIsBetter: true });
-    report({ bench: 'scoring-inference', metric: `batch ${size}: µs per row`, unit: 'µs', value: r.perRow * 1000, baseline: 'batch 1, µs per row', baselineValue: single.perRow * 1000, lowerIsBetter: true });
+    report({
+      bench: 'scoring-inference',
+      metric: `batch ${size}: µs per row`,
+      unit: 'µs',
+      value: r.perRow * 1000,
+      baseline: 'batch 1, µs per row',
+      baselineValue: single.perRow * 1000,
+      lowerIsBetter: true,
+    });
   }
 } finally {
   await model.close();

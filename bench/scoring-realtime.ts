@@ -11,8 +11,21 @@
 // V8 CPU profile of each scorer run (only the scorer's part of the bench) there.
 import { provisionTopics } from '@fleetwire/proto';
 import {
-  createKafka, createPgDb, createPgliteDb, createRedisCache, type Db, KafkaPublisher, KafkaSource, loadModel, MemoryCache, MemoryLog, migrate,
-  PartitionManager, type Publisher, type RecordSource, startRealtimeScorer,
+  createKafka,
+  createPgDb,
+  createPgliteDb,
+  createRedisCache,
+  type Db,
+  KafkaPublisher,
+  KafkaSource,
+  loadModel,
+  MemoryCache,
+  MemoryLog,
+  migrate,
+  PartitionManager,
+  type Publisher,
+  type RecordSource,
+  startRealtimeScorer,
 } from '@fleetwire/scoring';
 import { report } from './lib.js';
 import { startProfile } from './lib-profile.js';
@@ -64,7 +77,16 @@ async function scorerRun(schema: string, source: RecordSource, publisher: Publis
   const prof = await startProfile();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const scorer = await startRealtimeScorer({ source: countingSource(source, (n) => c.add(n)), publisher, db, cache, model, topics: outTopics as never, cachePrefix: `${schema}:`, sweepIntervalMs: 0 });
+  const scorer = await startRealtimeScorer({
+    source: countingSource(source, (n) => c.add(n)),
+    publisher,
+    db,
+    cache,
+    model,
+    topics: outTopics as never,
+    cachePrefix: `${schema}:`,
+    sweepIntervalMs: 0,
+  });
   await c.done;
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -100,7 +122,14 @@ async function gatewayRate(): Promise<number> {
   try {
     const clients = Number(process.env.FW_BENCH_GW_CLIENTS ?? 20);
     const per = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
-    const r = await runLoad({ mode: 'publish', host: '127.0.0.1', port: b.port, clients: benchClients(b, clients, 'rt'), perClient: per, window: Number(process.env.FW_BENCH_GW_WINDOW ?? 16) });
+    const r = await runLoad({
+      mode: 'publish',
+      host: '127.0.0.1',
+      port: b.port,
+      clients: benchClients(b, clients, 'rt'),
+      perClient: per,
+      window: Number(process.env.FW_BENCH_GW_WINDOW ?? 16),
+    });
     if (r.acked !== clients * per) throw new Error(`gateway run incomplete: ${r.acked}/${clients * per}`);
     return r.rate;
   } finally {
@@ -108,7 +137,12 @@ async function gatewayRate(): Promise<number> {
   }
 }
 
-const outTopics = (t: number) => ({ trips: `fw.trips.v1.${id}_${t}`, scores: `fw.scores.v1.${id}_${t}`, alerts: `fw.alerts.v1.${id}_${t}`, deadletter: `fw.deadletter.v1.${id}_${t}` });
+const outTopics = (t: number) => ({
+  trips: `fw.trips.v1.${id}_${t}`,
+  scores: `fw.scores.v1.${id}_${t}`,
+  alerts: `fw.alerts.v1.${id}_${t}`,
+  deadletter: `fw.deadletter.v1.${id}_${t}`,
+});
 const runs: ScorerRun[] = [];
 const consume: number[] = [];
 const raw: number[] = [];
@@ -119,7 +153,10 @@ if (real) {
   const admin = kafka.admin();
   await admin.connect();
   const all = [topic, ...Array.from({ length: trials }, (_, t) => Object.values(outTopics(t))).flat()];
-  await provisionTopics(admin, all.map((t) => ({ topic: t, numPartitions: 6 })));
+  await provisionTopics(
+    admin,
+    all.map((t) => ({ topic: t, numPartitions: 6 })),
+  );
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   for (let i = 0; i < N; i += 1000) await producer.send({ topic, messages: fleet.records.slice(i, i + 1000) });
@@ -137,7 +174,9 @@ if (real) {
       raw.push((await rawIngest(url, schema, `${id}_r${t}`, ensurePartitions)).recordsPerSec);
       await db.exec(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
       await db.close();
-      process.stderr.write(`trial ${t + 1}: gateway ${gw[t]!.toFixed(0)} msg/s, consume-only ${consume[t]!.toFixed(0)}/s, scorer ${runs[t]!.rate.toFixed(0)}/s, raw pg ${raw[t]!.toFixed(0)}/s\n`);
+      process.stderr.write(
+        `trial ${t + 1}: gateway ${gw[t]!.toFixed(0)} msg/s, consume-only ${consume[t]!.toFixed(0)}/s, scorer ${runs[t]!.rate.toFixed(0)}/s, raw pg ${raw[t]!.toFixed(0)}/s\n`,
+      );
     }
   } finally {
     await admin.deleteTopics({ topics: all }).catch(() => undefined);
@@ -157,16 +196,63 @@ const note = `${N} records, ${devices} devices, ${trials} trials interleaved (ga
 report({ bench: B, metric: `records/s (${backend})`, unit: 'records/s', value: rate, note });
 report({ bench: B, metric: `GPS samples/s (${backend})`, unit: 'samples/s', value: (rate * fleet.gpsSamples) / N, note });
 if (real) {
-  report({ bench: B, metric: 'records/s', unit: 'records/s', value: rate, baseline: 'gateway QoS1 msg/s, same box (c)', baselineValue: median(gw), note: `${note}; gateway: ${spread(gw)}` });
-  report({ bench: B, metric: 'records/s', unit: 'records/s', value: rate, baseline: 'raw Postgres ingest of the same rows (b)', baselineValue: median(raw), note: `${note}; raw: ${spread(raw)}` });
-  report({ bench: B, metric: 'records/s', unit: 'records/s', value: rate, baseline: 'kafkajs consume-only, same records (a)', baselineValue: median(consume), note: `${note}; consume: ${spread(consume)}` });
+  report({
+    bench: B,
+    metric: 'records/s',
+    unit: 'records/s',
+    value: rate,
+    baseline: 'gateway QoS1 msg/s, same box (c)',
+    baselineValue: median(gw),
+    note: `${note}; gateway: ${spread(gw)}`,
+  });
+  report({
+    bench: B,
+    metric: 'records/s',
+    unit: 'records/s',
+    value: rate,
+    baseline: 'raw Postgres ingest of the same rows (b)',
+    baselineValue: median(raw),
+    note: `${note}; raw: ${spread(raw)}`,
+  });
+  report({
+    bench: B,
+    metric: 'records/s',
+    unit: 'records/s',
+    value: rate,
+    baseline: 'kafkajs consume-only, same records (a)',
+    baselineValue: median(consume),
+    note: `${note}; consume: ${spread(consume)}`,
+  });
 }
-report({ bench: B, metric: 'DB transaction per Kafka batch (median trial, mean)', unit: 'ms', value: mid.txMs, lowerIsBetter: true, note: `${mid.recordsPerTx.toFixed(0)} records per transaction` });
+report({
+  bench: B,
+  metric: 'DB transaction per Kafka batch (median trial, mean)',
+  unit: 'ms',
+  value: mid.txMs,
+  lowerIsBetter: true,
+  note: `${mid.recordsPerTx.toFixed(0)} records per transaction`,
+});
 report({ bench: B, metric: 'round trips per transaction', unit: 'round trips', value: mid.roundTripsPerTx, lowerIsBetter: true });
 report({ bench: B, metric: 'CPU per record, scorer process (Node)', unit: 'µs', value: median(runs.map((r) => r.nodeUsPerRecord)), lowerIsBetter: true });
-if (mid.pgUsPerRecord !== undefined) report({ bench: B, metric: 'CPU per record, Postgres (all its processes; shared box)', unit: 'µs', value: median(runs.map((r) => r.pgUsPerRecord!)), lowerIsBetter: true });
-if (mid.bytesPerRecord !== undefined) report({ bench: B, metric: 'bytes stored per record (tables + indexes + toast)', unit: 'bytes', value: mid.bytesPerRecord, lowerIsBetter: true });
+if (mid.pgUsPerRecord !== undefined)
+  report({
+    bench: B,
+    metric: 'CPU per record, Postgres (all its processes; shared box)',
+    unit: 'µs',
+    value: median(runs.map((r) => r.pgUsPerRecord!)),
+    lowerIsBetter: true,
+  });
+if (mid.bytesPerRecord !== undefined)
+  report({ bench: B, metric: 'bytes stored per record (tables + indexes + toast)', unit: 'bytes', value: mid.bytesPerRecord, lowerIsBetter: true });
 process.stderr.write(`median trial: ${mid.trips} trips, ${mid.events} events; time per statement (ms total, calls, rows returned):\n`);
-for (const [k, s] of mid.statements) process.stderr.write(`  ${k.padEnd(28)} ${s.ms.toFixed(0).padStart(7)} ms ${String(s.calls).padStart(6)} calls  ${(s.ms / s.calls).toFixed(2)} ms/call\n`);
-report({ bench: B, metric: 'statement with most time (median trial)', unit: 'ms', value: mid.statements[0]?.[1].ms ?? 0, lowerIsBetter: true, note: mid.statements[0]?.[0] });
+for (const [k, s] of mid.statements)
+  process.stderr.write(`  ${k.padEnd(28)} ${s.ms.toFixed(0).padStart(7)} ms ${String(s.calls).padStart(6)} calls  ${(s.ms / s.calls).toFixed(2)} ms/call\n`);
+report({
+  bench: B,
+  metric: 'statement with most time (median trial)',
+  unit: 'ms',
+  value: mid.statements[0]?.[1].ms ?? 0,
+  lowerIsBetter: true,
+  note: mid.statements[0]?.[0],
+});
 await model.close();

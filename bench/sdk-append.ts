@@ -11,7 +11,6 @@ import { makeSamples } from './lib-drive.js';
 import { load, report } from './lib.js';
 import { freePort } from '@fleetwire/test-kit';
 
-
 const N = Number(process.env.FW_BENCH_SDK_SAMPLES ?? 400_000);
 const CHUNK = 1000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-bench-sdk-'));
@@ -26,7 +25,17 @@ async function rawInsert(samples: SampleRecord[], durability: Durability): Promi
   const ins = db.prepare('INSERT INTO s (kind, t, a, b, c, d, e, f) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const tx = db.transaction((rows: SampleRecord[]) => {
     for (const s of rows) {
-      if (s.kind === 'gps') ins.run(1, s.t, Math.round(s.lat * 1e7), Math.round(s.lon * 1e7), Math.round((s.speed ?? 0) * 100), Math.round((s.heading ?? 0) * 100), Math.round((s.hdop ?? 0) * 100), Math.round((s.alt ?? 0) * 10));
+      if (s.kind === 'gps')
+        ins.run(
+          1,
+          s.t,
+          Math.round(s.lat * 1e7),
+          Math.round(s.lon * 1e7),
+          Math.round((s.speed ?? 0) * 100),
+          Math.round((s.heading ?? 0) * 100),
+          Math.round((s.hdop ?? 0) * 100),
+          Math.round((s.alt ?? 0) * 10),
+        );
       else if (s.kind === 'accel') ins.run(2, s.t, Math.round(s.x * 1000), Math.round(s.y * 1000), Math.round(s.z * 1000), 0, 0, 0);
     }
   });
@@ -40,9 +49,13 @@ async function rawInsert(samples: SampleRecord[], durability: Durability): Promi
 /** record() path: offline client (nothing listens), arrays of CHUNK samples awaited one after another. */
 async function sdkAppend(samples: SampleRecord[], durability: Durability, concurrent: boolean): Promise<number> {
   const client = await createClient({
-    deviceId: 'bench-dev', tenant: 'bench', url: `mqtt://127.0.0.1:${await freePort()}`,
-    storage: { path: path.join(dir, `sdk-${durability}-${concurrent}.db`) }, durability,
-    batch: { intervalMs: 60_000, maxSamples: 20_000, maxBytes: 512 * 1024 }, retention: { maxBytes: 4 * 1024 ** 3 },
+    deviceId: 'bench-dev',
+    tenant: 'bench',
+    url: `mqtt://127.0.0.1:${await freePort()}`,
+    storage: { path: path.join(dir, `sdk-${durability}-${concurrent}.db`) },
+    durability,
+    batch: { intervalMs: 60_000, maxSamples: 20_000, maxBytes: 512 * 1024 },
+    retention: { maxBytes: 4 * 1024 ** 3 },
     reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
   });
   client.on('error', () => {});
@@ -67,9 +80,13 @@ async function sdkPublish(samples: SampleRecord[], durability: Durability): Prom
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
   const client = await createClient({
-    deviceId: 'bench-pub', tenant: 'bench', url: `mqtt://127.0.0.1:${port}`,
-    storage: { path: path.join(dir, `pub-${durability}.db`) }, durability,
-    batch: { intervalMs: 1000, maxSamples: 10_000, maxBytes: 256 * 1024 }, retention: { maxBytes: 4 * 1024 ** 3 },
+    deviceId: 'bench-pub',
+    tenant: 'bench',
+    url: `mqtt://127.0.0.1:${port}`,
+    storage: { path: path.join(dir, `pub-${durability}.db`) },
+    durability,
+    batch: { intervalMs: 1000, maxSamples: 10_000, maxBytes: 256 * 1024 },
+    retention: { maxBytes: 4 * 1024 ** 3 },
   });
   await new Promise<void>((r) => client.once('connected', () => r()));
   const t0 = performance.now();
@@ -92,11 +109,18 @@ for (const durability of ['normal', 'fsync-per-batch'] as Durability[]) {
   const single = await sdkAppend(samples, durability, true);
   const publish = await sdkPublish(samples, durability);
   const base = `raw better-sqlite3 insert, ${CHUNK} rows/tx, ${durability}`;
-  for (const [metric, value] of [[`record([${CHUNK}]) append, ${durability}`, append], [`record(one) x${CHUNK}/tick append, ${durability}`, single], [`record -> PUBACK (aedes), ${durability}`, publish]] as const) {
+  for (const [metric, value] of [
+    [`record([${CHUNK}]) append, ${durability}`, append],
+    [`record(one) x${CHUNK}/tick append, ${durability}`, single],
+    [`record -> PUBACK (aedes), ${durability}`, publish],
+  ] as const) {
     report({ bench: 'sdk-append', metric, unit: 'samples/s', value, baseline: base, baselineValue: raw, note: `${N} samples` });
     rows.push({ metric, value, baseline: raw });
   }
 }
 console.log(JSON.stringify({ bench: 'sdk-append', samples: N, results: rows.map((r) => ({ ...r, ratio: +(r.value / r.baseline).toFixed(3) })) }));
-for (const r of rows) console.log(`${r.metric.padEnd(44)} ${Math.round(r.value).toLocaleString('en-US').padStart(10)} samples/s   raw ${Math.round(r.baseline).toLocaleString('en-US').padStart(10)}   ratio ${(r.value / r.baseline).toFixed(2)}x`);
+for (const r of rows)
+  console.log(
+    `${r.metric.padEnd(44)} ${Math.round(r.value).toLocaleString('en-US').padStart(10)} samples/s   raw ${Math.round(r.baseline).toLocaleString('en-US').padStart(10)}   ratio ${(r.value / r.baseline).toFixed(2)}x`,
+  );
 fs.rmSync(dir, { recursive: true, force: true });

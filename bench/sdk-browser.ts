@@ -74,7 +74,12 @@ async function nodeClient(deviceId: string, url: string, storagePath = dbPath())
 async function nodeRecord(single: boolean): Promise<number> {
   const c = await nodeClient(`node-rec-${stamp}`, offline);
   const n = single ? N_SINGLE : N;
-  const rate = await recordStream((s) => c.record(s), (s) => c.record(s), n, single);
+  const rate = await recordStream(
+    (s) => c.record(s),
+    (s) => c.record(s),
+    n,
+    single,
+  );
   if (c.stats().recorded !== n + WARMUP_SAMPLES) throw new Error(`node recorded ${c.stats().recorded}`);
   await c.close();
   return rate;
@@ -106,7 +111,14 @@ async function nodeFloor(url: string, deviceId: string): Promise<number[]> {
   const trials: number[] = [];
   for (let k = 0; k < RESUME_TRIALS; k++) {
     const t0 = performance.now();
-    const m = await mqtt.connectAsync(url, { username: deviceId, password: mint(deviceId), clientId: `${deviceId}-floor-${k}`, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
+    const m = await mqtt.connectAsync(url, {
+      username: deviceId,
+      password: mint(deviceId),
+      clientId: `${deviceId}-floor-${k}`,
+      clean: true,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
     await m.publishAsync(`fw/${BENCH_TENANT}/${deviceId}/up/batch`, Buffer.from(bytes), { qos: 1 });
     trials.push(performance.now() - t0);
     await m.endAsync();
@@ -144,7 +156,11 @@ console.log(JSON.stringify({ sentAt }));`;
 
 async function spawnTimed(code: string, env: Record<string, string>): Promise<{ t0: number; out: Record<string, number> }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: here, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: here,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const exit = await new Promise<number | null>((r) => child.on('exit', r));
@@ -156,7 +172,13 @@ async function nodeColdFloor(): Promise<number[]> {
   const out: number[] = [];
   for (let k = 0; k < COLD_TRIALS; k++) {
     const deviceId = `node-coldfloor-${stamp}-${k}`;
-    const r = await spawnTimed(COLD_FLOOR_CHILD, { DEV: deviceId, TENANT: BENCH_TENANT, URL: mqttUrl, TOKEN: mint(deviceId), BATCH: Buffer.from(floorBatch(deviceId)).toString('base64') });
+    const r = await spawnTimed(COLD_FLOOR_CHILD, {
+      DEV: deviceId,
+      TENANT: BENCH_TENANT,
+      URL: mqttUrl,
+      TOKEN: mint(deviceId),
+      BATCH: Buffer.from(floorBatch(deviceId)).toString('base64'),
+    });
     out.push(r.out.sentAt! - r.t0);
   }
   return out;
@@ -177,7 +199,9 @@ async function nodeCold(): Promise<{ spawn: number[]; create: number[]; phases: 
     const r = out as { started: number; created: number; opened: number; connected: number; sentAt: number };
     spawnMs.push(r.sentAt - t0);
     createMs.push(r.sentAt - r.created);
-    phases.push(`node up ${r.started - t0}, SDK imported ${r.created - t0}, outbox open ${r.opened - t0}, connected ${r.connected - t0}, PUBACK ${r.sentAt - t0}`);
+    phases.push(
+      `node up ${r.started - t0}, SDK imported ${r.created - t0}, outbox open ${r.opened - t0}, connected ${r.connected - t0}, PUBACK ${r.sentAt - t0}`,
+    );
   }
   return { spawn: spawnMs, create: createMs, phases };
 }
@@ -189,24 +213,70 @@ try {
   const runs = { nodeBulk: [] as number[], nodeSingle: [] as number[], chromeBulk: [] as number[], chromeDirect: [] as number[], chromeSingle: [] as number[] };
   for (let r = 0; r < 3; r++) {
     runs.nodeBulk.push(await nodeRecord(false));
-    runs.chromeBulk.push((await browser.run({ mode: 'record', shape: 'bulk', n: N, url: offlineWs, db: `/rec-bulk-${r}.db`, device: `chrome-rec-${stamp}` })).rate as number);
+    runs.chromeBulk.push(
+      (await browser.run({ mode: 'record', shape: 'bulk', n: N, url: offlineWs, db: `/rec-bulk-${r}.db`, device: `chrome-rec-${stamp}` })).rate as number,
+    );
     runs.chromeDirect.push((await browser.run({ mode: 'direct', n: N, url: offlineWs, db: `/rec-direct-${r}.db` })).rate as number);
     runs.nodeSingle.push(await nodeRecord(true));
-    runs.chromeSingle.push((await browser.run({ mode: 'record', shape: 'single', n: N_SINGLE, url: offlineWs, db: `/rec-single-${r}.db`, device: `chrome-rec-${stamp}` })).rate as number);
+    runs.chromeSingle.push(
+      (await browser.run({ mode: 'record', shape: 'single', n: N_SINGLE, url: offlineWs, db: `/rec-single-${r}.db`, device: `chrome-rec-${stamp}` }))
+        .rate as number,
+    );
   }
   const nodeBulk = median(runs.nodeBulk);
   const nodeSingle = median(runs.nodeSingle);
   const baseBulk = 'Node record([1000]) -> better-sqlite3, same stream + settings';
   const baseSingle = 'Node record(one) x1000/tick -> better-sqlite3, same stream';
   const note = (xs: number[], n = N) => `median of 3 runs of ${n} samples (${fmt(xs)}); default batch + durability, offline`;
-  report({ bench: 'sdk-browser', metric: 'Chromium record([1000]) via WorkerClient -> OPFS', unit: 'samples/s', value: median(runs.chromeBulk), baseline: baseBulk, baselineValue: nodeBulk, note: note(runs.chromeBulk) });
-  report({ bench: 'sdk-browser', metric: 'Chromium record([1000]) inside the Worker -> OPFS', unit: 'samples/s', value: median(runs.chromeDirect), baseline: baseBulk, baselineValue: nodeBulk, note: note(runs.chromeDirect) });
-  report({ bench: 'sdk-browser', metric: 'Chromium record(one) x1000/tick via WorkerClient -> OPFS', unit: 'samples/s', value: median(runs.chromeSingle), baseline: baseSingle, baselineValue: nodeSingle, note: `${note(runs.chromeSingle, N_SINGLE)}; Node ${fmt(runs.nodeSingle)}` });
-  report({ bench: 'sdk-browser', metric: 'Node record([1000]) -> better-sqlite3 (the baseline)', unit: 'samples/s', value: nodeBulk, note: note(runs.nodeBulk) });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Chromium record([1000]) via WorkerClient -> OPFS',
+    unit: 'samples/s',
+    value: median(runs.chromeBulk),
+    baseline: baseBulk,
+    baselineValue: nodeBulk,
+    note: note(runs.chromeBulk),
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Chromium record([1000]) inside the Worker -> OPFS',
+    unit: 'samples/s',
+    value: median(runs.chromeDirect),
+    baseline: baseBulk,
+    baselineValue: nodeBulk,
+    note: note(runs.chromeDirect),
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Chromium record(one) x1000/tick via WorkerClient -> OPFS',
+    unit: 'samples/s',
+    value: median(runs.chromeSingle),
+    baseline: baseSingle,
+    baselineValue: nodeSingle,
+    note: `${note(runs.chromeSingle, N_SINGLE)}; Node ${fmt(runs.nodeSingle)}`,
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Node record([1000]) -> better-sqlite3 (the baseline)',
+    unit: 'samples/s',
+    value: nodeBulk,
+    note: note(runs.nodeBulk),
+  });
 
   // resume() -> first resent batch acknowledged.
-  const chromeResume = (await browser.run({ mode: 'resume', trials: RESUME_TRIALS, perTrial: PER_TRIAL, url: wsUrl, tenant: BENCH_TENANT, db: '/resume.db', device: `chrome-resume-${stamp}` })).trials as number[];
-  const chromeFloor = (await browser.run({ mode: 'floor', trials: RESUME_TRIALS, url: wsUrl, tenant: BENCH_TENANT, device: `chrome-floor-${stamp}` })).trials as number[];
+  const chromeResume = (
+    await browser.run({
+      mode: 'resume',
+      trials: RESUME_TRIALS,
+      perTrial: PER_TRIAL,
+      url: wsUrl,
+      tenant: BENCH_TENANT,
+      db: '/resume.db',
+      device: `chrome-resume-${stamp}`,
+    })
+  ).trials as number[];
+  const chromeFloor = (await browser.run({ mode: 'floor', trials: RESUME_TRIALS, url: wsUrl, tenant: BENCH_TENANT, device: `chrome-floor-${stamp}` }))
+    .trials as number[];
   const nodeResumeMqtt = await nodeResume(mqttUrl);
   const nodeResumeWs = await nodeResume(wsUrl);
   const nodeFloorMqtt = await nodeFloor(mqttUrl, `node-floor-${stamp}`);
@@ -214,7 +284,16 @@ try {
   const lat = (metric: string, trials: number[], floor: number[], floorName: string) => {
     const n = `median of ${trials.length} (${fmt(trials)} ms); ${PER_TRIAL} samples recorded while suspended; gateway sink ${gw.sink}; load average ${load1} on ${os.cpus().length} cores`;
     report({ bench: 'sdk-browser', metric, unit: 'ms', value: median(trials), baseline: 'goal', baselineValue: GOAL_MS, lowerIsBetter: true, note: n });
-    report({ bench: 'sdk-browser', metric, unit: 'ms', value: median(trials), baseline: floorName, baselineValue: median(floor), lowerIsBetter: true, note: `floor trials ${fmt(floor)} ms` });
+    report({
+      bench: 'sdk-browser',
+      metric,
+      unit: 'ms',
+      value: median(trials),
+      baseline: floorName,
+      baselineValue: median(floor),
+      lowerIsBetter: true,
+      note: `floor trials ${fmt(floor)} ms`,
+    });
   };
   lat('Chromium resume() -> first resent batch PUBACKed (ws://)', chromeResume, chromeFloor, 'mqtt.js alone in the page: token+connect+publish+PUBACK');
   lat('Node resume() -> first resent batch PUBACKed (mqtt://)', nodeResumeMqtt, nodeFloorMqtt, 'mqtt.js alone: connect+publish+PUBACK (mqtt://)');
@@ -237,12 +316,69 @@ try {
   const nodeCold_ = await nodeCold();
   const nodeColdFloor_ = await nodeColdFloor();
   const chromeColdFloor: number[] = [];
-  for (let k = 0; k < COLD_TRIALS; k++) chromeColdFloor.push((await browser.run({ mode: 'floor', trials: 1, url: wsUrl, tenant: BENCH_TENANT, device: `chrome-coldfloor-${stamp}-${k}` })).firstFromNavigationMs as number);
-  report({ bench: 'sdk-browser', metric: 'Chromium cold start -> first resend PUBACKed (navigation start, ws://)', unit: 'ms', value: median(chromeCold), baseline: 'goal', baselineValue: GOAL_MS, lowerIsBetter: true, note: `median of ${COLD_TRIALS} (${fmt(chromeCold)} ms; from createWorkerClient: ${fmt(chromeColdCreate)} ms; ms after navigation start: ${chromePhases.join(' | ')}); ${COLD_SAMPLES} samples sealed offline in a previous page; load average ${load1}` });
-  report({ bench: 'sdk-browser', metric: 'Node cold start -> first resend PUBACKed (process spawn, mqtt://)', unit: 'ms', value: median(nodeCold_.spawn), baseline: 'goal', baselineValue: GOAL_MS, lowerIsBetter: true, note: `median of ${COLD_TRIALS} (${fmt(nodeCold_.spawn)} ms; from createClient: ${fmt(nodeCold_.create)} ms; ms after spawn: ${nodeCold_.phases.join(' | ')}); ${COLD_SAMPLES} samples sealed offline by a previous process; load average ${load1}` });
-  report({ bench: 'sdk-browser', metric: 'Chromium cold start -> first resend PUBACKed (navigation start, ws://)', unit: 'ms', value: median(chromeCold), baseline: 'mqtt.js alone from navigation start: token+connect+publish+PUBACK', baselineValue: median(chromeColdFloor), lowerIsBetter: true, note: `floor trials ${fmt(chromeColdFloor)} ms` });
-  report({ bench: 'sdk-browser', metric: 'Node cold start -> first resend PUBACKed (process spawn, mqtt://)', unit: 'ms', value: median(nodeCold_.spawn), baseline: 'node process + mqtt.js alone: spawn+connect+publish+PUBACK', baselineValue: median(nodeColdFloor_), lowerIsBetter: true, note: `floor trials ${fmt(nodeColdFloor_)} ms` });
-  console.log(JSON.stringify({ bench: 'sdk-browser', chromeColdFloor, nodeColdFloor: nodeColdFloor_, runs, chromeResume, chromeFloor, nodeResumeMqtt, nodeResumeWs, nodeFloorMqtt, nodeFloorWs, chromeCold, chromeColdCreate, chromePhases, nodeCold: nodeCold_ }));
+  for (let k = 0; k < COLD_TRIALS; k++)
+    chromeColdFloor.push(
+      (await browser.run({ mode: 'floor', trials: 1, url: wsUrl, tenant: BENCH_TENANT, device: `chrome-coldfloor-${stamp}-${k}` }))
+        .firstFromNavigationMs as number,
+    );
+  report({
+    bench: 'sdk-browser',
+    metric: 'Chromium cold start -> first resend PUBACKed (navigation start, ws://)',
+    unit: 'ms',
+    value: median(chromeCold),
+    baseline: 'goal',
+    baselineValue: GOAL_MS,
+    lowerIsBetter: true,
+    note: `median of ${COLD_TRIALS} (${fmt(chromeCold)} ms; from createWorkerClient: ${fmt(chromeColdCreate)} ms; ms after navigation start: ${chromePhases.join(' | ')}); ${COLD_SAMPLES} samples sealed offline in a previous page; load average ${load1}`,
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Node cold start -> first resend PUBACKed (process spawn, mqtt://)',
+    unit: 'ms',
+    value: median(nodeCold_.spawn),
+    baseline: 'goal',
+    baselineValue: GOAL_MS,
+    lowerIsBetter: true,
+    note: `median of ${COLD_TRIALS} (${fmt(nodeCold_.spawn)} ms; from createClient: ${fmt(nodeCold_.create)} ms; ms after spawn: ${nodeCold_.phases.join(' | ')}); ${COLD_SAMPLES} samples sealed offline by a previous process; load average ${load1}`,
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Chromium cold start -> first resend PUBACKed (navigation start, ws://)',
+    unit: 'ms',
+    value: median(chromeCold),
+    baseline: 'mqtt.js alone from navigation start: token+connect+publish+PUBACK',
+    baselineValue: median(chromeColdFloor),
+    lowerIsBetter: true,
+    note: `floor trials ${fmt(chromeColdFloor)} ms`,
+  });
+  report({
+    bench: 'sdk-browser',
+    metric: 'Node cold start -> first resend PUBACKed (process spawn, mqtt://)',
+    unit: 'ms',
+    value: median(nodeCold_.spawn),
+    baseline: 'node process + mqtt.js alone: spawn+connect+publish+PUBACK',
+    baselineValue: median(nodeColdFloor_),
+    lowerIsBetter: true,
+    note: `floor trials ${fmt(nodeColdFloor_)} ms`,
+  });
+  console.log(
+    JSON.stringify({
+      bench: 'sdk-browser',
+      chromeColdFloor,
+      nodeColdFloor: nodeColdFloor_,
+      runs,
+      chromeResume,
+      chromeFloor,
+      nodeResumeMqtt,
+      nodeResumeWs,
+      nodeFloorMqtt,
+      nodeFloorWs,
+      chromeCold,
+      chromeColdCreate,
+      chromePhases,
+      nodeCold: nodeCold_,
+    }),
+  );
 } finally {
   await browser.close();
   await gw.close();

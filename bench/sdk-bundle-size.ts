@@ -80,10 +80,36 @@ for (const [name, code, platform, conditions, mainFields] of entries) {
     baseline,
     baselineValue: kb(mqttBase.gzip),
     lowerIsBetter: true,
-    note: `${kb(s.min).toFixed(1)} KB min, of which mqtt.js ${kb(s.mqttMin).toFixed(1)} KB, sqlite-wasm ${kb(s.sqliteMin).toFixed(1)} KB, the rest ${kb(own).toFixed(1)} KB: ${Object.entries(s.groups).sort((a, b) => b[1] - a[1]).map(([g, b]) => `${g} ${kb(b).toFixed(1)}`).join(', ')}`,
+    note: `${kb(s.min).toFixed(1)} KB min, of which mqtt.js ${kb(s.mqttMin).toFixed(1)} KB, sqlite-wasm ${kb(s.sqliteMin).toFixed(1)} KB, the rest ${kb(own).toFixed(1)} KB: ${Object.entries(
+      s.groups,
+    )
+      .sort((a, b) => b[1] - a[1])
+      .map(([g, b]) => `${g} ${kb(b).toFixed(1)}`)
+      .join(', ')}`,
   });
-  if (platform !== 'node') report({ bench: 'sdk-bundle', metric: `${name}: the SDK and its deps without mqtt.js/sqlite-wasm, min`, unit: 'KB', value: kb(own), note: 'minified bytes from esbuild\'s metafile' });
+  if (platform !== 'node')
+    report({
+      bench: 'sdk-bundle',
+      metric: `${name}: the SDK and its deps without mqtt.js/sqlite-wasm, min`,
+      unit: 'KB',
+      value: kb(own),
+      note: "minified bytes from esbuild's metafile",
+    });
 }
 const wasm = fs.readFileSync(require.resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm'));
-report({ bench: 'sdk-bundle', metric: 'sqlite3.wasm (fetched by the worker) gzip', unit: 'KB', value: kb(gz(wasm)), note: `${kb(wasm.length).toFixed(0)} KB raw; cached by the browser after the first visit` });
-console.log(JSON.stringify({ bench: 'sdk-bundle', groups: Object.fromEntries(sizes.map(([n, s]) => [n, s.groups])), mqttEsmRawKB: kb(mqttEsm.length), mqttMinGzipKB: kb(mqttBase.gzip), mqttMinKB: kb(mqttBase.min) }));
+report({
+  bench: 'sdk-bundle',
+  metric: 'sqlite3.wasm (fetched by the worker) gzip',
+  unit: 'KB',
+  value: kb(gz(wasm)),
+  note: `${kb(wasm.length).toFixed(0)} KB raw; cached by the browser after the first visit`,
+});
+console.log(
+  JSON.stringify({
+    bench: 'sdk-bundle',
+    groups: Object.fromEntries(sizes.map(([n, s]) => [n, s.groups])),
+    mqttEsmRawKB: kb(mqttEsm.length),
+    mqttMinGzipKB: kb(mqttBase.gzip),
+    mqttMinKB: kb(mqttBase.min),
+  }),
+);

@@ -31,7 +31,18 @@ const kb = (b: number) => b / 1024;
 // One hour of driving with short stops (ignition on): 3600 fixes + 180,000 accelerometer samples.
 const start = Date.now() - HOUR;
 const samples: unknown[] = [];
-for (const chunk of synthesizeDrive({ graph: generateCity(), seed: 'wire-budget', startMs: start, durationMs: HOUR, accelRateHz: 50, gpsRateHz: 1, emitWhileParked: true, chunkMs: 60_000, vehicle: { parkMinS: 5, parkMaxS: 30 } })) samples.push(...chunk.samples);
+for (const chunk of synthesizeDrive({
+  graph: generateCity(),
+  seed: 'wire-budget',
+  startMs: start,
+  durationMs: HOUR,
+  accelRateHz: 50,
+  gpsRateHz: 1,
+  emitWhileParked: true,
+  chunkMs: 60_000,
+  vehicle: { parkMinS: 5, parkMaxS: 30 },
+}))
+  samples.push(...chunk.samples);
 const samplesFile = path.join(dir, 'drive.json');
 fs.writeFileSync(samplesFile, JSON.stringify(samples));
 const realtimeFile = path.join(dir, 'drive-realtime.json');
@@ -42,7 +53,7 @@ function jsonBaselines(windowMs: number): { json: number; gzip: number } {
   const all = samples as Array<{ t: number }>;
   let json = 0;
   let gzip = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     const end = all[0]!.t + (Math.floor((all[i]!.t - all[0]!.t) / windowMs) + 1) * windowMs;
     let j = i;
     while (j < all.length && all[j]!.t < end) j++;
@@ -70,14 +81,23 @@ interface WorkerResult {
 
 function child(job: Record<string, unknown>): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [path.join(here, 'sdk-wire.worker.js'), JSON.stringify({ tenant: BENCH_TENANT, db: path.join(dir, `outbox-${++jobs}.db`), ...job })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(
+      process.execPath,
+      [path.join(here, 'sdk-wire.worker.js'), JSON.stringify({ tenant: BENCH_TENANT, db: path.join(dir, `outbox-${++jobs}.db`), ...job })],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`sdk-wire.worker exited ${code}`))));
   });
 }
 
-async function measure(targetPort: number, url: (port: number) => string, job: Record<string, unknown>, parseMqtt: boolean): Promise<{ r: WorkerResult; t: WireTally }> {
+async function measure(
+  targetPort: number,
+  url: (port: number) => string,
+  job: Record<string, unknown>,
+  parseMqtt: boolean,
+): Promise<{ r: WorkerResult; t: WireTally }> {
   const proxy = await countingProxy(targetPort, { parseMqtt });
   try {
     const deviceId = `wire-${stamp}-${jobs}`;
@@ -108,37 +128,147 @@ try {
     if (x.r.errors.length) throw new Error(`SDK errors: ${x.r.errors.join(',')}`);
     if (x.r.sentRows !== x.r.recorded + x.r.events) throw new Error(`sent ${x.r.sentRows} rows of ${x.r.recorded} samples + ${x.r.events} events`);
   }
-  if (m5.t.mqttUp!.publishPayload !== m5.r.sentBytes) throw new Error(`PUBLISH payload on the wire ${m5.t.mqttUp!.publishPayload} != batches acknowledged ${m5.r.sentBytes}`);
+  if (m5.t.mqttUp!.publishPayload !== m5.r.sentBytes)
+    throw new Error(`PUBLISH payload on the wire ${m5.t.mqttUp!.publishPayload} != batches acknowledged ${m5.r.sentBytes}`);
 
   const json = base5.json;
   const jsonName = 'the same samples as JSON (no framing, no compression)';
   const gzipName = 'the same samples as JSON, gzip per 5 s request (no framing)';
   const drive = `1 h of driving: ${m5.r.recorded} samples (GPS 1 Hz, accel 50 Hz), ${m5.r.events} edge events, ${m5.r.batches} batches`;
   const up = m5.t.mqttUp!;
-  report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)', unit: 'KB', value: kb(m5.t.up), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${drive}; PUBLISH payload ${kb(up.publishPayload).toFixed(1)} KB, MQTT framing ${kb(m5.t.up - up.publishPayload).toFixed(1)} KB; packets ${JSON.stringify(up.packets)}` });
-  report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)', unit: 'KB', value: kb(m5.t.up), baseline: gzipName, baselineValue: kb(base5.gzip), lowerIsBetter: true });
-  report({ bench: 'sdk-wire', metric: 'of which MQTT payload (protobuf batches)', unit: 'KB', value: kb(up.publishPayload), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${(up.publishPayload / m5.r.batches).toFixed(0)} B per 5 s batch` });
-  report({ bench: 'sdk-wire', metric: 'of which MQTT framing (headers, topic, CONNECT, SUBSCRIBE)', unit: 'KB', value: kb(m5.t.up - up.publishPayload), note: `${((m5.t.up - up.publishPayload) / m5.r.batches).toFixed(1)} B per batch` });
-  report({ bench: 'sdk-wire', metric: 'downlink per hour, mqtt:// (PUBACKs, CONNACK, SUBACK)', unit: 'KB', value: kb(m5.t.down), note: `packets ${JSON.stringify(m5.t.mqttDown!.packets)}` });
-  report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)', unit: 'KB', value: kb(s5.t.up), baseline: jsonName, baselineValue: kb(json), lowerIsBetter: true, note: `${s5.r.batches} batches, ${s5.t.connections} connection(s)` });
-  report({ bench: 'sdk-wire', metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)', unit: 'KB', value: kb(s5.t.up), baseline: gzipName, baselineValue: kb(base5.gzip), lowerIsBetter: true });
+  report({
+    bench: 'sdk-wire',
+    metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)',
+    unit: 'KB',
+    value: kb(m5.t.up),
+    baseline: jsonName,
+    baselineValue: kb(json),
+    lowerIsBetter: true,
+    note: `${drive}; PUBLISH payload ${kb(up.publishPayload).toFixed(1)} KB, MQTT framing ${kb(m5.t.up - up.publishPayload).toFixed(1)} KB; packets ${JSON.stringify(up.packets)}`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'uplink per hour of driving, mqtt:// (MQTT payload + framing)',
+    unit: 'KB',
+    value: kb(m5.t.up),
+    baseline: gzipName,
+    baselineValue: kb(base5.gzip),
+    lowerIsBetter: true,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'of which MQTT payload (protobuf batches)',
+    unit: 'KB',
+    value: kb(up.publishPayload),
+    baseline: jsonName,
+    baselineValue: kb(json),
+    lowerIsBetter: true,
+    note: `${(up.publishPayload / m5.r.batches).toFixed(0)} B per 5 s batch`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'of which MQTT framing (headers, topic, CONNECT, SUBSCRIBE)',
+    unit: 'KB',
+    value: kb(m5.t.up - up.publishPayload),
+    note: `${((m5.t.up - up.publishPayload) / m5.r.batches).toFixed(1)} B per batch`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'downlink per hour, mqtt:// (PUBACKs, CONNACK, SUBACK)',
+    unit: 'KB',
+    value: kb(m5.t.down),
+    note: `packets ${JSON.stringify(m5.t.mqttDown!.packets)}`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)',
+    unit: 'KB',
+    value: kb(s5.t.up),
+    baseline: jsonName,
+    baselineValue: kb(json),
+    lowerIsBetter: true,
+    note: `${s5.r.batches} batches, ${s5.t.connections} connection(s)`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'uplink per hour of driving, wss:// (TLS + WebSocket + MQTT)',
+    unit: 'KB',
+    value: kb(s5.t.up),
+    baseline: gzipName,
+    baselineValue: kb(base5.gzip),
+    lowerIsBetter: true,
+  });
   report({ bench: 'sdk-wire', metric: 'downlink per hour, wss://', unit: 'KB', value: kb(s5.t.down) });
-  report({ bench: 'sdk-wire', metric: 'uplink per hour, wss://, batch.intervalMs 60000', unit: 'KB', value: kb(s60.t.up), baseline: 'the same drive at the default 5 s interval (wss://)', baselineValue: kb(s5.t.up), lowerIsBetter: true, note: `${s60.r.batches} batches; downlink ${kb(s60.t.down).toFixed(1)} KB; JSON gzip per 60 s request ${kb(base60.gzip).toFixed(0)} KB` });
-  report({ bench: 'sdk-wire', metric: 'one (re)connect, mqtt:// (CONNECT+SUBSCRIBE / CONNACK+SUBACK)', unit: 'bytes', value: mConn.t.up + mConn.t.down, note: `up ${mConn.t.up}, down ${mConn.t.down}` });
-  report({ bench: 'sdk-wire', metric: 'one (re)connect, wss:// (TLS handshake + WebSocket upgrade + MQTT)', unit: 'bytes', value: sConn.t.up + sConn.t.down, note: `up ${sConn.t.up}, down ${sConn.t.down}; self-signed RSA-2048 certificate, no chain` });
+  report({
+    bench: 'sdk-wire',
+    metric: 'uplink per hour, wss://, batch.intervalMs 60000',
+    unit: 'KB',
+    value: kb(s60.t.up),
+    baseline: 'the same drive at the default 5 s interval (wss://)',
+    baselineValue: kb(s5.t.up),
+    lowerIsBetter: true,
+    note: `${s60.r.batches} batches; downlink ${kb(s60.t.down).toFixed(1)} KB; JSON gzip per 60 s request ${kb(base60.gzip).toFixed(0)} KB`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'one (re)connect, mqtt:// (CONNECT+SUBSCRIBE / CONNACK+SUBACK)',
+    unit: 'bytes',
+    value: mConn.t.up + mConn.t.down,
+    note: `up ${mConn.t.up}, down ${mConn.t.down}`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'one (re)connect, wss:// (TLS handshake + WebSocket upgrade + MQTT)',
+    unit: 'bytes',
+    value: sConn.t.up + sConn.t.down,
+    note: `up ${sConn.t.up}, down ${sConn.t.down}; self-signed RSA-2048 certificate, no chain`,
+  });
 
-  report({ bench: 'sdk-wire', metric: 'SDK CPU to record, seal and send one hour of driving, unpaced (mqtt://)', unit: 's', value: m5.r.cpuUs / 1e6, note: `wss:// ${(s5.r.cpuUs / 1e6).toFixed(2)} s; 60 s batches over wss:// ${(s60.r.cpuUs / 1e6).toFixed(2)} s; the process's user+system CPU over the replay` });
+  report({
+    bench: 'sdk-wire',
+    metric: 'SDK CPU to record, seal and send one hour of driving, unpaced (mqtt://)',
+    unit: 's',
+    value: m5.r.cpuUs / 1e6,
+    note: `wss:// ${(s5.r.cpuUs / 1e6).toFixed(2)} s; 60 s batches over wss:// ${(s60.r.cpuUs / 1e6).toFixed(2)} s; the process's user+system CPU over the replay`,
+  });
 
   // CPU of the SDK process per hour of driving, at real time: one record() per sensor sample against 1-s arrays.
   const rt: Record<string, number> = {};
   for (const pattern of ['none', 'event', 'array'] as const) {
     const { r } = await measure(plain.port, mqtt, { mode: 'realtime', samplesFile: realtimeFile, seconds: REALTIME_S, pattern }, false);
-    rt[pattern] = r.cpuUs / 1e6 / REALTIME_S * 3600; // CPU s per hour
+    rt[pattern] = (r.cpuUs / 1e6 / REALTIME_S) * 3600; // CPU s per hour
   }
   const perHour = (p: string) => Math.max(0, rt[p]! - rt.none!);
-  report({ bench: 'sdk-wire', metric: 'SDK CPU per hour of driving, record() per sensor sample (51 calls/s)', unit: 's', value: perHour('event'), baseline: 'record() of 1-s arrays (1 call/s)', baselineValue: perHour('array'), lowerIsBetter: true, note: `${REALTIME_S} s at real time, extrapolated, feeding loop's own ${rt.none!.toFixed(1)} s/h subtracted; Node on this VM, mqtt:// to the gateway, better-sqlite3 fsync-per-batch` });
-  report({ bench: 'sdk-wire', metric: 'SDK CPU per hour of driving, record() of 1-s arrays', unit: 's', value: perHour('array'), note: 'share of one core: value / 3600' });
-  console.log(JSON.stringify({ bench: 'sdk-wire', base5, base60, m5: { ...m5.r, tally: m5.t }, s5: { ...s5.r, tally: s5.t }, s60: { ...s60.r, tally: s60.t }, mConn: mConn.t, sConn: sConn.t, cpuPerHour: rt }));
+  report({
+    bench: 'sdk-wire',
+    metric: 'SDK CPU per hour of driving, record() per sensor sample (51 calls/s)',
+    unit: 's',
+    value: perHour('event'),
+    baseline: 'record() of 1-s arrays (1 call/s)',
+    baselineValue: perHour('array'),
+    lowerIsBetter: true,
+    note: `${REALTIME_S} s at real time, extrapolated, feeding loop's own ${rt.none!.toFixed(1)} s/h subtracted; Node on this VM, mqtt:// to the gateway, better-sqlite3 fsync-per-batch`,
+  });
+  report({
+    bench: 'sdk-wire',
+    metric: 'SDK CPU per hour of driving, record() of 1-s arrays',
+    unit: 's',
+    value: perHour('array'),
+    note: 'share of one core: value / 3600',
+  });
+  console.log(
+    JSON.stringify({
+      bench: 'sdk-wire',
+      base5,
+      base60,
+      m5: { ...m5.r, tally: m5.t },
+      s5: { ...s5.r, tally: s5.t },
+      s60: { ...s60.r, tally: s60.t },
+      mConn: mConn.t,
+      sConn: sConn.t,
+      cpuPerHour: rt,
+    }),
+  );
 } finally {
   await plain?.close();
   await secure?.close();

@@ -64,7 +64,7 @@ async function main(): Promise<Record<string, unknown>> {
   const c0 = cpu();
   const w0 = performance.now();
   const flushes: Promise<void>[] = [];
-  for (let i = 0; i < samples.length; ) {
+  for (let i = 0; i < samples.length;) {
     const end = t0 + (Math.floor((samples[i]!.t - t0) / window) + 1) * window;
     let j = i;
     while (j < samples.length && samples[j]!.t < end) j++;
@@ -80,7 +80,17 @@ async function main(): Promise<Record<string, unknown>> {
   const wallMs = performance.now() - w0;
   const st = client.stats();
   await client.close();
-  return { cpuUs, wallMs, sentBytes, batches: st.sent.batches, sentRows: st.sent.samples, recorded: st.recorded, events: st.events, decimated: st.decimated, errors };
+  return {
+    cpuUs,
+    wallMs,
+    sentBytes,
+    batches: st.sent.batches,
+    sentRows: st.sent.samples,
+    recorded: st.recorded,
+    events: st.events,
+    decimated: st.decimated,
+    errors,
+  };
 }
 
 /** Feeds the samples at real time from now (timestamps shifted), for job.seconds. */

@@ -50,7 +50,12 @@ async function run(): Promise<Record<string, unknown>> {
   switch (mode) {
     case 'record': {
       const c = await open(worker, url);
-      const rate = await recordStream((s) => c.record(s), (s) => c.record(s), n, q.get('shape') === 'single');
+      const rate = await recordStream(
+        (s) => c.record(s),
+        (s) => c.record(s),
+        n,
+        q.get('shape') === 'single',
+      );
       const st = await c.stats();
       await c.close();
       if (st.recorded !== n + WARMUP_SAMPLES) throw new Error(`recorded ${st.recorded} of ${n + WARMUP_SAMPLES}`);

@@ -3,7 +3,10 @@
 import { createClient, openOpfsStorage, serveWorkerClient } from '@fleetwire/device-sdk/worker';
 import { recordStream, WARMUP_SAMPLES } from '../lib-drive.js';
 
-const scope = globalThis as unknown as { addEventListener(t: 'message', f: (e: { data: { op?: string; n?: number; db?: string; url?: string } }) => void): void; postMessage(m: unknown): void };
+const scope = globalThis as unknown as {
+  addEventListener(t: 'message', f: (e: { data: { op?: string; n?: number; db?: string; url?: string } }) => void): void;
+  postMessage(m: unknown): void;
+};
 scope.addEventListener('message', (e) => {
   if (e.data?.op !== 'bench-direct') return;
   const { n = 100_000, db, url } = e.data;
@@ -16,7 +19,12 @@ scope.addEventListener('message', (e) => {
       reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
     });
     c.on('error', () => {});
-    const rate = await recordStream((s) => c.record(s), (s) => c.record(s), n, false);
+    const rate = await recordStream(
+      (s) => c.record(s),
+      (s) => c.record(s),
+      n,
+      false,
+    );
     const recorded = c.stats().recorded;
     await c.close();
     if (recorded !== n + WARMUP_SAMPLES) throw new Error(`recorded ${recorded} of ${n + WARMUP_SAMPLES}`);

@@ -33,7 +33,8 @@ export const USAGE = renderHelp({
   a live table, then an HTML report`,
   table: DEMO_OPTIONS,
   defaults: DEMO_DEFAULTS,
-  footer: 'with servers, the scoring service environment applies (FW_SCORING_TOPIC, FW_TOPIC_*, FW_SCORING_GROUP, FW_DB_SCHEMA, FW_MODEL_VERSION; fleetwire-scoring --help)\nexit codes: 0 trips were scored, 1 failure, 2 no trip scored, 64 bad arguments',
+  footer:
+    'with servers, the scoring service environment applies (FW_SCORING_TOPIC, FW_TOPIC_*, FW_SCORING_GROUP, FW_DB_SCHEMA, FW_MODEL_VERSION; fleetwire-scoring --help)\nexit codes: 0 trips were scored, 1 failure, 2 no trip scored, 64 bad arguments',
 });
 
 /** The demo's flags; `{ command: 'help' }` for --help. */
@@ -43,4 +44,3 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs | { command: 'h
   if (r.help) return { command: 'help' };
   return { ...DEMO_DEFAULTS, ...(r.values as Partial<DemoArgs>), command: 'demo' };
 }
-

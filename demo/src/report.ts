@@ -36,9 +36,11 @@ function barChart(labels: readonly string[], values: readonly number[], title: s
     .map((v, i) => {
       const h = ((H - 2 * pad) * v) / max;
       const x = pad + i * bw;
-      return `<rect x="${x + 2}" y="${H - pad - h}" width="${bw - 4}" height="${h}" fill="#3b82f6"><title>${esc(labels[i]!)}: ${v}</title></rect>` +
+      return (
+        `<rect x="${x + 2}" y="${H - pad - h}" width="${bw - 4}" height="${h}" fill="#3b82f6"><title>${esc(labels[i]!)}: ${v}</title></rect>` +
         `<text x="${x + bw / 2}" y="${H - pad + 14}" font-size="10" text-anchor="middle">${esc(labels[i]!)}</text>` +
-        `<text x="${x + bw / 2}" y="${H - pad - h - 3}" font-size="10" text-anchor="middle">${v}</text>`;
+        `<text x="${x + bw / 2}" y="${H - pad - h - 3}" font-size="10" text-anchor="middle">${v}</text>`
+      );
     })
     .join('');
   return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${bars}<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#333"/></svg></figure>`;
@@ -51,7 +53,9 @@ function tripMap(trips: readonly TripPoint[], paths?: Map<string, Array<[number,
   const H = 440;
   const mapW = W - 170;
   if (trips.length === 0 && !paths?.size) return '<p>No completed trips.</p>';
-  const pts: Array<[number, number]> = paths?.size ? [...paths.values()].flat() : trips.flatMap((t) => [[t.startLat, t.startLon] as [number, number], [t.endLat, t.endLon] as [number, number]]);
+  const pts: Array<[number, number]> = paths?.size
+    ? [...paths.values()].flat()
+    : trips.flatMap((t) => [[t.startLat, t.startLon] as [number, number], [t.endLat, t.endLon] as [number, number]]);
   let [la0, la1, lo0, lo1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const [la, lo] of pts) {
     la0 = Math.min(la0, la);
@@ -65,10 +69,16 @@ function tripMap(trips: readonly TripPoint[], paths?: Map<string, Array<[number,
   const color = (d: string) => PALETTE[drivers.indexOf(d) % PALETTE.length]!;
   const shapes = paths?.size
     ? [...paths.entries()]
-        .map(([d, p]) => `<polyline fill="none" stroke="${color(d)}" stroke-width="1.5" stroke-opacity="0.8" points="${p.map(([la, lo]) => `${sx(lo).toFixed(1)},${sy(la).toFixed(1)}`).join(' ')}"><title>${esc(d)}</title></polyline>`)
+        .map(
+          ([d, p]) =>
+            `<polyline fill="none" stroke="${color(d)}" stroke-width="1.5" stroke-opacity="0.8" points="${p.map(([la, lo]) => `${sx(lo).toFixed(1)},${sy(la).toFixed(1)}`).join(' ')}"><title>${esc(d)}</title></polyline>`,
+        )
         .join('')
     : trips
-        .map((t) => `<line x1="${sx(t.startLon).toFixed(1)}" y1="${sy(t.startLat).toFixed(1)}" x2="${sx(t.endLon).toFixed(1)}" y2="${sy(t.endLat).toFixed(1)}" stroke="${color(t.driverId)}" stroke-width="2" marker-end="url(#a)"><title>${esc(t.driverId)} score ${t.score?.toFixed(1) ?? '-'}</title></line>`)
+        .map(
+          (t) =>
+            `<line x1="${sx(t.startLon).toFixed(1)}" y1="${sy(t.startLat).toFixed(1)}" x2="${sx(t.endLon).toFixed(1)}" y2="${sy(t.endLat).toFixed(1)}" stroke="${color(t.driverId)}" stroke-width="2" marker-end="url(#a)"><title>${esc(t.driverId)} score ${t.score?.toFixed(1) ?? '-'}</title></line>`,
+        )
         .join('');
   const legend = drivers
     .slice(0, 28)
@@ -82,7 +92,10 @@ export function renderReport(d: ReportData): string {
   const bins = histogram(d.scores);
   const labels = bins.map((_, i) => `${i * 10}-${i * 10 + 10}`);
   const rows = d.drivers
-    .map((r) => `<tr><td>${esc(r.driverId)}</td><td>${r.trips}</td><td>${r.distanceKm.toFixed(1)}</td><td>${r.harshBraking}</td><td>${r.harshAcceleration}</td><td>${r.harshCornering}</td><td>${r.speedingS.toFixed(0)}</td><td>${r.lastScore?.toFixed(1) ?? '-'}</td><td>${r.meanScore?.toFixed(1) ?? '-'}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.driverId)}</td><td>${r.trips}</td><td>${r.distanceKm.toFixed(1)}</td><td>${r.harshBraking}</td><td>${r.harshAcceleration}</td><td>${r.harshCornering}</td><td>${r.speedingS.toFixed(0)}</td><td>${r.lastScore?.toFixed(1) ?? '-'}</td><td>${r.meanScore?.toFixed(1) ?? '-'}</td></tr>`,
+    )
     .join('');
   const facts = d.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(d.title)}</title>
@@ -91,7 +104,11 @@ export function renderReport(d: ReportData): string {
 <table>${facts}</table>
 <h2>Charts</h2>
 ${barChart(labels, bins, 'Trip score distribution (100 = safest, 0 = riskiest)')}
-${barChart(d.events.map((e) => e.type.replace('EVENT_TYPE_', '').toLowerCase()), d.events.map((e) => e.count), 'Safety events detected by the backend')}
+${barChart(
+  d.events.map((e) => e.type.replace('EVENT_TYPE_', '').toLowerCase()),
+  d.events.map((e) => e.count),
+  'Safety events detected by the backend',
+)}
 ${tripMap(d.trips, d.paths)}
 <h2>Drivers</h2>
 <table><tr><th>driver</th><th>trips</th><th>km</th><th>harsh brake</th><th>harsh accel</th><th>harsh corner</th><th>speeding s</th><th>last score</th><th>mean score</th></tr>${rows}</table>

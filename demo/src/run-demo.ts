@@ -28,7 +28,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const tty = process.stdout.isTTY;
   console.log(`fleetwire demo: ${devices} devices, ${(durationMs / 60_000).toFixed(0)} min of driving each at ${speedup}x`);
   const stack = await startEmbeddedStack({ idleEndMs: 3 * 60_000 });
-  console.log(`backend: ${stack.mode === 'embedded' ? 'embedded (log + PGlite + in-memory cache)' : 'real Kafka/Postgres/Redis from FW_*'}; gateway ${stack.mqttUrl}`);
+  console.log(
+    `backend: ${stack.mode === 'embedded' ? 'embedded (log + PGlite + in-memory cache)' : 'real Kafka/Postgres/Redis from FW_*'}; gateway ${stack.mqttUrl}`,
+  );
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'fw-demo-'));
   const tenant = 'demo';
   let progressLine = '';
@@ -77,7 +79,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       ['model', stack.model.version],
     ];
     const paths = stack.log ? gpsPaths(stack.log) : undefined;
-    writeFileSync(reportPath, renderReport({ title: 'fleetwire demo report', generatedAt: new Date().toISOString(), mode: stack.mode, facts, drivers, trips, events, scores, paths }));
+    writeFileSync(
+      reportPath,
+      renderReport({ title: 'fleetwire demo report', generatedAt: new Date().toISOString(), mode: stack.mode, facts, drivers, trips, events, scores, paths }),
+    );
     console.log(`\nreport written to ${reportPath}`);
     return trips.length;
   } finally {
@@ -86,4 +91,3 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
-

@@ -85,17 +85,19 @@ export async function scoreValues(db: Db): Promise<number[]> {
 export function renderTable(rows: readonly DriverRow[], header: string, maxRows = 20): string {
   const head = ['driver', 'trips', 'km', 'brake', 'accel', 'corner', 'speeding s', 'last score', 'mean'];
   const fmt = (v: number | null, d = 0) => (v === null ? '-' : v.toFixed(d));
-  const body = rows.slice(0, maxRows).map((r) => [
-    r.driverId,
-    String(r.trips),
-    fmt(r.distanceKm, 1),
-    String(r.harshBraking),
-    String(r.harshAcceleration),
-    String(r.harshCornering),
-    fmt(r.speedingS),
-    fmt(r.lastScore, 1),
-    fmt(r.meanScore, 1),
-  ]);
+  const body = rows
+    .slice(0, maxRows)
+    .map((r) => [
+      r.driverId,
+      String(r.trips),
+      fmt(r.distanceKm, 1),
+      String(r.harshBraking),
+      String(r.harshAcceleration),
+      String(r.harshCornering),
+      fmt(r.speedingS),
+      fmt(r.lastScore, 1),
+      fmt(r.meanScore, 1),
+    ]);
   const all = [head, ...body];
   const w = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
   const lines = all.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { histogram, renderReport } from '../src/report.js';
 import { renderTable, type DriverRow } from '../src/summary.js';
 
-const driver = (id: string, score: number | null): DriverRow => ({ tenant: 'demo', driverId: id, trips: 2, distanceKm: 12.3, harshBraking: 1, harshAcceleration: 0, harshCornering: 2, speedingS: 30, lastScore: score, meanScore: score });
+const driver = (id: string, score: number | null): DriverRow => ({
+  tenant: 'demo',
+  driverId: id,
+  trips: 2,
+  distanceKm: 12.3,
+  harshBraking: 1,
+  harshAcceleration: 0,
+  harshCornering: 2,
+  speedingS: 30,
+  lastScore: score,
+  meanScore: score,
+});
 
 describe('demo report', () => {
   it('bins scores into ten buckets, clamping the ends', () => {
@@ -10,13 +21,34 @@ describe('demo report', () => {
   });
 
   it('draws GPS paths when given, start->end lines otherwise, and escapes names', () => {
-    const base = { title: '<t>', generatedAt: 'x', mode: 'embedded', facts: [['k', 'v']] as Array<[string, string]>, drivers: [driver('d<1>', 80)], events: [{ type: 'harsh_braking', count: 3 }], scores: [80, 90] };
+    const base = {
+      title: '<t>',
+      generatedAt: 'x',
+      mode: 'embedded',
+      facts: [['k', 'v']] as Array<[string, string]>,
+      drivers: [driver('d<1>', 80)],
+      events: [{ type: 'harsh_braking', count: 3 }],
+      scores: [80, 90],
+    };
     const trips = [{ driverId: 'd<1>', startLat: 52.5, startLon: 13.4, endLat: 52.51, endLon: 13.41, score: 80 }];
     const withLines = renderReport({ ...base, trips });
     expect(withLines).toContain('<line');
     expect(withLines).toContain('d&#60;1&#62;');
     expect(withLines).not.toContain('<t>');
-    const withPaths = renderReport({ ...base, trips, paths: new Map([['d<1>', [[52.5, 13.4], [52.505, 13.405], [52.51, 13.41]]]]) });
+    const withPaths = renderReport({
+      ...base,
+      trips,
+      paths: new Map([
+        [
+          'd<1>',
+          [
+            [52.5, 13.4],
+            [52.505, 13.405],
+            [52.51, 13.41],
+          ],
+        ],
+      ]),
+    });
     expect(withPaths).toContain('<polyline');
     expect(withPaths).toContain('Driven paths');
   });

@@ -78,13 +78,14 @@ async function main(argv) {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const secret = process.env.FW_GATEWAY_TOKEN_SECRET;
   const tenant = arg(argv, 'tenant');
-  if (!secret) throw new Error('set FW_GATEWAY_TOKEN_SECRET (the gateway\'s token secret)');
+  if (!secret) throw new Error("set FW_GATEWAY_TOKEN_SECRET (the gateway's token secret)");
   if (!tenant) throw new Error('--tenant is required');
   const certFile = arg(argv, 'cert');
   const keyFile = arg(argv, 'key');
   if (Boolean(certFile) !== Boolean(keyFile)) throw new Error('--cert and --key go together');
   const host = arg(argv, 'host', '127.0.0.1');
-  if (!certFile && host !== '127.0.0.1' && host !== 'localhost') throw new Error('without --cert/--key only 127.0.0.1 / localhost: phone browsers need https for sensors and OPFS');
+  if (!certFile && host !== '127.0.0.1' && host !== 'localhost')
+    throw new Error('without --cert/--key only 127.0.0.1 / localhost: phone browsers need https for sensors and OPFS');
   const ttlSec = Number(arg(argv, 'ttl-sec', '600'));
   const { mintDeviceToken } = await import('@fleetwire/gateway');
   const s = await startDevServer({

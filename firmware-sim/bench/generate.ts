@@ -17,12 +17,36 @@ let samples = 0;
 const t0 = performance.now();
 for (let d = 0; d < devices; d++) {
   const profile = PROFILES[PROFILE_NAMES[d % PROFILE_NAMES.length]!];
-  for (const chunk of synthesizeDrive({ graph, profile, seed: `bench-${d}`, startMs: Date.UTC(2025, 0, 1), durationMs: hourMs, chunkMs: 60_000, vehicle: { parkMinS: 30, parkMaxS: 120 } })) {
+  for (const chunk of synthesizeDrive({
+    graph,
+    profile,
+    seed: `bench-${d}`,
+    startMs: Date.UTC(2025, 0, 1),
+    durationMs: hourMs,
+    chunkMs: 60_000,
+    vehicle: { parkMinS: 30, parkMaxS: 120 },
+  })) {
     samples += chunk.samples.length;
   }
 }
 const sec = (performance.now() - t0) / 1000;
 const perSec = samples / sec;
 const needed = 1000 * 60 * 26;
-report({ bench: 'firmware-sim', metric: 'synthetic samples generated', unit: 'samples/s', value: perSec, baseline: '1000 devices at speedup 60', baselineValue: needed, note: `${devices} devices x 1 h, one core` });
-report({ bench: 'firmware-sim', metric: '1000 devices x 1 h (25 Hz) generation time', unit: 's', value: (sec * 1000) / devices, lowerIsBetter: true, baseline: 'real time at speedup 60', baselineValue: 60 });
+report({
+  bench: 'firmware-sim',
+  metric: 'synthetic samples generated',
+  unit: 'samples/s',
+  value: perSec,
+  baseline: '1000 devices at speedup 60',
+  baselineValue: needed,
+  note: `${devices} devices x 1 h, one core`,
+});
+report({
+  bench: 'firmware-sim',
+  metric: '1000 devices x 1 h (25 Hz) generation time',
+  unit: 's',
+  value: (sec * 1000) / devices,
+  lowerIsBetter: true,
+  baseline: 'real time at speedup 60',
+  baselineValue: 60,
+});

@@ -90,16 +90,44 @@ type ExportFlag = Exclude<keyof ExportArgs, 'command'>;
 export const RUN_OPTIONS: OptionTable<RunFlag> = [
   { key: 'devices', flag: 'devices', kind: 'int', min: 1, max: MAX_DEVICES, help: 'number of devices' },
   { key: 'speedup', flag: 'speedup', kind: 'custom', arg: 'X|max', parse: speedup, help: 'simulated/real time ratio; 60 = one simulated hour per real minute' },
-  { key: 'durationMs', flag: 'duration', kind: 'custom', arg: 'D', parse: duration(), help: 'simulated drive time per device: 90s, 30m, 2h, 1h30m', shows: '1h' },
+  {
+    key: 'durationMs',
+    flag: 'duration',
+    kind: 'custom',
+    arg: 'D',
+    parse: duration(),
+    help: 'simulated drive time per device: 90s, 30m, 2h, 1h30m',
+    shows: '1h',
+  },
   { key: 'gateway', flag: 'gateway', env: 'FW_GATEWAY_URL', kind: 'str', arg: 'URL', help: 'mqtt://, mqtts://, ws://, wss://' },
-  { key: 'tenant', flag: 'tenant', kind: 'str', arg: 'T[,T2,...]', help: 'tenant id; several: devices spread over them round robin, ids numbered within each tenant' },
+  {
+    key: 'tenant',
+    flag: 'tenant',
+    kind: 'str',
+    arg: 'T[,T2,...]',
+    help: 'tenant id; several: devices spread over them round robin, ids numbered within each tenant',
+  },
   { key: 'dataDir', flag: 'data-dir', kind: 'str', arg: 'DIR', help: 'one SQLite outbox per device' },
-  { key: 'tokenSecret', flag: 'token-secret', env: 'FW_GATEWAY_TOKEN_SECRET', kind: 'str', help: 'mint per-device tokens with this secret (the first one of the variable)' },
+  {
+    key: 'tokenSecret',
+    flag: 'token-secret',
+    env: 'FW_GATEWAY_TOKEN_SECRET',
+    kind: 'str',
+    help: 'mint per-device tokens with this secret (the first one of the variable)',
+  },
   { key: 'tokenTtlSec', flag: 'token-ttl', kind: 'int', min: 60, max: 10 * 365 * 86_400, arg: 'SEC', help: 'lifetime of minted tokens' },
   { key: 'password', flag: 'password', kind: 'str', arg: 'P', help: 'same password for every device ("{id}" and "{tenant}" are replaced)' },
   { key: 'replay', flag: 'replay', kind: 'str', arg: 'FILE', help: 'replay a .gpx or .csv recording on every device instead of synthetic drives' },
   { key: 'churn', flag: 'churn', kind: 'num', min: 0, max: 60, arg: 'R', help: 'connection drops per device per real minute (e.g. 0.1)' },
-  { key: 'offlineMs', flag: 'offline', kind: 'custom', arg: 'D', parse: duration(true), help: 'every device goes offline once for D (real time), at a random moment', shows: '0' },
+  {
+    key: 'offlineMs',
+    flag: 'offline',
+    kind: 'custom',
+    arg: 'D',
+    parse: duration(true),
+    help: 'every device goes offline once for D (real time), at a random moment',
+    shows: '0',
+  },
   { key: 'seed', flag: 'seed', kind: 'str', help: 'random seed (same seed, same fleet)' },
   {
     key: 'profiles',
@@ -119,7 +147,15 @@ export const RUN_OPTIONS: OptionTable<RunFlag> = [
   { key: 'gpsHz', flag: 'gps-hz', kind: 'num', min: 0.1, max: 10, help: 'GPS rate' },
   { key: 'centre', flag: 'centre', kind: 'custom', arg: 'LAT,LON', parse: centre, help: 'centre of the synthetic city', shows: 'Berlin' },
   { key: 'prefix', flag: 'prefix', kind: 'str', help: 'device id prefix' },
-  { key: 'drainTimeoutMs', flag: 'drain-timeout', kind: 'custom', arg: 'D', parse: duration(), help: 'how long devices may take to upload what is left at the end', shows: '60s' },
+  {
+    key: 'drainTimeoutMs',
+    flag: 'drain-timeout',
+    kind: 'custom',
+    arg: 'D',
+    parse: duration(),
+    help: 'how long devices may take to upload what is left at the end',
+    shows: '60s',
+  },
   { key: 'json', flag: 'json', kind: 'bool', help: 'print the summary as JSON' },
   { key: 'ca', flag: 'ca', kind: 'str', arg: 'FILE', help: 'CA bundle for mqtts:// / wss://' },
   { key: 'insecure', flag: 'insecure', kind: 'bool', help: 'do not verify the gateway certificate' },
@@ -148,7 +184,14 @@ export const RUN_DEFAULTS = {
 
 /** `fleetwire-sim export` flags. */
 export const EXPORT_OPTIONS: OptionTable<ExportFlag> = [
-  { key: 'format', flag: 'format', kind: 'custom', arg: 'gpx|csv', help: 'output format', parse: (s, reject) => (s === 'gpx' || s === 'csv' ? s : reject('gpx or csv')) },
+  {
+    key: 'format',
+    flag: 'format',
+    kind: 'custom',
+    arg: 'gpx|csv',
+    help: 'output format',
+    parse: (s, reject) => (s === 'gpx' || s === 'csv' ? s : reject('gpx or csv')),
+  },
   {
     key: 'profile',
     flag: 'profile',
@@ -192,16 +235,20 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       throw new ConfigError(`bad --gateway: ${(e as Error).message}`, { setting: '--gateway', value: gateway });
     }
     const tenantList = ((f.tenant as string | undefined) ?? RUN_DEFAULTS.tenant).split(',');
-    for (const t of tenantList) if (!SEGMENT.test(t)) throw new ConfigError(`bad --tenant "${t}": only [A-Za-z0-9._:-], 1..128 chars`, { setting: '--tenant', value: t });
-    if (new Set(tenantList).size !== tenantList.length) throw new ConfigError(`bad --tenant: "${String(f.tenant)}" names a tenant twice`, { setting: '--tenant', value: f.tenant });
+    for (const t of tenantList)
+      if (!SEGMENT.test(t)) throw new ConfigError(`bad --tenant "${t}": only [A-Za-z0-9._:-], 1..128 chars`, { setting: '--tenant', value: t });
+    if (new Set(tenantList).size !== tenantList.length)
+      throw new ConfigError(`bad --tenant: "${String(f.tenant)}" names a tenant twice`, { setting: '--tenant', value: f.tenant });
     const tenant = tenantList[0]!;
     const tenants = tenantList.length > 1 ? tenantList : undefined;
     const prefix = (f.prefix as string | undefined) ?? RUN_DEFAULTS.prefix;
-    if (!/^[A-Za-z0-9._:-]{0,100}$/.test(prefix)) throw new ConfigError(`bad --prefix "${prefix}": only [A-Za-z0-9._:-]`, { setting: '--prefix', value: prefix });
+    if (!/^[A-Za-z0-9._:-]{0,100}$/.test(prefix))
+      throw new ConfigError(`bad --prefix "${prefix}": only [A-Za-z0-9._:-]`, { setting: '--prefix', value: prefix });
     const tokenSecret = (f.tokenSecret as string | undefined) ?? env.FW_GATEWAY_TOKEN_SECRET?.split(',')[0];
     const password = f.password as string | undefined;
     if (tokenSecret !== undefined && password !== undefined) throw new ConfigError('give either --token-secret or --password, not both');
-    if (tokenSecret !== undefined && tokenSecret.length < 16) throw new ConfigError('bad --token-secret: must be at least 16 characters (as the gateway requires)', { setting: '--token-secret' });
+    if (tokenSecret !== undefined && tokenSecret.length < 16)
+      throw new ConfigError('bad --token-secret: must be at least 16 characters (as the gateway requires)', { setting: '--token-secret' });
     return {
       ...RUN_DEFAULTS,
       ...(f as Partial<RunArgs>),
@@ -221,7 +268,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (a.withAccel && a.format !== 'csv') throw new ConfigError('--accel needs --format csv (GPX has no accelerometer)', { setting: '--accel' });
     return a;
   }
-  if (command === 'demo') throw new ConfigError('the demo has its own command now: npm start, or fleetwire-demo (workspace @fleetwire/demo)', { value: command });
+  if (command === 'demo')
+    throw new ConfigError('the demo has its own command now: npm start, or fleetwire-demo (workspace @fleetwire/demo)', { value: command });
   throw new ConfigError(`unknown command "${command}" (run, export, help)`, { value: command });
 }
 

@@ -40,7 +40,11 @@ async function doRun(a: RunArgs): Promise<number> {
   return summary.complete ? 0 : 2;
 }
 
-async function withProgress(totalMs: number, quiet: boolean, run: (onProgress: (p: FleetProgress) => void, signal: AbortSignal) => Promise<FleetSummary>): Promise<FleetSummary> {
+async function withProgress(
+  totalMs: number,
+  quiet: boolean,
+  run: (onProgress: (p: FleetProgress) => void, signal: AbortSignal) => Promise<FleetSummary>,
+): Promise<FleetSummary> {
   const ac = new AbortController();
   const onSig = () => {
     process.stderr.write('\nstopping (again to force)...\n');

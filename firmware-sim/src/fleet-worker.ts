@@ -19,6 +19,12 @@ port.on('message', (m: { type?: string }) => {
   if (m?.type === 'abort') ac.abort();
 });
 const opts = await fleetOptionsFromArgs(input.args);
-const summary = await runFleet({ ...opts, shard: input.shard, startMs: input.startMs, signal: ac.signal, onProgress: (p) => port.postMessage({ type: 'progress', p }) });
+const summary = await runFleet({
+  ...opts,
+  shard: input.shard,
+  startMs: input.startMs,
+  signal: ac.signal,
+  onProgress: (p) => port.postMessage({ type: 'progress', p }),
+});
 port.postMessage({ type: 'summary', summary });
 port.close();

@@ -22,7 +22,10 @@ export async function runFleetInWorkers(args: RunArgs, o: WorkersOptions): Promi
   if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`workers must be an integer >= 1, got ${o.workers}`);
   const startMs = virtualStartFor(Date.now(), args.durationMs, args.speedup);
   const url = o.workerUrl ?? new URL('./fleet-worker.js', import.meta.url);
-  const workers = Array.from({ length: count }, (_, index) => new Worker(url, { workerData: { args, shard: { index, count }, startMs } satisfies FleetWorkerInput }));
+  const workers = Array.from(
+    { length: count },
+    (_, index) => new Worker(url, { workerData: { args, shard: { index, count }, startMs } satisfies FleetWorkerInput }),
+  );
   const abortAll = () => {
     for (const w of workers) w.postMessage({ type: 'abort' });
   };

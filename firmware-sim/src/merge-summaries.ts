@@ -14,8 +14,32 @@ function sums<T, K extends NumericKey<T>>(parts: readonly T[], keys: readonly K[
   return out;
 }
 
-const PROGRESS_SUMS = ['generated', 'recorded', 'sentSamples', 'sentBatches', 'droppedSamples', 'pendingSamples', 'rejected', 'reconnects', 'devices', 'connected', 'finished'] as const;
-const SUMMARY_SUMS = ['devices', 'generated', 'generatedGps', 'generatedAccel', 'recorded', 'sentSamples', 'sentBatches', 'droppedSamples', 'rejected', 'unsent', 'reconnects'] as const;
+const PROGRESS_SUMS = [
+  'generated',
+  'recorded',
+  'sentSamples',
+  'sentBatches',
+  'droppedSamples',
+  'pendingSamples',
+  'rejected',
+  'reconnects',
+  'devices',
+  'connected',
+  'finished',
+] as const;
+const SUMMARY_SUMS = [
+  'devices',
+  'generated',
+  'generatedGps',
+  'generatedAccel',
+  'recorded',
+  'sentSamples',
+  'sentBatches',
+  'droppedSamples',
+  'rejected',
+  'unsent',
+  'reconnects',
+] as const;
 
 /** Sums of the shards' counts; elapsed is the longest, simulated time the device-weighted mean. */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -46,7 +70,14 @@ export function mergeSummaries(parts: readonly FleetSummary[]): FleetSummary {
     virtualStartMs: Math.min(...parts.map((s) => s.virtualStartMs)),
     complete: parts.every((s) => s.complete),
     aborted: parts.some((s) => s.aborted),
-    network: nets.length === 0 ? null : { cuts: nets.reduce((a, n) => a + n.cuts, 0), refused: nets.reduce((a, n) => a + n.refused, 0), connections: nets.reduce((a, n) => a + n.connections, 0) },
+    network:
+      nets.length === 0
+        ? null
+        : {
+            cuts: nets.reduce((a, n) => a + n.cuts, 0),
+            refused: nets.reduce((a, n) => a + n.refused, 0),
+            connections: nets.reduce((a, n) => a + n.connections, 0),
+          },
     errors,
     truth,
     perDevice: parts.flatMap((s) => s.perDevice).sort((a, b) => cmp(a.tenant, b.tenant) || cmp(a.deviceId, b.deviceId)),

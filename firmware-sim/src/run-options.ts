@@ -17,7 +17,10 @@ export async function fleetOptionsFromArgs(a: RunArgs): Promise<FleetOptions> {
     credentialsFor = (id, tenant) => ({ username: id, password: tpl.replaceAll('{id}', id).replaceAll('{tenant}', tenant) });
   }
   const tls: NonNullable<FleetOptions['client']>['tls'] = {};
-  if (a.ca) tls.ca = await readFile(a.ca).catch((e: Error) => Promise.reject(new ConfigError(`cannot read --ca ${a.ca}: ${e.message}`, { setting: '--ca', value: a.ca })));
+  if (a.ca)
+    tls.ca = await readFile(a.ca).catch((e: Error) =>
+      Promise.reject(new ConfigError(`cannot read --ca ${a.ca}: ${e.message}`, { setting: '--ca', value: a.ca })),
+    );
   if (a.insecure) tls.rejectUnauthorized = false;
   return {
     devices: a.devices,

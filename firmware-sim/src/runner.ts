@@ -105,9 +105,18 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const seed = o.seed ?? 'fleetwire';
   const wallMs = Number.isFinite(o.speedup) ? o.durationMs / o.speedup : 0;
   const sh = o.shard ?? { index: 0, count: 1 };
-  if (!(Number.isInteger(sh.count) && sh.count >= 1 && Number.isInteger(sh.index) && sh.index >= 0 && sh.index < sh.count)) throw new RangeError(`bad shard ${sh.index}/${sh.count}`);
+  if (!(Number.isInteger(sh.count) && sh.count >= 1 && Number.isInteger(sh.index) && sh.index >= 0 && sh.index < sh.count))
+    throw new RangeError(`bad shard ${sh.index}/${sh.count}`);
   const multi = !!o.tenants && o.tenants.length > 0;
-  const plans = planFleet({ devices: o.devices, seed, prefix: o.deviceIdPrefix, tenants: multi ? o.tenants : [o.tenant], profileMix: o.profileMix, offlineMs, expectedWallMs: Math.max(wallMs, offlineMs * 2) }).filter((p) => p.index % sh.count === sh.index);
+  const plans = planFleet({
+    devices: o.devices,
+    seed,
+    prefix: o.deviceIdPrefix,
+    tenants: multi ? o.tenants : [o.tenant],
+    profileMix: o.profileMix,
+    offlineMs,
+    expectedWallMs: Math.max(wallMs, offlineMs * 2),
+  }).filter((p) => p.index % sh.count === sh.index);
   const graph: RoadGraph | null = o.replay ? null : generateCity(o.city);
   const startReal = time.now();
   const startMs = o.startMs ?? virtualStartFor(startReal, o.durationMs, o.speedup);
@@ -120,7 +129,17 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const devices: Device[] = plans.map((plan) => ({ plan, client: null, generated: { gps: 0, accel: 0 }, rejected: 0, errors: new Map(), truth: new Map(), done: false, drained: false, reachedMs: startMs }));
+  const devices: Device[] = plans.map((plan) => ({
+    plan,
+    client: null,
+    generated: { gps: 0, accel: 0 },
+    rejected: 0,
+    errors: new Map(),
+    truth: new Map(),
+    done: false,
+    drained: false,
+    reachedMs: startMs,
+  }));
   const timers: NodeJS.Timeout[] = [];
   const rng = new Rng(`net:${seed}`);
 
@@ -142,7 +161,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     }
     // Mean simulated time the devices have actually reached (lags the clock when the host is saturated).
     const reached = devices.length === 0 ? o.durationMs : devices.reduce((a, d) => a + (d.done ? o.durationMs : d.reachedMs - startMs), 0) / devices.length;
-    return { ...t, devices: devices.length, connected, finished: devices.filter((d) => d.done).length, elapsedMs: time.now() - startReal, simulatedMs: reached };
+    return {
+      ...t,
+      devices: devices.length,
+      connected,
+      finished: devices.filter((d) => d.done).length,
+      elapsedMs: time.now() - startReal,
+      simulatedMs: reached,
+    };
   };
   if (o.onProgress) {
     const every = o.progressIntervalMs ?? 1000;
@@ -241,7 +267,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
 
   function source(plan: DevicePlan): Iterable<SampleChunk> {
     if (o.replay) return replayDrive(o.replay, { startMs, durationMs: o.durationMs, chunkMs, accelRateHz: o.accelRateHz, seed: plan.seed });
-    return synthesizeDrive({ graph: graph!, profile: getProfile(plan.profile), seed: plan.seed, startMs, durationMs: o.durationMs, chunkMs, accelRateHz: o.accelRateHz, gpsRateHz: o.gpsRateHz });
+    return synthesizeDrive({
+      graph: graph!,
+      profile: getProfile(plan.profile),
+      seed: plan.seed,
+      startMs,
+      durationMs: o.durationMs,
+      chunkMs,
+      accelRateHz: o.accelRateHz,
+      gpsRateHz: o.gpsRateHz,
+    });
   }
 
   function scheduleOffline(d: Device): void {
@@ -264,7 +299,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
         sentSamples: s?.sent.samples ?? 0,
         sentBatches: s?.sent.batches ?? 0,
         droppedSamples: s?.dropped.samples ?? 0,
-        pendingSamples: (s?.pendingSamples ?? 0),
+        pendingSamples: s?.pendingSamples ?? 0,
         sealedUnacked: s?.sealedBatches ?? 0,
         rejected: d.rejected,
         reconnects: s?.reconnects ?? 0,

@@ -14,7 +14,16 @@ export interface Totals {
   reconnects: number;
 }
 
-export const emptyTotals = (): Totals => ({ generated: 0, recorded: 0, sentSamples: 0, sentBatches: 0, droppedSamples: 0, pendingSamples: 0, rejected: 0, reconnects: 0 });
+export const emptyTotals = (): Totals => ({
+  generated: 0,
+  recorded: 0,
+  sentSamples: 0,
+  sentBatches: 0,
+  droppedSamples: 0,
+  pendingSamples: 0,
+  rejected: 0,
+  reconnects: 0,
+});
 
 export interface FleetProgress extends Totals {
   devices: number;
@@ -93,8 +102,18 @@ export function formatSummary(s: FleetSummary): string {
     `  unsent    ${s.unsent} (left in the outboxes)`,
     `  reconnects ${s.reconnects}${s.network ? `, network cuts ${s.network.cuts}, refused connects ${s.network.refused}` : ''}`,
   ];
-  if (Object.keys(s.truth).length > 0) lines.push(`  driving   ${Object.entries(s.truth).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  if (Object.keys(s.errors).length > 0) lines.push(`  errors    ${Object.entries(s.errors).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (Object.keys(s.truth).length > 0)
+    lines.push(
+      `  driving   ${Object.entries(s.truth)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+  if (Object.keys(s.errors).length > 0)
+    lines.push(
+      `  errors    ${Object.entries(s.errors)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   lines.push(`  result    ${s.complete ? 'complete: every recorded sample acknowledged' : 'INCOMPLETE'}`);
   return lines.join('\n');
 }

@@ -15,16 +15,58 @@ const err = (fn: () => unknown): string => {
 
 describe('fleetwire-sim flags', () => {
   it('parses a full run command', () => {
-    const a = run('--devices', '1000', '--speedup', '60', '--duration', '2h', '--gateway', 'mqtt://127.0.0.1:1883', '--tenant', 'demo', '--data-dir', '/tmp/x', '--token-secret', 'a-secret-of-16-chars!', '--churn', '0.1', '--offline', '30s', '--profiles', 'calm:1,aggressive:1');
-    expect(a).toMatchObject({ command: 'run', devices: 1000, speedup: 60, durationMs: 7_200_000, gateway: 'mqtt://127.0.0.1:1883', tenant: 'demo', dataDir: '/tmp/x', churn: 0.1, offlineMs: 30_000 });
+    const a = run(
+      '--devices',
+      '1000',
+      '--speedup',
+      '60',
+      '--duration',
+      '2h',
+      '--gateway',
+      'mqtt://127.0.0.1:1883',
+      '--tenant',
+      'demo',
+      '--data-dir',
+      '/tmp/x',
+      '--token-secret',
+      'a-secret-of-16-chars!',
+      '--churn',
+      '0.1',
+      '--offline',
+      '30s',
+      '--profiles',
+      'calm:1,aggressive:1',
+    );
+    expect(a).toMatchObject({
+      command: 'run',
+      devices: 1000,
+      speedup: 60,
+      durationMs: 7_200_000,
+      gateway: 'mqtt://127.0.0.1:1883',
+      tenant: 'demo',
+      dataDir: '/tmp/x',
+      churn: 0.1,
+      offlineMs: 30_000,
+    });
     if (a.command !== 'run') throw new Error('not run');
-    expect(a.profiles).toEqual([['calm', 0.5], ['aggressive', 0.5]]);
+    expect(a.profiles).toEqual([
+      ['calm', 0.5],
+      ['aggressive', 0.5],
+    ]);
     expect(run('--speedup=max').command === 'run' && (run('--speedup=max') as { speedup: number }).speedup).toBe(Infinity);
   });
 
   it('takes defaults and env', () => {
     const a = parseCli(['run'], { FW_GATEWAY_URL: 'ws://gw:8080/mqtt', FW_GATEWAY_TOKEN_SECRET: 'from-env-secret-0123,old-secret-xxxxxxxx' });
-    expect(a).toMatchObject({ devices: 10, speedup: 60, durationMs: 3_600_000, gateway: 'ws://gw:8080/mqtt', tokenSecret: 'from-env-secret-0123', churn: 0, offlineMs: 0 });
+    expect(a).toMatchObject({
+      devices: 10,
+      speedup: 60,
+      durationMs: 3_600_000,
+      gateway: 'ws://gw:8080/mqtt',
+      tokenSecret: 'from-env-secret-0123',
+      churn: 0,
+      offlineMs: 0,
+    });
   });
 
   it('rejects bad values with a message naming the flag and value', () => {
@@ -59,6 +101,11 @@ describe('fleetwire-sim flags', () => {
   it('knows help and export', () => {
     expect(parseCli([])).toEqual({ command: 'help' });
     expect(parseCli(['run', '--help'])).toEqual({ command: 'help' });
-    expect(parseCli(['export', '--format', 'csv', '--accel', '--duration', '1m'])).toMatchObject({ command: 'export', format: 'csv', withAccel: true, durationMs: 60_000 });
+    expect(parseCli(['export', '--format', 'csv', '--accel', '--duration', '1m'])).toMatchObject({
+      command: 'export',
+      format: 'csv',
+      withAccel: true,
+      durationMs: 60_000,
+    });
   });
 });

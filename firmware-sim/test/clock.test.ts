@@ -87,7 +87,16 @@ describe('parseDuration', () => {
 
 describe('planFleet', () => {
   it('assigns ids, profiles by mix and offline windows deterministically', () => {
-    const a = planFleet({ devices: 2000, seed: 's', profileMix: [['calm', 0.5], ['aggressive', 0.5]], offlineMs: 30_000, expectedWallMs: 120_000 });
+    const a = planFleet({
+      devices: 2000,
+      seed: 's',
+      profileMix: [
+        ['calm', 0.5],
+        ['aggressive', 0.5],
+      ],
+      offlineMs: 30_000,
+      expectedWallMs: 120_000,
+    });
     expect(a[0]!.deviceId).toBe('sim-0001');
     expect(a[1999]!.deviceId).toBe('sim-2000');
     expect(new Set(a.map((d) => d.deviceId)).size).toBe(2000);
@@ -95,12 +104,29 @@ describe('planFleet', () => {
     expect(calm).toBeGreaterThan(900);
     expect(calm).toBeLessThan(1100);
     expect(a.every((d) => d.offline && d.offline.startMs >= 0 && d.offline.endMs <= 120_000 && d.offline.endMs - d.offline.startMs === 30_000)).toBe(true);
-    expect(planFleet({ devices: 2000, seed: 's', profileMix: [['calm', 0.5], ['aggressive', 0.5]], offlineMs: 30_000, expectedWallMs: 120_000 })).toEqual(a);
+    expect(
+      planFleet({
+        devices: 2000,
+        seed: 's',
+        profileMix: [
+          ['calm', 0.5],
+          ['aggressive', 0.5],
+        ],
+        offlineMs: 30_000,
+        expectedWallMs: 120_000,
+      }),
+    ).toEqual(a);
   });
   it('spreads devices over tenants with ids numbered within each tenant, so they overlap', () => {
     const p = planFleet({ devices: 7, seed: 's', tenants: ['acme', 'globex', 'initech'] });
     expect(p.map((d) => `${d.tenant}/${d.deviceId}`)).toEqual([
-      'acme/sim-0001', 'globex/sim-0001', 'initech/sim-0001', 'acme/sim-0002', 'globex/sim-0002', 'initech/sim-0002', 'acme/sim-0003',
+      'acme/sim-0001',
+      'globex/sim-0001',
+      'initech/sim-0001',
+      'acme/sim-0002',
+      'globex/sim-0002',
+      'initech/sim-0002',
+      'acme/sim-0003',
     ]);
     // Profiles and seeds follow the fleet index, not the tenant: the same fleet as one tenant of 7.
     expect(p.map((d) => d.seed)).toEqual(planFleet({ devices: 7, seed: 's' }).map((d) => d.seed));

@@ -105,7 +105,16 @@ describe('runFleet against an MQTT broker', () => {
   it('replays a GPX recording on every device', async () => {
     const { loadRecording } = await import('../src/load-recording.js');
     const track = await loadRecording(path.join(import.meta.dirname, '..', 'samples', 'berlin-normal.gpx'));
-    const s = await runFleet({ devices: 3, speedup: Infinity, durationMs: 5 * 60_000, gatewayUrl: url, tenant: 'int', dataDir, replay: track, seed: 'int-replay' });
+    const s = await runFleet({
+      devices: 3,
+      speedup: Infinity,
+      durationMs: 5 * 60_000,
+      gatewayUrl: url,
+      tenant: 'int',
+      dataDir,
+      replay: track,
+      seed: 'int-replay',
+    });
     expectEverySampleArrived(s);
     // The recording spans 99 s and loops every 99 + 60 s: runs start at 0 s and 159 s within the 300 s.
     const span = track.gps[track.gps.length - 1]!.t - track.gps[0]!.t;
@@ -120,7 +129,15 @@ describe('runFleet against an MQTT broker', () => {
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
     const port = (free.address() as net.AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
-    const s = await runFleet({ devices: 2, speedup: Infinity, durationMs: 60_000, gatewayUrl: `mqtt://127.0.0.1:${port}`, tenant: 'int', dataDir, drainTimeoutMs: 1000 });
+    const s = await runFleet({
+      devices: 2,
+      speedup: Infinity,
+      durationMs: 60_000,
+      gatewayUrl: `mqtt://127.0.0.1:${port}`,
+      tenant: 'int',
+      dataDir,
+      drainTimeoutMs: 1000,
+    });
     expect(s.complete).toBe(false);
     expect(s.recorded).toBe(s.generated);
     expect(s.sentSamples).toBe(0);
@@ -134,7 +151,11 @@ describe('runFleet against an MQTT broker', () => {
     await expect(runFleet({ devices: 1, speedup: 0, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir })).rejects.toThrow(/speedup/);
     await expect(runFleet({ devices: 1, speedup: 1, durationMs: 1000, gatewayUrl: url, tenant: 't', dataDir, churn: -1 })).rejects.toThrow(/churn/);
     // A tenant that is not a topic segment is refused before any device starts.
-    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a/b', dataDir })).rejects.toThrow(/tenant "a\/b" may only contain/);
-    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a', tenants: ['a', 'a'], dataDir })).rejects.toThrow(/distinct/);
+    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a/b', dataDir })).rejects.toThrow(
+      /tenant "a\/b" may only contain/,
+    );
+    await expect(runFleet({ devices: 3, speedup: 1, durationMs: 60_000, gatewayUrl: url, tenant: 'a', tenants: ['a', 'a'], dataDir })).rejects.toThrow(
+      /distinct/,
+    );
   });
 });

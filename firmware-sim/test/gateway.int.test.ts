@@ -58,7 +58,10 @@ describe('firmware-sim -> gateway', () => {
       gatewayUrl: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
       tenant: 'simint',
       dataDir: path.join(dataDir, 'bad'),
-      credentialsFor: (id) => ({ username: id, password: mintDeviceToken({ tenant: 'simint', deviceId: id, secret: 'a-different-secret-0123456789', ttlSec: 600 }) }),
+      credentialsFor: (id) => ({
+        username: id,
+        password: mintDeviceToken({ tenant: 'simint', deviceId: id, secret: 'a-different-secret-0123456789', ttlSec: 600 }),
+      }),
       drainTimeoutMs: 1500,
     });
     expect(s.complete).toBe(false);

@@ -4,16 +4,46 @@ import { runFleet } from '../src/runner.js';
 import type { DeviceSummary, FleetProgress, FleetSummary } from '../src/summary.js';
 
 const dev = (deviceId: string, n: number): DeviceSummary => ({
-  tenant: 'demo', deviceId, profile: 'calm', generated: n, recorded: n, sentSamples: n, sentBatches: 1, droppedSamples: 0, pendingSamples: 0, sealedUnacked: 0, rejected: 0, reconnects: 0,
-  errors: { flush_timeout: 1 }, truth: { harsh_braking: 2 },
+  tenant: 'demo',
+  deviceId,
+  profile: 'calm',
+  generated: n,
+  recorded: n,
+  sentSamples: n,
+  sentBatches: 1,
+  droppedSamples: 0,
+  pendingSamples: 0,
+  sealedUnacked: 0,
+  rejected: 0,
+  reconnects: 0,
+  errors: { flush_timeout: 1 },
+  truth: { harsh_braking: 2 },
 });
 
 function summary(devices: DeviceSummary[], over: Partial<FleetSummary> = {}): FleetSummary {
   const n = devices.reduce((a, d) => a + d.generated, 0);
   return {
-    devices: devices.length, simulatedMs: 600_000, wallMs: 1000, virtualStartMs: 5000, generated: n, generatedGps: 1, generatedAccel: n - 1, recorded: n, sentSamples: n,
-    sentBatches: devices.length, droppedSamples: 0, rejected: 0, unsent: 0, reconnects: 0, complete: true, aborted: false, network: null,
-    errors: { flush_timeout: devices.length }, truth: { harsh_braking: 2 * devices.length }, perDevice: devices, ...over,
+    devices: devices.length,
+    simulatedMs: 600_000,
+    wallMs: 1000,
+    virtualStartMs: 5000,
+    generated: n,
+    generatedGps: 1,
+    generatedAccel: n - 1,
+    recorded: n,
+    sentSamples: n,
+    sentBatches: devices.length,
+    droppedSamples: 0,
+    rejected: 0,
+    unsent: 0,
+    reconnects: 0,
+    complete: true,
+    aborted: false,
+    network: null,
+    errors: { flush_timeout: devices.length },
+    truth: { harsh_braking: 2 * devices.length },
+    perDevice: devices,
+    ...over,
   };
 }
 
@@ -52,8 +82,19 @@ describe('mergeSummaries', () => {
 
 describe('mergeProgress', () => {
   const p = (devices: number, simulatedMs: number, elapsedMs: number): FleetProgress => ({
-    generated: 10 * devices, recorded: 10 * devices, sentSamples: 8 * devices, sentBatches: devices, droppedSamples: 0, pendingSamples: 2 * devices,
-    rejected: 0, reconnects: 1, devices, connected: devices, finished: 0, elapsedMs, simulatedMs,
+    generated: 10 * devices,
+    recorded: 10 * devices,
+    sentSamples: 8 * devices,
+    sentBatches: devices,
+    droppedSamples: 0,
+    pendingSamples: 2 * devices,
+    rejected: 0,
+    reconnects: 1,
+    devices,
+    connected: devices,
+    finished: 0,
+    elapsedMs,
+    simulatedMs,
   });
   it('sums counts, takes the longest elapsed time and the device-weighted simulated time', () => {
     const m = mergeProgress([p(3, 60_000, 1000), p(1, 20_000, 1200)]);

@@ -101,7 +101,12 @@ describe('CSV', () => {
     const again = parseCsv(formatCsv(t));
     expect(again.gps).toEqual(t.gps);
     expect(again.accel).toEqual(t.accel);
-    const gpx = parseGpx(formatGpx([{ t: Date.UTC(2025, 0, 1), lat: 1, lon: 2, alt: 3 }, { t: Date.UTC(2025, 0, 1, 0, 0, 1), lat: 1, lon: 2.0001 }]));
+    const gpx = parseGpx(
+      formatGpx([
+        { t: Date.UTC(2025, 0, 1), lat: 1, lon: 2, alt: 3 },
+        { t: Date.UTC(2025, 0, 1, 0, 0, 1), lat: 1, lon: 2.0001 },
+      ]),
+    );
     expect(gpx.gps[0]).toMatchObject({ lat: 1, lon: 2, alt: 3 });
   });
 });
@@ -120,8 +125,14 @@ describe('sample files and loadRecording', () => {
 
   it('names the file and the reason for unusable files', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fw-sim-rec-'));
-    await expect(loadRecording(path.join(dir, 'drive.kml'))).rejects.toMatchObject({ code: 'unknown_format', message: expect.stringMatching(/\.gpx or \.csv/) });
-    await expect(loadRecording(path.join(dir, 'missing.gpx'))).rejects.toMatchObject({ code: 'unreadable', message: expect.stringMatching(/missing\.gpx: cannot read file/) });
+    await expect(loadRecording(path.join(dir, 'drive.kml'))).rejects.toMatchObject({
+      code: 'unknown_format',
+      message: expect.stringMatching(/\.gpx or \.csv/),
+    });
+    await expect(loadRecording(path.join(dir, 'missing.gpx'))).rejects.toMatchObject({
+      code: 'unreadable',
+      message: expect.stringMatching(/missing\.gpx: cannot read file/),
+    });
     writeFileSync(path.join(dir, 'bad.csv'), 't,lat,lon,speed,heading\n1,2\n');
     await expect(loadRecording(path.join(dir, 'bad.csv'))).rejects.toThrow(/bad\.csv: line 2: expected 5 fields, found 2 \[column_count\]/);
   });
@@ -157,9 +168,17 @@ describe('replay', () => {
       const a = -Math.PI / 2 + w * i; // angle on the circle, centre at (0, 0)
       const x = R * Math.cos(a);
       const y = R * Math.sin(a);
-      gps.push({ t: i * 1000, lat: 52.5 + y / 111_195, lon: 13.4 + x / (111_195 * Math.cos((52.5 * Math.PI) / 180)), speed: 10, heading: (((90 - (a + Math.PI / 2) * (180 / Math.PI)) % 360) + 360) % 360 });
+      gps.push({
+        t: i * 1000,
+        lat: 52.5 + y / 111_195,
+        lon: 13.4 + x / (111_195 * Math.cos((52.5 * Math.PI) / 180)),
+        speed: 10,
+        heading: (((90 - (a + Math.PI / 2) * (180 / Math.PI)) % 360) + 360) % 360,
+      });
     }
-    const samples = [...replayDrive({ gps, accel: [], format: 'csv' }, { startMs: 0, durationMs: 8000, loop: false, accelNoiseG: 0 })].flatMap((c) => c.samples);
+    const samples = [...replayDrive({ gps, accel: [], format: 'csv' }, { startMs: 0, durationMs: 8000, loop: false, accelNoiseG: 0 })].flatMap(
+      (c) => c.samples,
+    );
     const ys = samples.filter((s) => s.kind === 'accel').map((s) => (s.kind === 'accel' ? s.y : 0));
     const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
     expect(mean).toBeCloseTo((10 * 10) / R / 9.80665, 1); // v²/r ≈ 0.2 g to the left

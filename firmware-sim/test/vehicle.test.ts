@@ -83,7 +83,18 @@ describe('synthesized sensors', () => {
   it('produces plausible GPS fields', () => {
     const bad = gps.filter(
       (s) =>
-        !(s.lat > 52.4 && s.lat < 52.65 && s.lon > 13.2 && s.lon < 13.6 && s.speed! >= 0 && s.speed! < 26 && s.hdop! >= 0.6 && s.hdop! <= 3 && s.alt! > 5 && s.alt! < 65) ||
+        !(
+          s.lat > 52.4 &&
+          s.lat < 52.65 &&
+          s.lon > 13.2 &&
+          s.lon < 13.6 &&
+          s.speed! >= 0 &&
+          s.speed! < 26 &&
+          s.hdop! >= 0.6 &&
+          s.hdop! <= 3 &&
+          s.alt! > 5 &&
+          s.alt! < 65
+        ) ||
         (s.heading !== undefined && !(s.heading >= 0 && s.heading < 360)),
     );
     expect(bad).toEqual([]);

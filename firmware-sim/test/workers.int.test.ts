@@ -53,8 +53,16 @@ function cli(args: string[], opts: { interruptAfterMs?: number; interruptWhen?: 
 /** `run` flags for 5 devices x 10 simulated minutes; `over` replaces any of them. */
 function runArgs(tenant: string, over: Record<string, string> = {}): string[] {
   const flags: Record<string, string> = {
-    workers: '2', devices: '5', speedup: '1200', duration: '10m', gateway: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
-    tenant, 'token-secret': SECRET, seed: 'workers-int', 'data-dir': path.join(dir, tenant), ...over,
+    workers: '2',
+    devices: '5',
+    speedup: '1200',
+    duration: '10m',
+    gateway: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
+    tenant,
+    'token-secret': SECRET,
+    seed: 'workers-int',
+    'data-dir': path.join(dir, tenant),
+    ...over,
   };
   return ['run', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]), '--json'];
 }

@@ -19,7 +19,9 @@ export interface TopicSpec {
 export interface TopicAdmin {
   listTopics(): Promise<string[]>;
   createTopics(o: { topics: TopicSpec[]; waitForLeaders?: boolean; timeout?: number }): Promise<boolean>;
-  fetchTopicMetadata(o: { topics: string[] }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number; replicas?: number[] }> }> }>;
+  fetchTopicMetadata(o: {
+    topics: string[];
+  }): Promise<{ topics: Array<{ name: string; partitions: Array<{ partitionId: number; leader: number; replicas?: number[] }> }> }>;
 }
 
 /** An admin that can also count the cluster's brokers (kafkajs Admin is one). */
@@ -120,7 +122,11 @@ export async function provisionReplicatedTopics(
   }
   const replication = resolveReplication(settings, brokers);
   const extra = replicationSpec(replication);
-  const created = await provisionTopics(admin, specs.map((s) => ({ ...s, ...extra })), { ...o, timeoutMs: Math.max(1, deadline - Date.now()) });
+  const created = await provisionTopics(
+    admin,
+    specs.map((s) => ({ ...s, ...extra })),
+    { ...o, timeoutMs: Math.max(1, deadline - Date.now()) },
+  );
   const existing = specs.map((s) => s.topic).filter((t) => !created.includes(t));
   const underReplicated = existing.length > 0 ? underReplicatedTopics(await admin.fetchTopicMetadata({ topics: existing }), replication.replicationFactor) : [];
   return { created, replication, brokers, underReplicated };

@@ -49,7 +49,8 @@ export const replicationOptionParser =
 export function resolveReplication(s: ReplicationSettings, brokers: number): Replication {
   const rfSetting = s.replicationFactor ?? 'auto';
   const isrSetting = s.minInsyncReplicas ?? 'auto';
-  if (rfSetting === 'auto' && !(brokers >= 1)) throw new ReplicationError('replication factor "auto" needs the broker count; the cluster metadata lists no broker');
+  if (rfSetting === 'auto' && !(brokers >= 1))
+    throw new ReplicationError('replication factor "auto" needs the broker count; the cluster metadata lists no broker');
   const replicationFactor = rfSetting === 'auto' ? Math.min(3, brokers) : rfSetting;
   const minInsyncReplicas = isrSetting === 'auto' ? (replicationFactor >= 3 ? 2 : 1) : isrSetting;
   if (minInsyncReplicas > replicationFactor) {

@@ -24,9 +24,17 @@ function agree(bytes: Uint8Array): void {
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 // Mostly plausible values, sometimes anything, sometimes right on either side of a bound.
 const col = (plausible: fc.Arbitrary<number>, ...edges: number[]) =>
-  fc.oneof({ weight: 4, arbitrary: plausible }, { weight: 1, arbitrary: int32 }, { weight: 1, arbitrary: fc.constantFrom(0, -1, ...edges.flatMap((e) => [e, e + 1, -e, -e - 1])) });
+  fc.oneof(
+    { weight: 4, arbitrary: plausible },
+    { weight: 1, arbitrary: int32 },
+    { weight: 1, arbitrary: fc.constantFrom(0, -1, ...edges.flatMap((e) => [e, e + 1, -e, -e - 1])) },
+  );
 const SKEW = limits.maxFutureSkewMs;
-const timeArb = fc.oneof(fc.constant(T0), fc.integer({ min: 0, max: NOW + 2 * SKEW }), fc.constantFrom(limits.minTimeMs, limits.minTimeMs - 1, NOW + SKEW, NOW + SKEW + 1));
+const timeArb = fc.oneof(
+  fc.constant(T0),
+  fc.integer({ min: 0, max: NOW + 2 * SKEW }),
+  fc.constantFrom(limits.minTimeMs, limits.minTimeMs - 1, NOW + SKEW, NOW + SKEW + 1),
+);
 const idArb = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), fc.string({ maxLength: 6 }));
 
 const gpsArb = fc.integer({ min: 0, max: 12 }).chain((n) =>
@@ -65,7 +73,10 @@ const phoneArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
   fc.record({
     baseTimeMs: timeArb,
     tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 5000 }), SKEW), { minLength: n, maxLength: n }),
-    state: fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 8, -1, 255) }), { minLength: n, maxLength: n + (n % 4 === 3 ? 1 : 0) }),
+    state: fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 8, -1, 255) }), {
+      minLength: n,
+      maxLength: n + (n % 4 === 3 ? 1 : 0),
+    }),
   }),
 );
 const batchArb = fc.record(
@@ -106,7 +117,10 @@ describe('scanDeviceBatch', () => {
     const bad = (over: object) => checkDeviceBatch(encodeDeviceBatch({ ...sampleBatch(), events: [], ...over }), { limits, nowMs: NOW });
     expect(bad({ deviceId: 'no spaces' })).toMatchObject({ ok: false, error: { code: 'bad_identifier' } });
     expect(bad({ gps: packGps(gpsSamples.map((s) => ({ ...s, lat: 91 }))) })).toMatchObject({ ok: false, error: { code: 'lat_out_of_range' } });
-    expect(bad({ accel: packAccel(accelSamples.map((s) => ({ ...s, t: NOW + 3 * 86_400_000 }))) })).toMatchObject({ ok: false, error: { code: 'time_out_of_range' } });
+    expect(bad({ accel: packAccel(accelSamples.map((s) => ({ ...s, t: NOW + 3 * 86_400_000 }))) })).toMatchObject({
+      ok: false,
+      error: { code: 'time_out_of_range' },
+    });
     expect(checkDeviceBatch(new Uint8Array(0))).toMatchObject({ ok: false, error: { code: 'payload_empty' } });
     expect(checkDeviceBatch(new Uint8Array([0x0a, 0x7f]))).toMatchObject({ ok: false, error: { code: 'decode_failed' } });
   });
@@ -142,10 +156,24 @@ describe('scanDeviceBatch', () => {
     ];
     const edit = fc.oneof(
       fc.record({ kind: fc.constant('value' as const), target: fc.constantFrom(...targets), pick: fc.nat(), at: fc.nat() }),
-      fc.record({ kind: fc.constant('shorten' as const), col: fc.constantFrom('gps.speedCms', 'gps.headingCdeg', 'gps.hdopC', 'gps.altDm', 'gps.latDeltaE7', 'accel.zDeltaMg', 'gyro.yDeltaMdps', 'phone.state'), keep: fc.nat() }),
+      fc.record({
+        kind: fc.constant('shorten' as const),
+        col: fc.constantFrom('gps.speedCms', 'gps.headingCdeg', 'gps.hdopC', 'gps.altDm', 'gps.latDeltaE7', 'accel.zDeltaMg', 'gyro.yDeltaMdps', 'phone.state'),
+        keep: fc.nat(),
+      }),
       // First sample on / just before the earliest time, or last sample on / just past the latest.
-      fc.record({ kind: fc.constant('time' as const), track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'), edge: fc.constantFrom(0, -1), last: fc.boolean() }),
-      fc.record({ kind: fc.constant('backwards' as const), track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'), at: fc.nat(), by: fc.constantFrom(-1, 0, 1) }),
+      fc.record({
+        kind: fc.constant('time' as const),
+        track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'),
+        edge: fc.constantFrom(0, -1),
+        last: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('backwards' as const),
+        track: fc.constantFrom('gps', 'accel', 'gyro', 'phone'),
+        at: fc.nat(),
+        by: fc.constantFrom(-1, 0, 1),
+      }),
       fc.record({ kind: fc.constant('rate' as const), hz: fc.constantFrom(0, 10_000, 10_001) }),
     );
     fc.assert(
@@ -168,8 +196,7 @@ describe('scanDeviceBatch', () => {
         } else if (e.kind === 'time') {
           const span = b[e.track].tDeltaMs!.reduce((x, y) => x + y, 0);
           b[e.track].baseTimeMs = e.last ? NOW + SKEW - span - e.edge : limits.minTimeMs + e.edge;
-        }
-        else if (e.kind === 'backwards') {
+        } else if (e.kind === 'backwards') {
           const c = b[e.track].tDeltaMs!;
           c[e.at % c.length] = e.by;
         } else {

@@ -116,7 +116,7 @@ describe('bad input is rejected with a reason, never thrown', () => {
 
   it('never throws on 5000 random byte strings', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let i = 0; i < 5000; i++) {
       const len = Math.floor(rnd() * 64);
       const bytes = Uint8Array.from({ length: len }, () => Math.floor(rnd() * 256));

@@ -33,7 +33,11 @@ describe('decodeTelemetryRecord and the tenant', () => {
     expect(decodeTelemetryRecord(rec('a/b'))).toMatchObject({ ok: false, error: { code: 'bad_identifier' } });
   });
   it('checks times against the reader clock: a replay of old data passes, a far-future time does not', () => {
-    const at = (t: number) => encodeTelemetryRecord({ tenant: 'acme', deviceId: 'd1' }, encodeDeviceBatch({ deviceId: 'd1', bootId: 'b', seq: 1, gps: { baseTimeMs: t, tDeltaMs: [0], latDeltaE7: [0], lonDeltaE7: [0] } }));
+    const at = (t: number) =>
+      encodeTelemetryRecord(
+        { tenant: 'acme', deviceId: 'd1' },
+        encodeDeviceBatch({ deviceId: 'd1', bootId: 'b', seq: 1, gps: { baseTimeMs: t, tDeltaMs: [0], latDeltaE7: [0], lonDeltaE7: [0] } }),
+      );
     expect(decodeTelemetryRecord(at(Date.UTC(2001, 0, 1))).ok).toBe(true);
     expect(decodeTelemetryRecord(at(Date.now() + 3 * 86_400_000))).toMatchObject({ ok: false, error: { code: 'time_out_of_range' } });
   });

@@ -3,7 +3,22 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, fleetwire, gyroColumns, packGyro, packPhone, phoneColumns, scanDeviceBatch, resolveLimits, unpackAccel, unpackGps, unpackGyro, unpackPhone } from '../src/index.js';
+import {
+  checkDeviceBatch,
+  decodeDeviceBatch,
+  encodeDeviceBatch,
+  fleetwire,
+  gyroColumns,
+  packGyro,
+  packPhone,
+  phoneColumns,
+  scanDeviceBatch,
+  resolveLimits,
+  unpackAccel,
+  unpackGps,
+  unpackGyro,
+  unpackPhone,
+} from '../src/index.js';
 import { gyroSamples, phoneBatch, phoneSamples, sampleBatch, T0 } from './fixtures.js';
 
 const NOW = T0 + 60_000;
@@ -40,7 +55,11 @@ describe('gyroscope and phone tracks', () => {
   it('backward compatible: the schema before issue 17 (testdata copy) reads the phone batch, new fields skipped', () => {
     const root = protobuf.parse(readFileSync(new URL('../testdata/device-v1-before-phone.proto', import.meta.url), 'utf8')).root;
     const OldBatch = root.lookupType('fleetwire.v1.DeviceBatch');
-    const old = OldBatch.toObject(OldBatch.decode(Buffer.from(golden, 'hex')), { longs: Number }) as { seq: number; gps: { latDeltaE7: number[] }; events: { type: number }[] };
+    const old = OldBatch.toObject(OldBatch.decode(Buffer.from(golden, 'hex')), { longs: Number }) as {
+      seq: number;
+      gps: { latDeltaE7: number[] };
+      events: { type: number }[];
+    };
     expect(old.seq).toBe(43);
     expect(old.gps.latDeltaE7).toEqual(phoneBatch().gps.latDeltaE7);
     expect(old.events.map((e) => e.type)).toEqual([7, 8]);

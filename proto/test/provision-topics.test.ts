@@ -27,7 +27,10 @@ class LaggingAdmin implements TopicAdmin {
     return {
       topics: o.topics.map((name) => ({
         name,
-        partitions: Array.from({ length: this.topics.get(name) ?? 0 }, (_, i) => ({ partitionId: i, leader: this.metadataCalls <= this.unknownFor + this.noLeaderFor ? -1 : 1 })),
+        partitions: Array.from({ length: this.topics.get(name) ?? 0 }, (_, i) => ({
+          partitionId: i,
+          leader: this.metadataCalls <= this.unknownFor + this.noLeaderFor ? -1 : 1,
+        })),
       })),
     };
   }
@@ -37,7 +40,14 @@ describe('provisionTopics', () => {
   it('creates only missing topics and waits through UNKNOWN_TOPIC_OR_PARTITION and leaderless partitions', async () => {
     const admin = new LaggingAdmin(3, 2);
     admin.topics.set('old', 1);
-    const created = await provisionTopics(admin, [{ topic: 'old', numPartitions: 6 }, { topic: 'new', numPartitions: 3 }], { pollMs: 1 });
+    const created = await provisionTopics(
+      admin,
+      [
+        { topic: 'old', numPartitions: 6 },
+        { topic: 'new', numPartitions: 3 },
+      ],
+      { pollMs: 1 },
+    );
     expect(created).toEqual(['new']);
     expect(admin.creates).toEqual([[{ topic: 'new', numPartitions: 3 }]]);
     expect(admin.metadataCalls).toBe(6);

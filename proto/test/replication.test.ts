@@ -41,7 +41,8 @@ describe('parseReplicationSetting', () => {
     expect(parseReplicationSetting('X', '')).toBe('auto');
     expect(parseReplicationSetting('X', 'AUTO')).toBe('auto');
     expect(parseReplicationSetting('X', ' 3 ')).toBe(3);
-    for (const bad of ['0', '-1', '2.5', 'three', '33']) expect(() => parseReplicationSetting('FW_KAFKA_REPLICATION_FACTOR', bad)).toThrow(/FW_KAFKA_REPLICATION_FACTOR=.*expected "auto" or an integer/);
+    for (const bad of ['0', '-1', '2.5', 'three', '33'])
+      expect(() => parseReplicationSetting('FW_KAFKA_REPLICATION_FACTOR', bad)).toThrow(/FW_KAFKA_REPLICATION_FACTOR=.*expected "auto" or an integer/);
   });
 });
 
@@ -56,7 +57,10 @@ describe('underReplicatedTopics / replicationSpec', () => {
     };
     expect(underReplicatedTopics(md, 3)).toEqual([{ topic: 'b', replicas: 1 }]);
     expect(underReplicatedTopics(md, 1)).toEqual([]);
-    expect(replicationSpec({ replicationFactor: 3, minInsyncReplicas: 2 })).toEqual({ replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] });
+    expect(replicationSpec({ replicationFactor: 3, minInsyncReplicas: 2 })).toEqual({
+      replicationFactor: 3,
+      configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+    });
   });
 });
 
@@ -86,7 +90,10 @@ class ScriptedCluster implements ClusterAdmin {
     return {
       topics: o.topics.map((name) => {
         const t = this.topics.get(name) ?? { partitions: 0, rf: 0 };
-        return { name, partitions: Array.from({ length: t.partitions }, (_, i) => ({ partitionId: i, leader: 1, replicas: Array.from({ length: t.rf }, (_, r) => r + 1) })) };
+        return {
+          name,
+          partitions: Array.from({ length: t.partitions }, (_, i) => ({ partitionId: i, leader: 1, replicas: Array.from({ length: t.rf }, (_, r) => r + 1) })),
+        };
       }),
     };
   }
@@ -96,7 +103,15 @@ describe('provisionReplicatedTopics', () => {
   it('creates missing topics with RF 3 and min.insync.replicas=2 on a 3-broker cluster, retrying describeCluster', async () => {
     const admin = new ScriptedCluster(3, 2);
     admin.topics.set('old', { partitions: 4, rf: 1 });
-    const r = await provisionReplicatedTopics(admin, [{ topic: 'old', numPartitions: 6 }, { topic: 'new', numPartitions: 6 }], {}, { pollMs: 1 });
+    const r = await provisionReplicatedTopics(
+      admin,
+      [
+        { topic: 'old', numPartitions: 6 },
+        { topic: 'new', numPartitions: 6 },
+      ],
+      {},
+      { pollMs: 1 },
+    );
     expect(r.created).toEqual(['new']);
     expect(r.brokers).toBe(3);
     expect(r.replication).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });

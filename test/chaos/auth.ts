@@ -68,7 +68,12 @@ export async function auth(stack: PrivateStack): Promise<void> {
     const badCreds = codes.length;
     // Valid device A misbehaving: publish into B's topic, into another tenant's topic; subscribe to B's downlink.
     const pubs: string[] = [];
-    for (const topic of [uplinkBatchTopic(n.tenant, b), uplinkBatchTopic(other, a), `fw/${n.tenant}/${b}/up/json`, uplinkBatchTopic(n.tenant, a).replace('/up/', '/down/')]) {
+    for (const topic of [
+      uplinkBatchTopic(n.tenant, b),
+      uplinkBatchTopic(other, a),
+      `fw/${n.tenant}/${b}/up/json`,
+      uplinkBatchTopic(n.tenant, a).replace('/up/', '/down/'),
+    ]) {
       const c = await connectMqtt(gw.url, a, deviceToken(n.tenant, a));
       pubs.push(await publishOutcome(c, topic));
       c.end(true);
@@ -98,7 +103,9 @@ export async function auth(stack: PrivateStack): Promise<void> {
       .filter((l) => l.startsWith('fw_gateway_auth_failures_total{'))
       .map((l) => l.replace('fw_gateway_auth_failures_total', '').trim())
       .join(', ');
-    console.log(`[chaos g] ${JSON.stringify({ codes, pubs, granted, own, flood: [...new Set(flood)], blockedValid, authFailures, rateLimited, pubDenied, subDenied, reached, reasons })}`);
+    console.log(
+      `[chaos g] ${JSON.stringify({ codes, pubs, granted, own, flood: [...new Set(flood)], blockedValid, authFailures, rateLimited, pubDenied, subDenied, reached, reasons })}`,
+    );
     expect(codes.every((x) => x === 4 || x === 5)).toBe(true);
     expect(pubs).toEqual(['closed', 'closed', 'closed', 'closed']);
     expect(granted.every((q) => q === 128)).toBe(true);

@@ -51,7 +51,13 @@ describe.sequential('chaos', () => {
   describe.sequential('3-node Kafka cluster (RF 3, min.insync.replicas 2)', () => {
     let cluster: PrivateStack;
     beforeAll(async () => {
-      cluster = new PrivateStack(await freeStackOptions('chaos-kafka3', { kafkaNodes: 3, services: ['kafka'], shared: { databaseUrl: stack.env.databaseUrl, redisUrl: stack.env.redisUrl } }));
+      cluster = new PrivateStack(
+        await freeStackOptions('chaos-kafka3', {
+          kafkaNodes: 3,
+          services: ['kafka'],
+          shared: { databaseUrl: stack.env.databaseUrl, redisUrl: stack.env.redisUrl },
+        }),
+      );
       await cluster.up();
     }, 240_000);
 

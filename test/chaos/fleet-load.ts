@@ -57,10 +57,15 @@ export async function settle(db: PgDb, n: RunNames, s: FleetSummary, timeoutMs =
   const acked = ackedByDevice(s.perDevice);
   let last: Accounting | null = null;
   try {
-    await until('Postgres to hold every acknowledged sample', async () => {
-      last = account(acked, await ledger(db, devicePrefix(n)));
-      return last.lost === 0;
-    }, timeoutMs, 500);
+    await until(
+      'Postgres to hold every acknowledged sample',
+      async () => {
+        last = account(acked, await ledger(db, devicePrefix(n)));
+        return last.lost === 0;
+      },
+      timeoutMs,
+      500,
+    );
   } catch {
     // reported through the accounting (lost > 0)
   }
@@ -72,19 +77,27 @@ export const fmtCount = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFi
 /** On a loss: where did the samples stop? (acked by the gateway -> in Kafka -> committed to Postgres) */
 export async function explainLoss(sc: ScorerHandle, n: RunNames, s: FleetSummary, a: Accounting): Promise<void> {
   const t = await tallyTopic(sc.kafka, n.telemetry).catch((e: Error) => e);
-  const lag = Object.fromEntries([...((sc.scorer as unknown as { processor?: { o: { source: { lag?: () => Map<string, number> } } } }).processor?.o.source.lag?.() ?? new Map())]);
+  const lag = Object.fromEntries([
+    ...((sc.scorer as unknown as { processor?: { o: { source: { lag?: () => Map<string, number> } } } }).processor?.o.source.lag?.() ?? new Map()),
+  ]);
   console.error(
     `[chaos] LOSS ${n.id}: acked ${a.acked}, in Postgres ${a.stored}; ` +
       (t instanceof Error
         ? `Kafka tally failed: ${t.message}`
         : `Kafka holds ${t.records} records (${t.distinctKeys} distinct keys, ${[...t.samplesByDevice.values()].reduce((x, y) => x + y, 0)} samples) of ${s.sentBatches} acked batches`) +
-      `; scorer ready=${sc.scorer.ready()} lag=${JSON.stringify(lag)}; per device ${JSON.stringify(a.perDevice)}\n  scorer events:\n  ${sc.events.join('\n  ')}\n  scorer metrics: ${sc.scorer.metrics.render().split('\n').filter((l) => !l.startsWith('#') && !l.includes('_bucket')).join(' ; ')}`,
+      `; scorer ready=${sc.scorer.ready()} lag=${JSON.stringify(lag)}; per device ${JSON.stringify(a.perDevice)}\n  scorer events:\n  ${sc.events.join('\n  ')}\n  scorer metrics: ${sc.scorer.metrics
+        .render()
+        .split('\n')
+        .filter((l) => !l.startsWith('#') && !l.includes('_bucket'))
+        .join(' ; ')}`,
   );
 }
 
 /** A finding to report: the scorer's Kafka consumer crashed for good and had to be restarted. */
 export const scorerNote = (sc: ScorerHandle): string =>
-  sc.restarts > 0 ? `; the scorer's Kafka consumer crashed (kafkajs non-retriable error) and its KafkaSource restarted it ${sc.restarts}x from the committed offsets` : '';
+  sc.restarts > 0
+    ? `; the scorer's Kafka consumer crashed (kafkajs non-retriable error) and its KafkaSource restarted it ${sc.restarts}x from the committed offsets`
+    : '';
 
 /** Per tenant: "tenant a 1234/1234, b ...": acked/stored, with lost and duplicates when not zero. */
 export const tenantNote = (a: Accounting): string =>
@@ -97,6 +110,7 @@ export function counted(s: FleetSummary, a: Accounting): Pick<ScenarioResult, 'a
   // The fleet spans three tenants with overlapping ids: each must account for itself, no loss, no double count.
   const tenants = Object.entries(a.perTenant);
   expect(tenants.length, 'tenants in the load').toBe(3);
-  for (const [t, x] of tenants) expect({ tenant: t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ tenant: t, lost: 0, duplicates: 0, stored: x.acked });
+  for (const [t, x] of tenants)
+    expect({ tenant: t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ tenant: t, lost: 0, duplicates: 0, stored: x.acked });
   return { ackedSamples: s.sentSamples, storedSamples: a.stored, lost: a.lost, duplicates: a.duplicates };
 }

@@ -51,15 +51,37 @@ const payloadArb = (deviceId: string): fc.Arbitrary<{ json: boolean; bytes: Uint
     {
       weight: 3,
       arbitrary: fc
-        .record({ boot_id: fc.oneof(fc.string(), fc.constant('b')), seq: fc.oneof(fc.integer(), fc.string(), fc.double()), sent_at: fc.anything(), gps: fc.anything(), accel: fc.anything() })
+        .record({
+          boot_id: fc.oneof(fc.string(), fc.constant('b')),
+          seq: fc.oneof(fc.integer(), fc.string(), fc.double()),
+          sent_at: fc.anything(),
+          gps: fc.anything(),
+          accel: fc.anything(),
+        })
         .map((o) => ({ json: true, bytes: Buffer.from(JSON.stringify(o) ?? '{}') })),
     },
     // JSON bombs: deep nesting, huge arrays, long strings, many keys.
-    { weight: 1, arbitrary: fc.integer({ min: 5, max: 50_000 }).map((d) => ({ json: true, bytes: Buffer.from(`{"boot_id":"b","seq":1,"sent_at":${T},"gps":${nested(d)}}`) })) },
-    { weight: 1, arbitrary: fc.integer({ min: 20_001, max: 60_000 }).map((k) => ({ json: true, bytes: Buffer.from(`{"boot_id":"b","seq":1,"sent_at":${T},"gps":[${Array(k).fill('{"t":1}').join(',')}]}`) })) },
-    { weight: 1, arbitrary: fc.integer({ min: 200, max: 5000 }).map((k) => ({ json: true, bytes: Buffer.from(`{"boot_id":"${'x'.repeat(k)}","seq":1,"sent_at":${T}}`) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 5, max: 50_000 })
+        .map((d) => ({ json: true, bytes: Buffer.from(`{"boot_id":"b","seq":1,"sent_at":${T},"gps":${nested(d)}}`) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 20_001, max: 60_000 })
+        .map((k) => ({ json: true, bytes: Buffer.from(`{"boot_id":"b","seq":1,"sent_at":${T},"gps":[${Array(k).fill('{"t":1}').join(',')}]}`) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 200, max: 5000 }).map((k) => ({ json: true, bytes: Buffer.from(`{"boot_id":"${'x'.repeat(k)}","seq":1,"sent_at":${T}}`) })),
+    },
     // Oversized: above the 512 KiB payload limit.
-    { weight: 1, arbitrary: fc.integer({ min: 513 * 1024, max: 700 * 1024 }).map((k) => ({ json: fc.sample(fc.boolean(), 1)[0]!, bytes: new Uint8Array(k).fill(0x5b) })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 513 * 1024, max: 700 * 1024 }).map((k) => ({ json: fc.sample(fc.boolean(), 1)[0]!, bytes: new Uint8Array(k).fill(0x5b) })),
+    },
   );
 
 export async function fuzz(stack: PrivateStack): Promise<void> {
@@ -113,7 +135,9 @@ export async function fuzz(stack: PrivateStack): Promise<void> {
     await consumer.disconnect();
     const stillConnected = clients.filter((c) => c.connected).length;
     const ready = await gw.ready();
-    console.log(`[chaos f] ${JSON.stringify({ dead, withReason, reasons: Object.fromEntries(reasons), oversized, bombs, stillConnected, ready, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost })}`);
+    console.log(
+      `[chaos f] ${JSON.stringify({ dead, withReason, reasons: Object.fromEntries(reasons), oversized, bombs, stillConnected, ready, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost })}`,
+    );
     expect(dead).toBe(FUZZ_INPUTS);
     expect(withReason).toBe(FUZZ_INPUTS);
     expect(stillConnected).toBe(FUZZERS);
@@ -121,7 +145,10 @@ export async function fuzz(stack: PrivateStack): Promise<void> {
     expect(summary.complete).toBe(true);
     expect(acct.lost).toBe(0);
     expect(acct.duplicates).toBe(0);
-    const top = [...reasons].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${c}`).join(', ');
+    const top = [...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .map(([r, c]) => `${r} ${c}`)
+      .join(', ');
     saveResult({
       name: 'f-fuzz',
       title: 'Malformed, fuzzed and oversized payloads, JSON bombs',

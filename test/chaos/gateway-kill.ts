@@ -29,7 +29,9 @@ export async function gatewayKill(stack: PrivateStack): Promise<void> {
     const acct = await settle(sc.db, n, summary, 60_000);
     if (acct.lost > 0) await explainLoss(sc, n, summary, acct);
     const tally = await tallyTopic(sc.kafka, n.telemetry);
-    console.log(`[chaos b] ${JSON.stringify({ recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, reconnects: summary.reconnects, kafkaRecords: tally.records, kafkaResends: tally.duplicates, starts: gw.starts })}`);
+    console.log(
+      `[chaos b] ${JSON.stringify({ recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, reconnects: summary.reconnects, kafkaRecords: tally.records, kafkaResends: tally.duplicates, starts: gw.starts })}`,
+    );
     expect(summary.complete, 'every recorded sample acknowledged in the end').toBe(true);
     expect(summary.reconnects).toBeGreaterThanOrEqual(GATEWAY_KILLS);
     expect(acct.lost).toBe(0);
@@ -44,7 +46,10 @@ export async function gatewayKill(stack: PrivateStack): Promise<void> {
       faultsSurvived: GATEWAY_KILLS,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `${summary.reconnects} device reconnects; ${tally.duplicates} batches reached Kafka twice (sent but not acknowledged before a kill) and were counted once by the scorer` + tenantNote(acct) + scorerNote(sc),
+      notes:
+        `${summary.reconnects} device reconnects; ${tally.duplicates} batches reached Kafka twice (sent but not acknowledged before a kill) and were counted once by the scorer` +
+        tenantNote(acct) +
+        scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

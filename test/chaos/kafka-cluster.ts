@@ -87,7 +87,9 @@ export async function leaderKill(cluster: PrivateStack): Promise<void> {
       await untilFullyReplicated(run.sc.kafka);
       info = { partition: busiest.partition, leader: busiest.leader, newLeader, failoverMs, rejoinMs: Date.now() - r0 };
     });
-    console.log(`[chaos i1] ${JSON.stringify({ ...info, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`);
+    console.log(
+      `[chaos i1] ${JSON.stringify({ ...info, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`,
+    );
     saveResult({
       name: 'i1-kafka-leader-kill',
       title: '3-node Kafka: partition leader SIGKILLed',
@@ -96,7 +98,9 @@ export async function leaderKill(cluster: PrivateStack): Promise<void> {
       faultsSurvived: 1,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `RF 3, min.insync.replicas 2 (created by the gateway); node ${info.newLeader} led the partition ${s(info.failoverMs)} after the kill; all ISRs full ${s(info.rejoinMs)} after the restart; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` + scorerNote(run.sc),
+      notes:
+        `RF 3, min.insync.replicas 2 (created by the gateway); node ${info.newLeader} led the partition ${s(info.failoverMs)} after the kill; all ISRs full ${s(info.rejoinMs)} after the restart; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` +
+        scorerNote(run.sc),
       wallMs: Date.now() - t0,
     });
   } finally {
@@ -109,54 +113,71 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
   const t0 = Date.now();
   const run = await start(cluster, 'ckj');
   try {
-    let info = { victims: [] as number[], acksDuring: -1, pubacksDuring: -1, outboxGrew: 0, notReady: 0, probes: 0, reason: '', resumeMs: 0, rejoinMs: 0, outageMs: 0 };
+    let info = {
+      victims: [] as number[],
+      acksDuring: -1,
+      pubacksDuring: -1,
+      outboxGrew: 0,
+      notReady: 0,
+      probes: 0,
+      reason: '',
+      resumeMs: 0,
+      rejoinMs: 0,
+      outageMs: 0,
+    };
     // What the devices see: samples PUBACKed so far, and recorded samples not PUBACKed (nor dropped) yet,
     // which wait in their SQLite outboxes.
     let fleet = { sent: 0, backlog: 0 };
     const onProgress = (p: FleetProgress) => (fleet = { sent: p.sentSamples, backlog: p.recorded - p.sentSamples - p.droppedSamples });
-    const { summary, acct, tally } = await underLoad(run, { devices: 8, speedup: 40, simulatedMs: 40 * 60_000, drainTimeoutMs: 150_000, onProgress }, async () => {
-      await sleep(8_000);
-      const busiest = await busiestPartition(run.sc.kafka, run.n.telemetry);
-      const victims = [busiest.leader, ...[1, 2, 3].filter((x) => x !== busiest.leader)].slice(0, 2);
-      const k0 = Date.now();
-      await Promise.all(victims.map((v) => cluster.killKafkaNode(v)));
-      // Writes in flight at the kill fail or wait; from here on no acks=all write can succeed.
-      await sleep(2_000);
-      const before = await acks(run.gw);
-      const devicesBefore = { ...fleet };
-      let notReady = 0;
-      let probes = 0;
-      let reason = '';
-      while (Date.now() - k0 < BELOW_MIN_ISR_MS) {
-        const r = await readyz(run.gw);
-        probes++;
-        if (r.status === 503) {
-          notReady++;
-          reason = r.body;
+    const { summary, acct, tally } = await underLoad(
+      run,
+      { devices: 8, speedup: 40, simulatedMs: 40 * 60_000, drainTimeoutMs: 150_000, onProgress },
+      async () => {
+        await sleep(8_000);
+        const busiest = await busiestPartition(run.sc.kafka, run.n.telemetry);
+        const victims = [busiest.leader, ...[1, 2, 3].filter((x) => x !== busiest.leader)].slice(0, 2);
+        const k0 = Date.now();
+        await Promise.all(victims.map((v) => cluster.killKafkaNode(v)));
+        // Writes in flight at the kill fail or wait; from here on no acks=all write can succeed.
+        await sleep(2_000);
+        const before = await acks(run.gw);
+        const devicesBefore = { ...fleet };
+        let notReady = 0;
+        let probes = 0;
+        let reason = '';
+        while (Date.now() - k0 < BELOW_MIN_ISR_MS) {
+          const r = await readyz(run.gw);
+          probes++;
+          if (r.status === 503) {
+            notReady++;
+            reason = r.body;
+          }
+          await sleep(1_000);
         }
-        await sleep(1_000);
-      }
-      const acksDuring = (await acks(run.gw)) - before;
-      const pubacksDuring = fleet.sent - devicesBefore.sent;
-      const outboxGrew = fleet.backlog - devicesBefore.backlog;
-      const outageMs = Date.now() - k0;
-      const r0 = Date.now();
-      await cluster.startKafkaNode(victims[0]!);
-      let resumeMs = 0;
-      const floor = await acks(run.gw);
-      while (Date.now() - r0 < 120_000) {
-        if ((await acks(run.gw)) > floor) {
-          resumeMs = Date.now() - r0;
-          break;
+        const acksDuring = (await acks(run.gw)) - before;
+        const pubacksDuring = fleet.sent - devicesBefore.sent;
+        const outboxGrew = fleet.backlog - devicesBefore.backlog;
+        const outageMs = Date.now() - k0;
+        const r0 = Date.now();
+        await cluster.startKafkaNode(victims[0]!);
+        let resumeMs = 0;
+        const floor = await acks(run.gw);
+        while (Date.now() - r0 < 120_000) {
+          if ((await acks(run.gw)) > floor) {
+            resumeMs = Date.now() - r0;
+            break;
+          }
+          await sleep(250);
         }
-        await sleep(250);
-      }
-      const r1 = Date.now();
-      await cluster.startKafkaNode(victims[1]!);
-      await untilFullyReplicated(run.sc.kafka);
-      info = { victims, acksDuring, pubacksDuring, outboxGrew, notReady, probes, reason, resumeMs, rejoinMs: Date.now() - r1, outageMs };
-    });
-    console.log(`[chaos i2] ${JSON.stringify({ ...info, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`);
+        const r1 = Date.now();
+        await cluster.startKafkaNode(victims[1]!);
+        await untilFullyReplicated(run.sc.kafka);
+        info = { victims, acksDuring, pubacksDuring, outboxGrew, notReady, probes, reason, resumeMs, rejoinMs: Date.now() - r1, outageMs };
+      },
+    );
+    console.log(
+      `[chaos i2] ${JSON.stringify({ ...info, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`,
+    );
     expect(info.acksDuring, 'no Kafka ack while only one of three replicas is up').toBe(0);
     expect(info.pubacksDuring, 'no sample PUBACKed to a device meanwhile').toBe(0);
     expect(info.outboxGrew, 'the devices keep recording into their outboxes').toBeGreaterThan(0);
@@ -171,7 +192,9 @@ export async function belowMinIsr(cluster: PrivateStack): Promise<void> {
       faultsSurvived: 1,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `${info.acksDuring} Kafka acks and ${info.pubacksDuring} samples PUBACKed during the outage while the devices' outboxes grew by ${info.outboxGrew} samples; /readyz 503 in ${info.notReady} of ${info.probes} probes ("${info.reason.slice(0, 160)}"); acks resumed ${s(info.resumeMs)} after one broker came back; all ISRs full ${s(info.rejoinMs)} after the third; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` + scorerNote(run.sc),
+      notes:
+        `${info.acksDuring} Kafka acks and ${info.pubacksDuring} samples PUBACKed during the outage while the devices' outboxes grew by ${info.outboxGrew} samples; /readyz 503 in ${info.notReady} of ${info.probes} probes ("${info.reason.slice(0, 160)}"); acks resumed ${s(info.resumeMs)} after one broker came back; all ISRs full ${s(info.rejoinMs)} after the third; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` +
+        scorerNote(run.sc),
       wallMs: Date.now() - t0,
     });
   } finally {
@@ -195,7 +218,9 @@ export async function rollingRestart(cluster: PrivateStack): Promise<void> {
         perNode.push(Date.now() - r0);
       }
     });
-    console.log(`[chaos i3] ${JSON.stringify({ perNode, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`);
+    console.log(
+      `[chaos i3] ${JSON.stringify({ perNode, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, kafkaResends: tally.duplicates, reconnects: summary.reconnects })}`,
+    );
     saveResult({
       name: 'i3-kafka-rolling-restart',
       title: '3-node Kafka: rolling restart',
@@ -204,7 +229,9 @@ export async function rollingRestart(cluster: PrivateStack): Promise<void> {
       faultsSurvived: cluster.nodes,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `stop to full ISR per node: ${perNode.map(s).join(', ')}; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` + scorerNote(run.sc),
+      notes:
+        `stop to full ISR per node: ${perNode.map(s).join(', ')}; ${tally.duplicates} resent batches in Kafka, stored once; ${summary.reconnects} device reconnects` +
+        scorerNote(run.sc),
       wallMs: Date.now() - t0,
     });
   } finally {

@@ -55,7 +55,9 @@ export async function kafkaOutage(stack: PrivateStack, mode: 'hang' | 'stop' = '
     sampling = false;
     await sampler;
     const peak = Math.max(...rss);
-    console.log(`[chaos a ${mode}] ${JSON.stringify({ outageMs, scorerRestarts: sc.restarts, recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, reconnects: summary.reconnects, rssBefore: before, rssDuring: during, rssPeak: peak, maxInflight, notReadyDuringOutage })}`);
+    console.log(
+      `[chaos a ${mode}] ${JSON.stringify({ outageMs, scorerRestarts: sc.restarts, recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, reconnects: summary.reconnects, rssBefore: before, rssDuring: during, rssPeak: peak, maxInflight, notReadyDuringOutage })}`,
+    );
     expect(summary.complete, 'every recorded sample acknowledged after the outage').toBe(true);
     expect(acct.lost).toBe(0);
     expect(acct.duplicates).toBe(0);
@@ -68,12 +70,18 @@ export async function kafkaOutage(stack: PrivateStack, mode: 'hang' | 'stop' = '
     saveResult({
       name: mode === 'hang' ? 'a-kafka-outage' : 'a2-kafka-stopped',
       title: mode === 'hang' ? 'Kafka broker hung under load' : 'Kafka broker stopped under load',
-      fault: mode === 'hang' ? `broker JVM SIGSTOPped for ${(outageMs / 1000).toFixed(0)} s, then SIGCONT` : `broker stopped (SIGTERM) and started again: ${(outageMs / 1000).toFixed(0)} s without Kafka`,
+      fault:
+        mode === 'hang'
+          ? `broker JVM SIGSTOPped for ${(outageMs / 1000).toFixed(0)} s, then SIGCONT`
+          : `broker stopped (SIGTERM) and started again: ${(outageMs / 1000).toFixed(0)} s without Kafka`,
       load: `${summary.devices} devices, ${fmtCount(summary.sentSamples)} samples in ${summary.sentBatches} batches`,
       faultsSurvived: 1,
       inputs: 0,
       ...counted(summary, acct),
-      notes: `gateway RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB (before the outage ${(before / 2 ** 20).toFixed(0)} MiB), max ${maxInflight} uplinks held without PUBACK (limit 2000), ${notReadyDuringOutage ? '/readyz 503 during the outage' : '/readyz stayed 200 during the outage'}, ${summary.reconnects} device reconnects` + tenantNote(acct) + scorerNote(sc),
+      notes:
+        `gateway RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB (before the outage ${(before / 2 ** 20).toFixed(0)} MiB), max ${maxInflight} uplinks held without PUBACK (limit 2000), ${notReadyDuringOutage ? '/readyz 503 during the outage' : '/readyz stayed 200 during the outage'}, ${summary.reconnects} device reconnects` +
+        tenantNote(acct) +
+        scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

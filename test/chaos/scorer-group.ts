@@ -25,7 +25,9 @@ export async function groupLag(kafka: Kafka, topic: string, groupId: string): Pr
     const marks = await admin.fetchTopicOffsets(topic);
     const [mine] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const committed = new Map((mine?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return marks.map((m) => ({ partition: m.partition, high: Number(m.high), committed: committed.get(m.partition) ?? -1 })).sort((a, b) => a.partition - b.partition);
+    return marks
+      .map((m) => ({ partition: m.partition, high: Number(m.high), committed: committed.get(m.partition) ?? -1 }))
+      .sort((a, b) => a.partition - b.partition);
   } finally {
     await admin.disconnect();
   }
@@ -37,11 +39,16 @@ type Effects = Record<'trips' | 'events' | 'scores' | 'summaries' | 'states', un
 export async function effects(db: PgDb): Promise<Effects> {
   const q = async (sql: string) => (await db.query(sql)).rows;
   return {
-    trips: await q(`SELECT tenant, trip_id::text, device_id, driver_id, start_time, end_time, distance_m, duration_s, max_speed_ms, harsh_braking, harsh_acceleration,
+    trips:
+      await q(`SELECT tenant, trip_id::text, device_id, driver_id, start_time, end_time, distance_m, duration_s, max_speed_ms, harsh_braking, harsh_acceleration,
                       harsh_cornering, speeding_s, night_s, features, risk, score, model_version FROM trips ORDER BY tenant, trip_id`),
-    events: await q('SELECT tenant, event_id::text, device_id, trip_id::text, time, type, duration_ms, peak, severity FROM safety_events ORDER BY tenant, event_id'),
+    events: await q(
+      'SELECT tenant, event_id::text, device_id, trip_id::text, time, type, duration_ms, peak, severity FROM safety_events ORDER BY tenant, event_id',
+    ),
     scores: await q('SELECT tenant, score_id::text, driver_id, trip_id::text, time, risk, score, features FROM risk_scores ORDER BY tenant, score_id'),
-    summaries: await q('SELECT tenant, device_id, boot_id, seq, time, end_time, gps_samples, accel_samples, distance_m, max_speed_ms, late_samples FROM batch_summaries ORDER BY tenant, device_id, boot_id, seq'),
+    summaries: await q(
+      'SELECT tenant, device_id, boot_id, seq, time, end_time, gps_samples, accel_samples, distance_m, max_speed_ms, late_samples FROM batch_summaries ORDER BY tenant, device_id, boot_id, seq',
+    ),
     // The persisted stream state (open trip sums, detector state) of every device.
     states: await q('SELECT tenant, device_id, state, trip_open, last_t_ms FROM device_state ORDER BY tenant, device_id'),
   };
@@ -50,7 +57,12 @@ export async function effects(db: PgDb): Promise<Effects> {
 export async function scorerGroup(env: StackEnv = stackEnv()): Promise<void> {
   const t0 = Date.now();
   const n = runNames(uniq('csg'));
-  const ref: RunNames = { ...n, schema: `${n.schema}_ref`, group: `${n.group}-ref`, out: { trips: `${n.out.trips}.ref`, scores: `${n.out.scores}.ref`, alerts: `${n.out.alerts}.ref`, deadletter: `${n.out.deadletter}.ref` } };
+  const ref: RunNames = {
+    ...n,
+    schema: `${n.schema}_ref`,
+    group: `${n.group}-ref`,
+    out: { trips: `${n.out.trips}.ref`, scores: `${n.out.scores}.ref`, alerts: `${n.out.alerts}.ref`, deadletter: `${n.out.deadletter}.ref` },
+  };
   const { createKafka } = await import('@fleetwire/scoring');
   const kafka = createKafka({ brokers: env.brokers, clientId: `${n.id}-test` });
   await createTopics(kafka, [n.telemetry], PARTITIONS);
@@ -75,10 +87,15 @@ export async function scorerGroup(env: StackEnv = stackEnv()): Promise<void> {
     const acct = await settle(db, n, summary, 90_000);
     // No partition stuck: the group's committed offsets reach every high watermark.
     let lag: Awaited<ReturnType<typeof groupLag>> = [];
-    await until('group lag 0 on every partition', async () => {
-      lag = await groupLag(kafka, n.telemetry, n.group);
-      return lag.every((p) => p.high === 0 || p.committed >= p.high);
-    }, 60_000, 500);
+    await until(
+      'group lag 0 on every partition',
+      async () => {
+        lag = await groupLag(kafka, n.telemetry, n.group);
+        return lag.every((p) => p.high === 0 || p.committed >= p.high);
+      },
+      60_000,
+      500,
+    );
     const live = members.filter((m) => m.running);
     const lagMetrics = await Promise.all(live.map((m) => m.metrics()));
     expect(term.code, `SIGTERMed member exits 0 (log: ${members[1]!.log.slice(-1500)})`).toBe(0);
@@ -100,7 +117,9 @@ export async function scorerGroup(env: StackEnv = stackEnv()): Promise<void> {
     // Records the survivors found already processed: work of the killed member that was committed to
     // Postgres but not yet to Kafka (or gateway resends), skipped by the claimed keys.
     const skipped = lagMetrics.reduce((a, t) => a + Number(/^fw_scoring_duplicates_total (\d+)/m.exec(t)?.[1] ?? 0), 0);
-    console.log(`[chaos j] ${JSON.stringify({ acked: summary.sentSamples, stored: acct.stored, batches: summary.sentBatches, trips: mine.trips.length, events: mine.events.length, termMs: term.ms, lag, skipped })}`);
+    console.log(
+      `[chaos j] ${JSON.stringify({ acked: summary.sentSamples, stored: acct.stored, batches: summary.sentBatches, trips: mine.trips.length, events: mine.events.length, termMs: term.ms, lag, skipped })}`,
+    );
     saveResult({
       name: 'j-scorer-group',
       title: 'Scorer consumer group: member SIGKILLed, member added, member SIGTERMed during the rebalance',

@@ -49,7 +49,11 @@ function life(env: Record<string, string>, killAfterMs: number | null): Promise<
 }
 
 /** GPS timestamps per device in the Kafka topic (distinct batches only) and the number of resent batches. */
-async function kafkaTimes(sc: ScorerHandle, topic: string, expectedRecords: () => Promise<number>): Promise<{ times: Map<string, Set<number>>; records: number; resends: number; samples: number }> {
+async function kafkaTimes(
+  sc: ScorerHandle,
+  topic: string,
+  expectedRecords: () => Promise<number>,
+): Promise<{ times: Map<string, Set<number>>; records: number; resends: number; samples: number }> {
   const times = new Map<string, Set<number>>();
   const keys = new Set<string>();
   let records = 0;
@@ -133,15 +137,22 @@ export async function sdkKill(stack: PrivateStack): Promise<void> {
       for (let i = 0; i <= last; i++) if (!set.has(T0 + i * 100)) lost++;
     }
     // Postgres: the scorer committed every distinct batch's samples once.
-    const pg = await until('the scorer to commit every batch', async () => {
-      const l = await ledger(sc.db, `${n.id}-d`);
-      const gps = [...l.values()].reduce((a, x) => a + x.gps, 0);
-      return gps === k.samples ? l : null;
-    }, 60_000, 500);
+    const pg = await until(
+      'the scorer to commit every batch',
+      async () => {
+        const l = await ledger(sc.db, `${n.id}-d`);
+        const gps = [...l.values()].reduce((a, x) => a + x.gps, 0);
+        return gps === k.samples ? l : null;
+      },
+      60_000,
+      500,
+    );
     const dups = [...pg.values()].reduce((a, x) => a + x.batches - x.distinctKeys, 0);
     const stored = [...pg.values()].reduce((a, x) => a + x.gps, 0);
     const reRecorded = k.samples - [...k.times.values()].reduce((a, s) => a + s.size, 0);
-    console.log(`[chaos c] ${JSON.stringify({ kills, midRecording, otherExits, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`);
+    console.log(
+      `[chaos c] ${JSON.stringify({ kills, midRecording, otherExits, resolvedTotal, kafkaSamples: k.samples, stored, lost, dups, kafkaResends: k.resends, reRecorded })}`,
+    );
     expect(kills).toBeGreaterThanOrEqual(SDK_KILLS - 1);
     expect(midRecording, 'kills that landed while record() calls were still running').toBeGreaterThan(0);
     expect(lost).toBe(0);

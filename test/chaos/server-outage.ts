@@ -34,11 +34,13 @@ export async function serverOutage(stack: PrivateStack, server: 'postgres' | 're
     if (acct.lost > 0) await explainLoss(sc, n, summary, acct);
     await sc.scorer.sweep(Date.now() + 24 * 3600_000);
     const drivers = await sc.db.query<{ n: number }>(
-      "SELECT count(DISTINCT (d.tenant, d.driver_id))::int AS n FROM devices d JOIN risk_scores s ON s.tenant = d.tenant AND s.driver_id = d.driver_id WHERE d.device_id LIKE $1",
+      'SELECT count(DISTINCT (d.tenant, d.driver_id))::int AS n FROM devices d JOIN risk_scores s ON s.tenant = d.tenant AND s.driver_id = d.driver_id WHERE d.device_id LIKE $1',
       [`${n.id}-d%`],
     );
     const scored = drivers.rows[0]!.n;
-    console.log(`[chaos ${server}] ${JSON.stringify({ recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, readyDuring, rowsDuring, scored, reconnects: summary.reconnects })}`);
+    console.log(
+      `[chaos ${server}] ${JSON.stringify({ recorded: summary.recorded, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, dup: acct.duplicates, readyDuring, rowsDuring, scored, reconnects: summary.reconnects })}`,
+    );
     expect(summary.complete, 'every recorded sample acknowledged').toBe(true);
     expect(acct.lost).toBe(0);
     expect(acct.duplicates).toBe(0);
@@ -57,7 +59,9 @@ export async function serverOutage(stack: PrivateStack, server: 'postgres' | 're
       notes:
         (server === 'postgres'
           ? `scorer not ready during the outage, resumed from its committed offsets and caught up; ${scored}/${summary.devices} drivers scored`
-          : `gateway dedupe fell back to memory; scorer kept committing to PostgreSQL (${rowsDuring} batch rows during the outage); ${scored}/${summary.devices} drivers scored in PostgreSQL`) + tenantNote(acct) + scorerNote(sc),
+          : `gateway dedupe fell back to memory; scorer kept committing to PostgreSQL (${rowsDuring} batch rows during the outage); ${scored}/${summary.devices} drivers scored in PostgreSQL`) +
+        tenantNote(acct) +
+        scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

@@ -21,7 +21,18 @@ async function stalledWsSubscriber(url: string, user: string, pass: string, filt
   const ws = new WebSocket(url, 'mqtt');
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   const connack = new Promise<void>((resolve) => ws.once('message', () => resolve()));
-  ws.send(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `${user}-ws`, keepalive: 0, username: user, password: Buffer.from(pass) }));
+  ws.send(
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: `${user}-ws`,
+      keepalive: 0,
+      username: user,
+      password: Buffer.from(pass),
+    }),
+  );
   await connack;
   ws.send(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 1 }] }));
   await sleep(200);
@@ -64,7 +75,9 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
     const publishing = (async () => {
       for (let i = 0; i < DOWNLINKS; i += 50) {
         await Promise.all(
-          Array.from({ length: Math.min(50, DOWNLINKS - i) }, (_, j) => pub.publishAsync(downlinkConfigTopic(n.tenant, `dev${(i + j) % 20}`), body, { qos: 1 }).then(() => void pubAcked++)),
+          Array.from({ length: Math.min(50, DOWNLINKS - i) }, (_, j) =>
+            pub.publishAsync(downlinkConfigTopic(n.tenant, `dev${(i + j) % 20}`), body, { qos: 1 }).then(() => void pubAcked++),
+          ),
         );
       }
       pubDoneMs = Date.now() - pt0;
@@ -83,7 +96,9 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
     await sampler;
     const peak = Math.max(...rss);
     const base = rss[0] ?? 0;
-    console.log(`[chaos h] ${JSON.stringify({ pubMs, ackedWhileStalled, stalledMs, downlinkMiB: (DOWNLINKS * SIZE) / 2 ** 20, rssBase: base, rssPeak: peak, wsOpen: ws.readyState === WebSocket.OPEN, tcpOpen: slowTcp.connected, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, complete: summary.complete })}`);
+    console.log(
+      `[chaos h] ${JSON.stringify({ pubMs, ackedWhileStalled, stalledMs, downlinkMiB: (DOWNLINKS * SIZE) / 2 ** 20, rssBase: base, rssPeak: peak, wsOpen: ws.readyState === WebSocket.OPEN, tcpOpen: slowTcp.connected, acked: summary.sentSamples, stored: acct.stored, lost: acct.lost, complete: summary.complete })}`,
+    );
     expect(summary.complete).toBe(true);
     expect(acct.lost).toBe(0);
     expect(acct.duplicates).toBe(0);
@@ -102,7 +117,10 @@ export async function slowConsumers(stack: PrivateStack): Promise<void> {
       faultsSurvived: 2,
       inputs: DOWNLINKS,
       ...counted(summary, acct),
-      notes: `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `downlink fan-out stalled behind stalled subscribers: only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s (stalled subscribers dropped by the 10 s client drain timeout)`}` + tenantNote(acct) + scorerNote(sc),
+      notes:
+        `uplinks unaffected (every sample acknowledged and stored); gateway RSS ${(base / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MiB; ${downlinkStall ? `downlink fan-out stalled behind stalled subscribers: only ${ackedWhileStalled}/${DOWNLINKS} downlink PUBACKs in ${(stalledMs / 1000).toFixed(0)} s, the rest within ${((pubMs - stalledMs) / 1000).toFixed(1)} s after they were dropped` : `downlink publisher got all ${DOWNLINKS} PUBACKs in ${(pubMs / 1000).toFixed(1)} s (stalled subscribers dropped by the 10 s client drain timeout)`}` +
+        tenantNote(acct) +
+        scorerNote(sc),
       wallMs: Date.now() - t0,
     });
   } finally {

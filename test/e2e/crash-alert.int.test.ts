@@ -9,7 +9,9 @@ import { stackEnv } from '../helpers/env.js';
 describe('crash and phone use, SDK to fw.alerts.v1', () => {
   it('a crash is an alert within seconds; phone use is an alert too', async () => {
     const r = await crashToAlert(stackEnv(), 2);
-    console.log(`crash -> alert ms: ${r.crashMs.map((x) => x.toFixed(0)).join(', ')}; phone-use record -> alert ms: ${r.phoneMs.map((x) => x.toFixed(0)).join(', ')}`);
+    console.log(
+      `crash -> alert ms: ${r.crashMs.map((x) => x.toFixed(0)).join(', ')}; phone-use record -> alert ms: ${r.phoneMs.map((x) => x.toFixed(0)).join(', ')}`,
+    );
     for (const ms of r.crashMs) expect(ms).toBeLessThan(5000); // "within seconds" (measured ~0.1-0.5 s; bench/phone-signals)
     for (const { alert } of r.crashAlerts) {
       expect(alert.severity).toBe('high');

@@ -12,7 +12,18 @@ import { runFleet } from '../../firmware-sim/src/runner.js';
 import type { FleetSummary } from '../../firmware-sim/src/summary.js';
 import { stackEnv, uniq, until } from '../helpers/env.js';
 import { tallyTopic } from '../helpers/kafka-tally.js';
-import { account, ackedByDevice, allTopics, deleteTopics, inProcessGateway, ledger, runNames, startScorer, TOKEN_SECRET, type ScorerHandle } from '../helpers/pipeline.js';
+import {
+  account,
+  ackedByDevice,
+  allTopics,
+  deleteTopics,
+  inProcessGateway,
+  ledger,
+  runNames,
+  startScorer,
+  TOKEN_SECRET,
+  type ScorerHandle,
+} from '../helpers/pipeline.js';
 
 // Six devices over three tenants whose ids overlap: every tenant has its <prefix>0001 and <prefix>0002.
 const DEVICES = 6;
@@ -86,7 +97,8 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
     expect(acct.stored).toBe(summary.sentSamples);
     expect(acct.duplicates).toBe(0);
     expect(Object.keys(acct.perTenant).sort()).toEqual(tenants);
-    for (const [t, x] of Object.entries(acct.perTenant)) expect({ t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ t, lost: 0, duplicates: 0, stored: x.acked });
+    for (const [t, x] of Object.entries(acct.perTenant))
+      expect({ t, lost: x.lost, duplicates: x.duplicates, stored: x.stored }).toEqual({ t, lost: 0, duplicates: 0, stored: x.acked });
     const l = await ledger(sc.db, prefix);
     const batches = [...l.values()].reduce((s, x) => s + x.batches, 0);
     expect(batches).toBe(summary.sentBatches);
@@ -102,14 +114,18 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
     // Close the trips still open at the end of the run (devices went silent), then check outputs.
     await sc.scorer.sweep(Date.now() + 24 * 3600_000);
     const drivers = (
-      await sc.db.query<{ tenant: string; device_id: string; driver_id: string }>('SELECT tenant, device_id, driver_id FROM devices WHERE device_id LIKE $1', [`${prefix}%`])
+      await sc.db.query<{ tenant: string; device_id: string; driver_id: string }>('SELECT tenant, device_id, driver_id FROM devices WHERE device_id LIKE $1', [
+        `${prefix}%`,
+      ])
     ).rows;
     const driverOf = new Map(drivers.map((r) => [identityKey(r.tenant, r.device_id), { tenant: r.tenant, driver: r.driver_id }]));
     expect(driverOf.size).toBe(DEVICES);
     const trips = await sc.db.query<{ tenant: string; driver_id: string; n: number; km: number }>(
       'SELECT tenant, driver_id, count(*)::int AS n, sum(distance_m) / 1000 AS km FROM trips GROUP BY tenant, driver_id',
     );
-    const scores = await sc.db.query<{ tenant: string; driver_id: string; n: number }>("SELECT tenant, driver_id, count(*)::int AS n FROM risk_scores WHERE scope = 'trip' GROUP BY tenant, driver_id");
+    const scores = await sc.db.query<{ tenant: string; driver_id: string; n: number }>(
+      "SELECT tenant, driver_id, count(*)::int AS n FROM risk_scores WHERE scope = 'trip' GROUP BY tenant, driver_id",
+    );
     const tripsBy = new Map(trips.rows.map((r) => [identityKey(r.tenant, r.driver_id), r]));
     const scoresBy = new Map(scores.rows.map((r) => [identityKey(r.tenant, r.driver_id), r.n]));
     for (const [dev, { tenant, driver }] of driverOf) {
@@ -118,15 +134,19 @@ describe('fleet end to end (simulator -> gateway -> Kafka -> scorer -> Postgres/
       expect(tripsBy.get(who)!.km, `distance of ${dev}`).toBeGreaterThan(0.1);
       expect(scoresBy.get(who) ?? 0, `scores of ${dev}`).toBeGreaterThanOrEqual(1);
     }
-    await until('latest scores in Redis, per tenant', async () => {
-      for (const { tenant, driver } of driverOf.values()) {
-        const v = await sc.cache.get(scoreKey(tenant, driver, n.cachePrefix));
-        if (!v) return false;
-        const s = JSON.parse(v) as { score: number; tenant: string };
-        if (!(s.score >= 0 && s.score <= 100) || s.tenant !== tenant) return false;
-      }
-      return true;
-    }, 15_000);
+    await until(
+      'latest scores in Redis, per tenant',
+      async () => {
+        for (const { tenant, driver } of driverOf.values()) {
+          const v = await sc.cache.get(scoreKey(tenant, driver, n.cachePrefix));
+          if (!v) return false;
+          const s = JSON.parse(v) as { score: number; tenant: string };
+          if (!(s.score >= 0 && s.score <= 100) || s.tenant !== tenant) return false;
+        }
+        return true;
+      },
+      15_000,
+    );
 
     console.log(
       `[e2e] ${DEVICES} devices, ${SIM_MS / 60_000} simulated min in ${(summary.wallMs / 1000).toFixed(1)} s: ` +

@@ -70,10 +70,15 @@ export class GatewayProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    await until(`gateway child on :${this.mqttPort}`, async () => {
-      if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${this.log.slice(-2000)}`);
-      return tcpOpen(this.mqttPort);
-    }, 30_000, 100);
+    await until(
+      `gateway child on :${this.mqttPort}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${this.log.slice(-2000)}`);
+        return tcpOpen(this.mqttPort);
+      },
+      30_000,
+      100,
+    );
   }
 
   /** SIGKILL: no drain, no goodbye. */

@@ -40,7 +40,10 @@ export async function topicReplication(kafka: Kafka, topic: string): Promise<{ r
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const cfg = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+    const cfg = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+      includeSynonyms: false,
+    });
     const isr = cfg.resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas');
     const md = await partitions(kafka, topic);
     return { replicas: Math.min(...md.map((p) => p.replicas.length)), minInsyncReplicas: Number(isr?.configValue) };
@@ -51,25 +54,35 @@ export async function topicReplication(kafka: Kafka, topic: string): Promise<{ r
 
 /** Waits until every partition (of `topics`, default every topic incl. __consumer_offsets) has all its replicas in sync: a rolling restart's gate. */
 export async function untilFullyReplicated(kafka: Kafka, topics?: string[], ms = 90_000): Promise<void> {
-  await until(`every partition of ${topics?.join(', ') ?? 'every topic'} to have its full ISR`, async () => {
-    let names = topics;
-    if (!names) {
-      const admin = kafka.admin();
-      await admin.connect();
-      names = await admin.listTopics().finally(() => admin.disconnect());
-    }
-    for (const t of names) {
-      const ps = await partitions(kafka, t);
-      if (!ps.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return false;
-    }
-    return true;
-  }, ms, 500);
+  await until(
+    `every partition of ${topics?.join(', ') ?? 'every topic'} to have its full ISR`,
+    async () => {
+      let names = topics;
+      if (!names) {
+        const admin = kafka.admin();
+        await admin.connect();
+        names = await admin.listTopics().finally(() => admin.disconnect());
+      }
+      for (const t of names) {
+        const ps = await partitions(kafka, t);
+        if (!ps.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return false;
+      }
+      return true;
+    },
+    ms,
+    500,
+  );
 }
 
 /** Waits until the partition has a leader other than `not`; returns it. */
 export async function untilNewLeader(kafka: Kafka, topic: string, partition: number, not: number, ms = 60_000): Promise<number> {
-  return until(`partition ${topic}/${partition} to get a leader other than ${not}`, async () => {
-    const p = (await partitions(kafka, topic)).find((x) => x.partition === partition);
-    return p && p.leader >= 0 && p.leader !== not ? p.leader : null;
-  }, ms, 200);
+  return until(
+    `partition ${topic}/${partition} to get a leader other than ${not}`,
+    async () => {
+      const p = (await partitions(kafka, topic)).find((x) => x.partition === partition);
+      return p && p.leader >= 0 && p.leader !== not ? p.leader : null;
+    },
+    ms,
+    200,
+  );
 }

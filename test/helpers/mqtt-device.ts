@@ -8,7 +8,12 @@ export function deviceToken(tenant: string, deviceId: string, ttlSec = 3600, sec
 }
 
 /** Connects (MQTT 3.1.1, clean session, no reconnect); resolves with the client or rejects with the CONNACK error. */
-export function connectMqtt(url: string, username: string, password: string, clientId = `${username}-${Math.random().toString(36).slice(2, 8)}`): Promise<MqttClient> {
+export function connectMqtt(
+  url: string,
+  username: string,
+  password: string,
+  clientId = `${username}-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, { username, password, clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, clean: true });
     c.once('connect', () => resolve(c));

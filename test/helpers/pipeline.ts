@@ -54,7 +54,11 @@ export async function createTopics(kafka: Kafka, topics: string[], partitions = 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await provisionReplicatedTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })), {});
+    await provisionReplicatedTopics(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: partitions })),
+      {},
+    );
   } finally {
     await admin.disconnect();
   }
@@ -104,7 +108,11 @@ export interface ScorerHandle {
 }
 
 /** A real-time scorer reading n.telemetry with its own group, writing into schema n.schema. */
-export async function startScorer(env: StackEnv, n: RunNames, o: { databaseUrl?: string; redisUrl?: string; brokers?: string[]; retryMaxMs?: number } = {}): Promise<ScorerHandle> {
+export async function startScorer(
+  env: StackEnv,
+  n: RunNames,
+  o: { databaseUrl?: string; redisUrl?: string; brokers?: string[]; retryMaxMs?: number } = {},
+): Promise<ScorerHandle> {
   const kafka = createKafka({ brokers: o.brokers ?? env.brokers, clientId: `${n.id}-scorer` });
   await createTopics(kafka, allTopics(n));
   const db = await createPgDb(o.databaseUrl ?? env.databaseUrl, { schema: n.schema });
@@ -185,7 +193,8 @@ export async function ledger(db: PgDb, devicePrefix: string): Promise<Map<string
     [`${devicePrefix}%`],
   );
   const m = new Map<string, DeviceLedger>();
-  for (const x of r.rows) m.set(identityKey(x.tenant, x.device_id), { batches: x.batches, distinctKeys: x.keys, gps: x.gps, accel: x.accel, samples: x.gps + x.accel });
+  for (const x of r.rows)
+    m.set(identityKey(x.tenant, x.device_id), { batches: x.batches, distinctKeys: x.keys, gps: x.gps, accel: x.accel, samples: x.gps + x.accel });
   return m;
 }
 

@@ -30,7 +30,11 @@ export interface PrivateStackOptions {
 
 export type Server = 'kafka' | 'postgres' | 'redis';
 
-const canBind = (port: number): Promise<boolean> => freePort(port).then(() => true, () => false);
+const canBind = (port: number): Promise<boolean> =>
+  freePort(port).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Options for a stack in a fresh state dir on ports nothing listens on: a random block below the
@@ -108,7 +112,11 @@ export class PrivateStack {
 
   pid(server: Server, node = 1): number {
     const file =
-      server === 'kafka' ? join(this.kafkaDir(node), 'kafka.pid') : server === 'redis' ? join(this.o.dir, 'redis/redis.pid') : join(this.o.dir, 'pg/data/postmaster.pid');
+      server === 'kafka'
+        ? join(this.kafkaDir(node), 'kafka.pid')
+        : server === 'redis'
+          ? join(this.o.dir, 'redis/redis.pid')
+          : join(this.o.dir, 'pg/data/postmaster.pid');
     const pid = Number(readFileSync(file, 'utf8').split('\n')[0]!.trim());
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid in ${file}`);
     return pid;

@@ -60,10 +60,15 @@ export class ScorerProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    await until(`scorer ${this.name} ready on :${this.opsPort}`, async () => {
-      if (child.exitCode !== null) throw new Error(`scorer ${this.name} exited with ${child.exitCode}: ${this.log.slice(-2000)}`);
-      return (await fetch(`http://127.0.0.1:${this.opsPort}/readyz`).catch(() => null))?.ok ?? false;
-    }, 60_000, 200);
+    await until(
+      `scorer ${this.name} ready on :${this.opsPort}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`scorer ${this.name} exited with ${child.exitCode}: ${this.log.slice(-2000)}`);
+        return (await fetch(`http://127.0.0.1:${this.opsPort}/readyz`).catch(() => null))?.ok ?? false;
+      },
+      60_000,
+      200,
+    );
   }
 
   get running(): boolean {

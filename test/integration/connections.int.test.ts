@@ -66,7 +66,13 @@ describe(`gateway holds ${N} concurrent device connections`, () => {
     const port = gw.ports.mqtt!;
     const clients = Array.from({ length: N }, (_, i) => {
       const id = `c${i}-${stamp}`;
-      return { clientId: id, deviceId: id, topic: `fw/${TENANT}/${id}/up/batch`, username: id, password: mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }) };
+      return {
+        clientId: id,
+        deviceId: id,
+        topic: `fw/${TENANT}/${id}/up/batch`,
+        username: id,
+        password: mintDeviceToken({ tenant: TENANT, deviceId: id, secret: SECRET, ttlSec: 3600 }),
+      };
     });
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -85,7 +91,9 @@ describe(`gateway holds ${N} concurrent device connections`, () => {
     // Every uplink was PUBACKed only after Kafka acked it (acks=all), so all N are in the log now.
     expect(await recordsIn(topics.telemetry)).toBe(N);
     const kbPerConn = (rssHeld - rssBefore) / 1024 / N;
-    console.log(`[connections] ${N} held; connect ${Math.round(ready.connectMs)} ms (${Math.round((N * 1000) / ready.connectMs)}/s); gateway RSS +${Math.round((rssHeld - rssBefore) / 1e6)} MB (${kbPerConn.toFixed(1)} KB per connection)`);
+    console.log(
+      `[connections] ${N} held; connect ${Math.round(ready.connectMs)} ms (${Math.round((N * 1000) / ready.connectMs)}/s); gateway RSS +${Math.round((rssHeld - rssBefore) / 1e6)} MB (${kbPerConn.toFixed(1)} KB per connection)`,
+    );
 
     // FAULT: every client vanishes at once (no DISCONNECT, sockets reset by the kernel).
     load.child.kill('SIGKILL');
@@ -97,4 +105,3 @@ describe(`gateway holds ${N} concurrent device connections`, () => {
     expect(r.acked).toBe(15);
   }, 180_000);
 });
-

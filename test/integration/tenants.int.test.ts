@@ -20,7 +20,14 @@ const BERLIN = { lat: 52.52, lon: 13.405 };
 function drive(deviceId: string, at: { lat: number; lon: number }, startMs: number) {
   const batches: TelemetryInput[] = simulateDrive({ deviceId, startMs, lat: at.lat, lon: at.lon, phases: commutePhases({ harsh: true }), accelHz: 0 });
   return batches.map((b) =>
-    Array.from(b.gps.t, (t, i) => ({ kind: 'gps' as const, t, lat: b.gps.latE7[i]! / 1e7, lon: b.gps.lonE7[i]! / 1e7, speed: b.gps.speedCms[i]! / 100, heading: b.gps.headingCdeg[i]! / 100 })),
+    Array.from(b.gps.t, (t, i) => ({
+      kind: 'gps' as const,
+      t,
+      lat: b.gps.latE7[i]! / 1e7,
+      lon: b.gps.lonE7[i]! / 1e7,
+      speed: b.gps.speedCms[i]! / 100,
+      heading: b.gps.headingCdeg[i]! / 100,
+    })),
   );
 }
 
@@ -107,7 +114,9 @@ describe('two tenants with the same device and driver ids never mix', () => {
       'SELECT tenant, device_id, count(*)::int AS batches, sum(late_samples)::int AS late, sum(gps_samples)::int AS gps FROM batch_summaries GROUP BY tenant, device_id ORDER BY tenant, device_id',
     );
     const fixes = drive('x', MUNICH, t0).reduce((s, r) => s + r.length, 0);
-    expect(summaries.map((s) => [s.tenant, s.device_id, s.late, s.gps])).toEqual(plan.map((p) => [p.tenant, p.deviceId, 0, fixes]).sort((a, b) => `${a[0]}/${a[1]}`.localeCompare(`${b[0]}/${b[1]}`)));
+    expect(summaries.map((s) => [s.tenant, s.device_id, s.late, s.gps])).toEqual(
+      plan.map((p) => [p.tenant, p.deviceId, 0, fixes]).sort((a, b) => `${a[0]}/${a[1]}`.localeCompare(`${b[0]}/${b[1]}`)),
+    );
 
     // One trip per device, where that tenant's device drove.
     const trips = await q<{ tenant: string; device_id: string; driver_id: string; lat: number; trip_id: string }>(
@@ -153,9 +162,16 @@ describe('two tenants with the same device and driver ids never mix', () => {
     // trip's features; had it summed globex's shared-drv trip too, they would differ.
     const s = await runBatchScore({ db: sc.db, model: sc.model, tenant: acme, periodMs: 7 * 86_400_000, untilMs: Date.now() + 60_000 });
     expect([s.drivers, Object.keys(s.tenants)]).toEqual([2, [acme]]);
-    const period = await q<{ tenant: string; driver_id: string; features: number[] }>("SELECT tenant, driver_id, features FROM risk_scores WHERE scope = 'period' ORDER BY driver_id");
-    expect(period.map((p) => [p.tenant, p.driver_id])).toEqual([[acme, 'dup-1'], [acme, 'shared-drv']]);
-    const tripFeatures = await q<{ features: number[] }>(`SELECT features FROM risk_scores WHERE scope = 'trip' AND tenant = '${acme}' AND driver_id = 'shared-drv'`);
+    const period = await q<{ tenant: string; driver_id: string; features: number[] }>(
+      "SELECT tenant, driver_id, features FROM risk_scores WHERE scope = 'period' ORDER BY driver_id",
+    );
+    expect(period.map((p) => [p.tenant, p.driver_id])).toEqual([
+      [acme, 'dup-1'],
+      [acme, 'shared-drv'],
+    ]);
+    const tripFeatures = await q<{ features: number[] }>(
+      `SELECT features FROM risk_scores WHERE scope = 'trip' AND tenant = '${acme}' AND driver_id = 'shared-drv'`,
+    );
     expect(period[1]!.features).toEqual(tripFeatures[0]!.features);
     const all = await runBatchScore({ db: sc.db, model: sc.model, periodMs: 7 * 86_400_000, untilMs: Date.now() + 60_000 });
     expect(Object.fromEntries(Object.entries(all.tenants).map(([t, x]) => [t, x.drivers]))).toEqual({ [acme]: 2, [globex]: 2 });

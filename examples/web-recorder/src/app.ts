@@ -31,7 +31,12 @@ function recordBuffered(): Promise<void> {
 }
 
 const q = new URLSearchParams(location.search);
-for (const [param, id] of [['gateway', 'url'], ['device', 'device'], ['tenant', 'tenant'], ['token', 'token']] as const) {
+for (const [param, id] of [
+  ['gateway', 'url'],
+  ['device', 'device'],
+  ['tenant', 'tenant'],
+  ['token', 'token'],
+] as const) {
   const v = q.get(param);
   if (v) $(id).value = v;
 }
@@ -104,8 +109,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') {
     void recordBuffered(); // posted before the suspend, so sealed with it
     void client.suspend({ timeoutMs: 2000 });
-  }
-  else void client.resume();
+  } else void client.resume();
 });
 addEventListener('online', () => void client?.resume());
 

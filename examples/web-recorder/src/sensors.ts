@@ -7,7 +7,10 @@ import type { SampleRecord } from '@fleetwire/device-sdk';
 
 const G = 9.80665;
 
-export function gpsSample(p: { timestamp: number; coords: { latitude: number; longitude: number; speed: number | null; heading: number | null; accuracy: number; altitude: number | null } }): SampleRecord {
+export function gpsSample(p: {
+  timestamp: number;
+  coords: { latitude: number; longitude: number; speed: number | null; heading: number | null; accuracy: number; altitude: number | null };
+}): SampleRecord {
   const c = p.coords;
   const s: SampleRecord = { kind: 'gps', t: p.timestamp, lat: c.latitude, lon: c.longitude, speed: Math.max(0, c.speed ?? 0) };
   if (c.heading !== null && Number.isFinite(c.heading)) s.heading = c.heading;
@@ -32,7 +35,11 @@ export async function requestMotionPermission(): Promise<void> {
 
 /** Starts the sensors (geolocation asks for its permission itself); returns a function that stops them. */
 export function bindSensors(record: (s: SampleRecord) => void): () => void {
-  const watch = navigator.geolocation.watchPosition((p) => record(gpsSample(p)), (e) => console.warn(`geolocation: ${e.message}`), { enableHighAccuracy: true, maximumAge: 0 });
+  const watch = navigator.geolocation.watchPosition(
+    (p) => record(gpsSample(p)),
+    (e) => console.warn(`geolocation: ${e.message}`),
+    { enableHighAccuracy: true, maximumAge: 0 },
+  );
   const t0 = Date.now() - performance.now();
   const onMotion = (e: DeviceMotionEvent) => {
     const a = e.accelerationIncludingGravity;

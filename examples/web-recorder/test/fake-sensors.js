@@ -80,7 +80,18 @@
           const wall = Date.now();
           if (wall >= nextGps) {
             nextGps += 1000;
-            const p = { timestamp: wall, coords: { latitude: round(lat, 7), longitude: round(lon, 7), speed: round(v, 2), heading: v > 0.5 ? round(heading, 1) : null, accuracy: 6, altitude: 520, altitudeAccuracy: 10 } };
+            const p = {
+              timestamp: wall,
+              coords: {
+                latitude: round(lat, 7),
+                longitude: round(lon, 7),
+                speed: round(v, 2),
+                heading: v > 0.5 ? round(heading, 1) : null,
+                accuracy: 6,
+                altitude: 520,
+                altitudeAccuracy: 10,
+              },
+            };
             for (const ok of watchers.values()) ok(p);
             log.gps.push({ t: p.timestamp, lat: p.coords.latitude, lon: p.coords.longitude, speed: p.coords.speed });
           }

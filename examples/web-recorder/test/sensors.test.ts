@@ -12,7 +12,10 @@ describe('web-recorder sensors', () => {
     client.on('error', () => {});
     let n = 0;
     for (let s = 0; s < 60; s++) {
-      const fix = gpsSample({ timestamp: T0 + s * 1000, coords: { latitude: 48.1 + s * 1e-4, longitude: 11.5, speed: s < 5 ? null : 13.9, heading: s < 5 ? null : 90, accuracy: 8, altitude: 520 } });
+      const fix = gpsSample({
+        timestamp: T0 + s * 1000,
+        coords: { latitude: 48.1 + s * 1e-4, longitude: 11.5, speed: s < 5 ? null : 13.9, heading: s < 5 ? null : 90, accuracy: 8, altitude: 520 },
+      });
       const batch = [fix];
       for (let k = 0; k < 50; k++) batch.push(accelSample(T0 + s * 1000 + k * 20, { x: -0.3 * Math.sin(k / 8), y: 0.1, z: 9.80665 })!);
       await client.record(batch);

@@ -106,8 +106,11 @@ function check(batches: DeviceBatch[], fed: Fed, timeOrigin: number): { gps: num
     for (let k = 0; k < a.t.length; k++) {
       const t = a.t[k]!;
       const mg = (v: number) => Math.round((v / G) * 1000);
-      const i = fed.accel.findIndex((e, j) => !used.has(j) && Math.abs(timeOrigin + e.ts - t) <= 3 && mg(e.x) === a.xMg[k] && mg(e.y) === a.yMg[k] && mg(e.z) === a.zMg[k]);
-      if (i < 0) throw new Error(`accelerometer sample at ${t} (${a.xMg[k]}, ${a.yMg[k]}, ${a.zMg[k]} mg) matches no DeviceMotionEvent (or was delivered twice)`);
+      const i = fed.accel.findIndex(
+        (e, j) => !used.has(j) && Math.abs(timeOrigin + e.ts - t) <= 3 && mg(e.x) === a.xMg[k] && mg(e.y) === a.yMg[k] && mg(e.z) === a.zMg[k],
+      );
+      if (i < 0)
+        throw new Error(`accelerometer sample at ${t} (${a.xMg[k]}, ${a.yMg[k]}, ${a.zMg[k]} mg) matches no DeviceMotionEvent (or was delivered twice)`);
       used.add(i);
       accel++;
       first = Math.min(first, t);
@@ -141,10 +144,14 @@ describe('examples/web-recorder in Chromium against the real gateway', () => {
       const fed = (await page.evaluate(() => (window as unknown as { __fake: { log: unknown } }).__fake.log)) as Fed;
       const origin = await page.evaluate(() => performance.timeOrigin);
       expect(st.sent, st.text).toBe(st.recorded + st.events); // sent rows include the edge events
-      await until('every recorded sample in Kafka', () => {
-        const { unique } = dedupe(tap.batches);
-        return unique.reduce((n, b) => n + gpsColumns(b.gps).t.length + accelColumns(b.accel).t.length, 0) >= st.recorded;
-      }, 30_000);
+      await until(
+        'every recorded sample in Kafka',
+        () => {
+          const { unique } = dedupe(tap.batches);
+          return unique.reduce((n, b) => n + gpsColumns(b.gps).t.length + accelColumns(b.accel).t.length, 0) >= st.recorded;
+        },
+        30_000,
+      );
       const got = check(tap.batches, fed, origin);
       expect(got.gps + got.accel).toBe(st.recorded); // each recorded sample once, nothing else
       // Braking at 0.41 g for the last 3 s is a harsh event on the phone; the events ride with the samples.
@@ -157,7 +164,9 @@ describe('examples/web-recorder in Chromium against the real gateway', () => {
       const slots = new Set(fed.accel.map((e) => Math.floor((origin + e.ts) / 20))).size;
       expect(got.accel).toBeGreaterThanOrEqual(Math.floor(0.85 * slots));
       expect(got.accelHz).toBeLessThanOrEqual(51);
-      console.log(`web-recorder ws://: fed ${fed.gps.length} fixes + ${fed.accel.length} motion events (${fedHz.toFixed(1)} Hz, ${slots} slots of 20 ms); recorded ${st.recorded}; in Kafka ${got.gps} + ${got.accel} (${got.accelHz.toFixed(1)} Hz), ${dedupe(tap.batches).duplicates} duplicate batches; tokens ${server.tokensIssued()}`);
+      console.log(
+        `web-recorder ws://: fed ${fed.gps.length} fixes + ${fed.accel.length} motion events (${fedHz.toFixed(1)} Hz, ${slots} slots of 20 ms); recorded ${st.recorded}; in Kafka ${got.gps} + ${got.accel} (${got.accelHz.toFixed(1)} Hz), ${dedupe(tap.batches).duplicates} duplicate batches; tokens ${server.tokensIssued()}`,
+      );
     } finally {
       await page.close();
       await tap.close();
@@ -185,10 +194,14 @@ describe('examples/web-recorder in Chromium against the real gateway', () => {
       }
       const fed = (await page.evaluate(() => (window as unknown as { __fake: { log: unknown } }).__fake.log)) as Fed;
       const origin = await page.evaluate(() => performance.timeOrigin);
-      await until('every recorded sample in Kafka', () => {
-        const { unique } = dedupe(tap.batches);
-        return unique.reduce((n, b) => n + gpsColumns(b.gps).t.length + accelColumns(b.accel).t.length, 0) >= recorded;
-      }, 30_000);
+      await until(
+        'every recorded sample in Kafka',
+        () => {
+          const { unique } = dedupe(tap.batches);
+          return unique.reduce((n, b) => n + gpsColumns(b.gps).t.length + accelColumns(b.accel).t.length, 0) >= recorded;
+        },
+        30_000,
+      );
       const got = check(tap.batches, fed, origin);
       expect(got.gps + got.accel).toBe(recorded);
       expect(new Set(dedupe(tap.batches).unique.map((b) => b.bootId)).size).toBe(2);

@@ -18,8 +18,12 @@ export function parseCsv(text: string, file?: string): RecordedTrack {
   if (li >= lines.length) throw new RecordingParseError('empty', 'file is empty', undefined, file);
   const header = lines[li]!.split(',').map((h) => h.trim().toLowerCase());
   const headerLine = li + 1;
-  for (const h of header) if (!KNOWN.has(h)) throw new RecordingParseError('bad_header', `unknown column "${h}" (expected t,lat,lon,speed,heading[,x,y,z][,alt][,hdop])`, headerLine, file);
-  for (const r of REQUIRED) if (!header.includes(r)) throw new RecordingParseError('bad_header', `missing column "${r}" (header must contain t,lat,lon,speed,heading)`, headerLine, file);
+  for (const h of header)
+    if (!KNOWN.has(h))
+      throw new RecordingParseError('bad_header', `unknown column "${h}" (expected t,lat,lon,speed,heading[,x,y,z][,alt][,hdop])`, headerLine, file);
+  for (const r of REQUIRED)
+    if (!header.includes(r))
+      throw new RecordingParseError('bad_header', `missing column "${r}" (header must contain t,lat,lon,speed,heading)`, headerLine, file);
   if (new Set(header).size !== header.length) throw new RecordingParseError('bad_header', 'duplicate column in header', headerLine, file);
   const accelCols = ['x', 'y', 'z'].filter((c) => header.includes(c));
   if (accelCols.length !== 0 && accelCols.length !== 3) throw new RecordingParseError('bad_header', 'accelerometer needs all of x,y,z', headerLine, file);
@@ -48,7 +52,8 @@ export function parseCsv(text: string, file?: string): RecordedTrack {
     };
     const lat = num('lat');
     const lon = num('lon');
-    if ((lat === undefined) !== (lon === undefined)) throw new RecordingParseError('bad_coordinate', 'lat and lon must both be set or both be blank', line, file);
+    if ((lat === undefined) !== (lon === undefined))
+      throw new RecordingParseError('bad_coordinate', 'lat and lon must both be set or both be blank', line, file);
     let used = false;
     if (lat !== undefined && lon !== undefined) {
       checkCoordinate(lat, lon, line, file);

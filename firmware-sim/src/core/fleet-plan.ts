@@ -33,7 +33,8 @@ export const MAX_DEVICES = 100_000;
 const ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export function planFleet(o: PlanOptions): DevicePlan[] {
-  if (!Number.isInteger(o.devices) || o.devices < 1 || o.devices > MAX_DEVICES) throw new RangeError(`devices must be an integer in [1, ${MAX_DEVICES}], got ${o.devices}`);
+  if (!Number.isInteger(o.devices) || o.devices < 1 || o.devices > MAX_DEVICES)
+    throw new RangeError(`devices must be an integer in [1, ${MAX_DEVICES}], got ${o.devices}`);
   const prefix = o.prefix ?? 'sim-';
   if (!ID_RE.test(prefix + '0')) throw new RangeError(`device id prefix "${prefix}" may only contain [A-Za-z0-9._:-]`);
   const mix = o.profileMix ?? DEFAULT_PROFILE_MIX;
@@ -56,7 +57,13 @@ export function planFleet(o: PlanOptions): DevicePlan[] {
       u -= w;
     }
     const k = tenants.length;
-    const p: DevicePlan = { index: i, tenant: tenants[i % k]!, deviceId: `${prefix}${String(Math.floor(i / k) + 1).padStart(width, '0')}`, profile, seed: `${o.seed}:${i}` };
+    const p: DevicePlan = {
+      index: i,
+      tenant: tenants[i % k]!,
+      deviceId: `${prefix}${String(Math.floor(i / k) + 1).padStart(width, '0')}`,
+      profile,
+      seed: `${o.seed}:${i}`,
+    };
     if (offlineMs > 0) {
       const start = Math.floor(rng.next() * Math.max(0, wall - offlineMs));
       p.offline = { startMs: start, endMs: start + offlineMs };

@@ -23,10 +23,54 @@ export interface DriverProfile {
 }
 
 export const PROFILES: Readonly<Record<ProfileName, DriverProfile>> = Object.freeze({
-  calm: { name: 'calm', speedFactor: 0.93, speedSpread: 0.05, accel: 1.3, brake: 1.6, lateral: 1.8, harshBrakingPerH: 0.2, harshAccelPerH: 0.1, harshCorneringPerH: 0.1, amberRunning: 0.02 },
-  normal: { name: 'normal', speedFactor: 1.0, speedSpread: 0.06, accel: 1.8, brake: 2.2, lateral: 2.3, harshBrakingPerH: 1.0, harshAccelPerH: 0.8, harshCorneringPerH: 0.6, amberRunning: 0.08 },
-  aggressive: { name: 'aggressive', speedFactor: 1.1, speedSpread: 0.06, accel: 2.5, brake: 3.0, lateral: 2.9, harshBrakingPerH: 6, harshAccelPerH: 5, harshCorneringPerH: 4, amberRunning: 0.3 },
-  speeder: { name: 'speeder', speedFactor: 1.25, speedSpread: 0.06, accel: 2.1, brake: 2.5, lateral: 2.5, harshBrakingPerH: 1.5, harshAccelPerH: 1.2, harshCorneringPerH: 0.8, amberRunning: 0.15 },
+  calm: {
+    name: 'calm',
+    speedFactor: 0.93,
+    speedSpread: 0.05,
+    accel: 1.3,
+    brake: 1.6,
+    lateral: 1.8,
+    harshBrakingPerH: 0.2,
+    harshAccelPerH: 0.1,
+    harshCorneringPerH: 0.1,
+    amberRunning: 0.02,
+  },
+  normal: {
+    name: 'normal',
+    speedFactor: 1.0,
+    speedSpread: 0.06,
+    accel: 1.8,
+    brake: 2.2,
+    lateral: 2.3,
+    harshBrakingPerH: 1.0,
+    harshAccelPerH: 0.8,
+    harshCorneringPerH: 0.6,
+    amberRunning: 0.08,
+  },
+  aggressive: {
+    name: 'aggressive',
+    speedFactor: 1.1,
+    speedSpread: 0.06,
+    accel: 2.5,
+    brake: 3.0,
+    lateral: 2.9,
+    harshBrakingPerH: 6,
+    harshAccelPerH: 5,
+    harshCorneringPerH: 4,
+    amberRunning: 0.3,
+  },
+  speeder: {
+    name: 'speeder',
+    speedFactor: 1.25,
+    speedSpread: 0.06,
+    accel: 2.1,
+    brake: 2.5,
+    lateral: 2.5,
+    harshBrakingPerH: 1.5,
+    harshAccelPerH: 1.2,
+    harshCorneringPerH: 0.8,
+    amberRunning: 0.15,
+  },
 });
 
 /** Highest cruise speed the profile ever targets on a road with this limit. */
@@ -42,7 +86,10 @@ export function getProfile(name: string): DriverProfile {
 
 /** Parses a mix like "calm:0.3,normal:0.5,aggressive:0.1,speeder:0.1" into normalised weights. */
 export function parseProfileMix(text: string): Array<[ProfileName, number]> {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new RangeError('profile mix is empty');
   const out: Array<[ProfileName, number]> = [];
   for (const part of parts) {
@@ -57,4 +104,9 @@ export function parseProfileMix(text: string): Array<[ProfileName, number]> {
   return out.map(([n, x]) => [n, x / total]);
 }
 
-export const DEFAULT_PROFILE_MIX: Array<[ProfileName, number]> = [['calm', 0.3], ['normal', 0.45], ['aggressive', 0.12], ['speeder', 0.13]];
+export const DEFAULT_PROFILE_MIX: Array<[ProfileName, number]> = [
+  ['calm', 0.3],
+  ['normal', 0.45],
+  ['aggressive', 0.12],
+  ['speeder', 0.13],
+];

@@ -66,6 +66,6 @@ export function deriveKinematics(gps: GpsSample[]): void {
     const dt = (b.t - a.t) / 1000;
     const d = a === b ? 0 : haversineM(a, b);
     if (p.speed === undefined || p.speed < 0) p.speed = dt > 0 ? Math.round((d / dt) * 100) / 100 : 0;
-    if (p.heading === undefined && d > 0.5) p.heading = Math.round(bearingDeg(a, b) * 100) / 100 % 360;
+    if (p.heading === undefined && d > 0.5) p.heading = (Math.round(bearingDeg(a, b) * 100) / 100) % 360;
   }
 }

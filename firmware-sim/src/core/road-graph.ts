@@ -154,7 +154,10 @@ function buildGraph(projection: LocalProjection, xs: number[], ys: number[], lig
   const degree = new Int32Array(nodeCount + 1);
   raw.forEach((e, i) => {
     const len = Math.hypot(xs[e.b]! - xs[e.a]!, ys[e.b]! - ys[e.a]!);
-    for (const [k, f, t] of [[2 * i, e.a, e.b], [2 * i + 1, e.b, e.a]] as const) {
+    for (const [k, f, t] of [
+      [2 * i, e.a, e.b],
+      [2 * i + 1, e.b, e.a],
+    ] as const) {
       edgeFrom[k] = f;
       edgeTo[k] = t;
       edgeLength[k] = len;

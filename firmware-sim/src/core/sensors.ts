@@ -80,7 +80,7 @@ export class SensorModel {
       alt: Math.round((terrainAlt(this.o.baseAltM, x, y) + 1.5 * this.rng.fastNormal()) * 10) / 10,
     };
     // Receivers report no course over ground when standing still.
-    if (v > 0.5) sample.heading = Math.round(normDeg(headingDeg + 0.8 * this.rng.fastNormal()) * 100) / 100 % 360;
+    if (v > 0.5) sample.heading = (Math.round(normDeg(headingDeg + 0.8 * this.rng.fastNormal()) * 100) / 100) % 360;
     return sample;
   }
 }

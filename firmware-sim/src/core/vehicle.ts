@@ -94,7 +94,8 @@ export class Vehicle {
     this.tMs = startMs;
     this.modeUntilMs = startMs; // first trip starts immediately
     this.node = this.o.startNode ?? graph.mainNodes[rng.int(graph.mainNodes.length)]!;
-    if (this.node < 0 || this.node >= graph.nodeCount || graph.nodeMain[this.node] !== 1) throw new RangeError(`start node ${this.node} is not on the main road network`);
+    if (this.node < 0 || this.node >= graph.nodeCount || graph.nodeMain[this.node] !== 1)
+      throw new RangeError(`start node ${this.node} is not on the main road network`);
     this.x = graph.nodeX[this.node]!;
     this.y = graph.nodeY[this.node]!;
     this.nextBrakeS = this.nextEventS(profile.harshBrakingPerH);
@@ -133,8 +134,10 @@ export class Vehicle {
     let tau = 0.3;
     if (this.harsh && this.tMs >= this.harsh.untilMs) this.harsh = null;
     if (this.harsh?.type === 'harsh_acceleration' && (this.v >= cruiseV - 0.3 || aReq < 0)) this.harsh = null;
-    if (!this.harsh && this.pendingAccel && this.v < cruiseV - 5 && aCmd > 0 && aReq >= 0) this.startHarsh('harsh_acceleration', this.rng.uniform(0.36, 0.5) * G, 4000);
-    if (!this.harsh && this.pendingBrake && this.v > 8 && aReq >= 0) this.startHarsh('harsh_braking', -this.rng.uniform(0.45, 0.7) * G, this.rng.uniform(700, 1500));
+    if (!this.harsh && this.pendingAccel && this.v < cruiseV - 5 && aCmd > 0 && aReq >= 0)
+      this.startHarsh('harsh_acceleration', this.rng.uniform(0.36, 0.5) * G, 4000);
+    if (!this.harsh && this.pendingBrake && this.v > 8 && aReq >= 0)
+      this.startHarsh('harsh_braking', -this.rng.uniform(0.45, 0.7) * G, this.rng.uniform(700, 1500));
     if (this.harsh) {
       aCmd = this.harsh.a;
       tau = 0.12;
@@ -318,7 +321,7 @@ export class Vehicle {
         this.lat = (this.v * this.v * th) / L;
       }
     }
-    this.heading = ((90 - (ang * 180) / Math.PI) % 360 + 360) % 360;
+    this.heading = (((90 - (ang * 180) / Math.PI) % 360) + 360) % 360;
   }
 
   get lightStopCount(): number {

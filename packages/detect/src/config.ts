@@ -101,11 +101,12 @@ export interface DetectConfig {
 
 /** Crash sensitivity presets: impact threshold, pulse length and delta-V (see README, Crash detection). */
 export type CrashSensitivity = 'low' | 'normal' | 'high';
-export const CRASH_SENSITIVITY: Readonly<Record<CrashSensitivity, Readonly<Pick<DetectConfig, 'crashImpactMg' | 'crashMinPulseMs' | 'crashMinDeltaVKmh'>>>> = Object.freeze({
-  low: Object.freeze({ crashImpactMg: 4000, crashMinPulseMs: 60, crashMinDeltaVKmh: 8 }),
-  normal: Object.freeze({ crashImpactMg: 2500, crashMinPulseMs: 40, crashMinDeltaVKmh: 5 }),
-  high: Object.freeze({ crashImpactMg: 2000, crashMinPulseMs: 30, crashMinDeltaVKmh: 3 }),
-});
+export const CRASH_SENSITIVITY: Readonly<Record<CrashSensitivity, Readonly<Pick<DetectConfig, 'crashImpactMg' | 'crashMinPulseMs' | 'crashMinDeltaVKmh'>>>> =
+  Object.freeze({
+    low: Object.freeze({ crashImpactMg: 4000, crashMinPulseMs: 60, crashMinDeltaVKmh: 8 }),
+    normal: Object.freeze({ crashImpactMg: 2500, crashMinPulseMs: 40, crashMinDeltaVKmh: 5 }),
+    high: Object.freeze({ crashImpactMg: 2000, crashMinPulseMs: 30, crashMinDeltaVKmh: 3 }),
+  });
 
 export type RoadType = 'motorway' | 'rural' | 'urban' | 'unknown';
 
@@ -170,16 +171,22 @@ export type DetectOverrides = Partial<Omit<DetectConfig, 'defaultLimitKmh'>> & {
 
 /** Merges overrides over the defaults; rejects nonsense with a message naming the value. */
 export function resolveDetectConfig(overrides: DetectOverrides = {}): DetectConfig {
-  const cfg: DetectConfig = { ...DEFAULT_DETECT_CONFIG, ...overrides, defaultLimitKmh: { ...DEFAULT_DETECT_CONFIG.defaultLimitKmh, ...overrides.defaultLimitKmh } };
+  const cfg: DetectConfig = {
+    ...DEFAULT_DETECT_CONFIG,
+    ...overrides,
+    defaultLimitKmh: { ...DEFAULT_DETECT_CONFIG.defaultLimitKmh, ...overrides.defaultLimitKmh },
+  };
   for (const [k, v] of Object.entries(cfg)) {
     if (k === 'defaultLimitKmh') continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new DetectConfigError(`detect config ${k}=${String(v)} must be a finite number >= 0`);
   }
   for (const [k, v] of Object.entries(cfg.defaultLimitKmh)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 300) throw new DetectConfigError(`detect config defaultLimitKmh.${k}=${String(v)} must be in (0, 300]`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 300)
+      throw new DetectConfigError(`detect config defaultLimitKmh.${k}=${String(v)} must be in (0, 300]`);
   }
   const order = (a: keyof DetectConfig, b: keyof DetectConfig) => {
-    if ((cfg[a] as number) > (cfg[b] as number)) throw new DetectConfigError(`detect config ${String(a)}=${String(cfg[a])} must not exceed ${String(b)}=${String(cfg[b])}`);
+    if ((cfg[a] as number) > (cfg[b] as number))
+      throw new DetectConfigError(`detect config ${String(a)}=${String(cfg[a])} must not exceed ${String(b)}=${String(cfg[b])}`);
   };
   order('harshBrakingMg', 'brakingMediumMg');
   order('brakingMediumMg', 'brakingHighMg');
@@ -191,8 +198,10 @@ export function resolveDetectConfig(overrides: DetectOverrides = {}): DetectConf
   order('corneringMediumMg', 'corneringHighMg');
   order('corneringHighMg', 'maxCorneringMg');
   if (cfg.crashDetection !== 0 && cfg.crashDetection !== 1) throw new DetectConfigError(`detect config crashDetection=${cfg.crashDetection} must be 0 or 1`);
-  if (cfg.crashImpactMg < 1000) throw new DetectConfigError(`detect config crashImpactMg=${cfg.crashImpactMg} must be at least 1000 (1 g: harsh braking reaches it)`);
-  if (cfg.crashStopSpeedKmh >= cfg.crashMinSpeedKmh) throw new DetectConfigError(`detect config crashStopSpeedKmh=${cfg.crashStopSpeedKmh} must be below crashMinSpeedKmh=${cfg.crashMinSpeedKmh}`);
+  if (cfg.crashImpactMg < 1000)
+    throw new DetectConfigError(`detect config crashImpactMg=${cfg.crashImpactMg} must be at least 1000 (1 g: harsh braking reaches it)`);
+  if (cfg.crashStopSpeedKmh >= cfg.crashMinSpeedKmh)
+    throw new DetectConfigError(`detect config crashStopSpeedKmh=${cfg.crashStopSpeedKmh} must be below crashMinSpeedKmh=${cfg.crashMinSpeedKmh}`);
   if (cfg.hysteresis > 1) throw new DetectConfigError(`detect config hysteresis=${cfg.hysteresis} must be in [0, 1]`);
   if (cfg.orientMinQuality > 1) throw new DetectConfigError(`detect config orientMinQuality=${cfg.orientMinQuality} must be in [0, 1]`);
   return cfg;

@@ -39,7 +39,14 @@ export interface CrashState {
   confirmed: number;
 }
 
-export const newCrashState = (): CrashState => ({ ffSince: -1, freeFallT: -1, pulse: null, cand: null, rejected: { stationary: 0, pulse: 0, drop: 0, noStop: 0 }, confirmed: 0 });
+export const newCrashState = (): CrashState => ({
+  ffSince: -1,
+  freeFallT: -1,
+  pulse: null,
+  cand: null,
+  rejected: { stationary: 0, pulse: 0, drop: 0, noStop: 0 },
+  confirmed: 0,
+});
 
 /** A confirmed crash. */
 export interface CrashFinding extends CrashCandidate {
@@ -106,7 +113,7 @@ export function crashAccel(cs: CrashState, t: number, dtMs: number, a: V3, g: V3
     q.lastT = t;
     if (hMg >= cfg.crashImpactMg) q.aboveMs += dt * 1000;
     if (hMg > q.peakMg) q.peakMg = hMg;
-    q.dv += (norm(h) * dt);
+    q.dv += norm(h) * dt;
     q.dir = [q.dir[0] + h[0] * dt, q.dir[1] + h[1] * dt, q.dir[2] + h[2] * dt];
   } else if (p) endPulse(cs, speed, cfg);
 }

@@ -6,7 +6,17 @@ import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thre
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
 import { closeInterval, estimate, type ImuState, learn, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
-import { advancePhone, flushPhone, newPhoneUseState, notePhoneHandling, PHONE_TICK_MS, type PhoneContext, type PhoneUseEvent, type PhoneUseState, pushPhoneState } from './phone.js';
+import {
+  advancePhone,
+  flushPhone,
+  newPhoneUseState,
+  notePhoneHandling,
+  PHONE_TICK_MS,
+  type PhoneContext,
+  type PhoneUseEvent,
+  type PhoneUseState,
+  pushPhoneState,
+} from './phone.js';
 import { crashAccel, crashFix, type CrashState, impactDirectionDeg, newCrashState } from './crash.js';
 
 /** Gyroscope path: smoothed yaw rate (deg/s, about "up") and rotation about horizontal axes (deg/s). */
@@ -65,7 +75,18 @@ function phoneCtx(st: MotionState, t: number, cfg: DetectConfig): PhoneContext {
 
 function phoneEvents(evs: PhoneUseEvent[], out: MotionEvent[]): void {
   for (const e of evs) {
-    out.push({ type: EVENT.PHONE_USE, startT: e.startT, endT: e.endT, peak: e.bits, severity: e.movingMs >= 30_000 ? 'high' : e.movingMs >= 10_000 ? 'medium' : 'low', source: e.bits & 4 ? 'imu' : 'app', latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms, phone: { movingMs: e.movingMs, bits: e.bits } });
+    out.push({
+      type: EVENT.PHONE_USE,
+      startT: e.startT,
+      endT: e.endT,
+      peak: e.bits,
+      severity: e.movingMs >= 30_000 ? 'high' : e.movingMs >= 10_000 ? 'medium' : 'low',
+      source: e.bits & 4 ? 'imu' : 'app',
+      latE7: e.latE7,
+      lonE7: e.lonE7,
+      speedCms: e.speedCms,
+      phone: { movingMs: e.movingMs, bits: e.bits },
+    });
   }
   evs.length = 0;
 }
@@ -89,7 +110,17 @@ function tag(st: MotionState): { latE7: number; lonE7: number; speedCms: number 
 }
 
 /** One slot: continue, start or end an episode. `value` in milli-g (>= 0), type 0 = below threshold. */
-function feed(st: MotionState, slot: 'long' | 'lat', type: number, source: 'imu' | 'gps', t0: number, t1: number, value: number, cfg: DetectConfig, out: MotionEvent[]): void {
+function feed(
+  st: MotionState,
+  slot: 'long' | 'lat',
+  type: number,
+  source: 'imu' | 'gps',
+  t0: number,
+  t1: number,
+  value: number,
+  cfg: DetectConfig,
+  out: MotionEvent[],
+): void {
   const cur = st[slot];
   // Same type continues the episode even when the evidence switches source (the mount estimate became trusted).
   if (cur && cur.type === type && value >= thresholdOf(type, cfg) * cfg.hysteresis) {
@@ -200,11 +231,23 @@ function crashOnFix(st: MotionState, f: Fix, cfg: DetectConfig, out: MotionEvent
   if (!hit) return;
   const o = estimate(st.imu, cfg);
   out.push({
-    type: EVENT.CRASH, startT: hit.impactT, endT: hit.impactT + hit.pulseMs, peak: hit.peakMg, severity: 'high', source: 'imu',
-    latE7: f.latE7, lonE7: f.lonE7, speedCms: Math.max(0, Math.round(hit.preSpeedMs * 100)),
+    type: EVENT.CRASH,
+    startT: hit.impactT,
+    endT: hit.impactT + hit.pulseMs,
+    peak: hit.peakMg,
+    severity: 'high',
+    source: 'imu',
+    latE7: f.latE7,
+    lonE7: f.lonE7,
+    speedCms: Math.max(0, Math.round(hit.preSpeedMs * 100)),
     crash: {
-      peakMg: hit.peakMg, deltaVCms: Math.round(hit.dvMs * 100), directionDeg: o.confident ? impactDirectionDeg(hit.dir, o.forward, o.left) : -1,
-      preSpeedCms: Math.round(hit.preSpeedMs * 100), postSpeedCms: Math.round(hit.postSpeedMs * 100), pulseMs: hit.pulseMs, confirmT: hit.confirmT,
+      peakMg: hit.peakMg,
+      deltaVCms: Math.round(hit.dvMs * 100),
+      directionDeg: o.confident ? impactDirectionDeg(hit.dir, o.forward, o.left) : -1,
+      preSpeedCms: Math.round(hit.preSpeedMs * 100),
+      postSpeedCms: Math.round(hit.postSpeedMs * 100),
+      pulseMs: hit.pulseMs,
+      confirmT: hit.confirmT,
     },
   });
 }

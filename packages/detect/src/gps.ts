@@ -97,7 +97,11 @@ function despike(a: CleanFix | undefined, p: CleanFix, n: CleanFix, cfg: DetectC
   }
   if (a.h >= 0 && p.h >= 0 && n.h >= 0 && p.v >= cfg.minCourseSpeedMs) {
     const an = headingDiffDeg(a.h, n.h);
-    if (Math.abs(an) < cfg.courseSpikeDeg / 3 && Math.abs(headingDiffDeg(a.h, p.h)) > cfg.courseSpikeDeg && Math.abs(headingDiffDeg(n.h, p.h)) > cfg.courseSpikeDeg) {
+    if (
+      Math.abs(an) < cfg.courseSpikeDeg / 3 &&
+      Math.abs(headingDiffDeg(a.h, p.h)) > cfg.courseSpikeDeg &&
+      Math.abs(headingDiffDeg(n.h, p.h)) > cfg.courseSpikeDeg
+    ) {
       p.h = (a.h + an * ((p.t - a.t) / (n.t - a.t)) + 360) % 360;
       st.courseSpikes++;
     }

@@ -1,8 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DETECT_CONFIG as cfg, detectAccel, detectFix, EVENT, type Fix, flushMotion, type MotionEvent, newMotionState, resolveDetectConfig } from '../src/index.js';
+import {
+  DEFAULT_DETECT_CONFIG as cfg,
+  detectAccel,
+  detectFix,
+  EVENT,
+  type Fix,
+  flushMotion,
+  type MotionEvent,
+  newMotionState,
+  resolveDetectConfig,
+} from '../src/index.js';
 
 const T0 = 1.7e12;
-const fix = (s: number, v: number, h = 90, extra: Partial<Fix> = {}): Fix => ({ t: T0 + s * 1000, latE7: 480000000, lonE7: 110000000, speedCms: Math.round(v * 100), headingCdeg: Math.round(h * 100), hdopC: 90, limitCms: 0, ...extra });
+const fix = (s: number, v: number, h = 90, extra: Partial<Fix> = {}): Fix => ({
+  t: T0 + s * 1000,
+  latE7: 480000000,
+  lonE7: 110000000,
+  speedCms: Math.round(v * 100),
+  headingCdeg: Math.round(h * 100),
+  hdopC: 90,
+  limitCms: 0,
+  ...extra,
+});
 
 function gpsOnly(fixes: Fix[]): MotionEvent[] {
   const st = newMotionState();

@@ -7,11 +7,17 @@ import { drive, phone, pulse, run } from './synthetic.js';
 const CRASH = { crashDetection: 1 };
 const crashes = (r: ReturnType<typeof run>) => r.events.filter((e) => e.type === EVENT.CRASH);
 // 54 km/h, then an impact at 30 s that stops the car within a second (the fix at 31 s reads 0).
-const stopAt = (t: number, v = 15) => (s: number) => (s < t ? v : 0);
+const stopAt =
+  (t: number, v = 15) =>
+  (s: number) =>
+    s < t ? v : 0;
 
 describe('crash detection', () => {
   it('a frontal impact (6 g, 100 ms) followed by a stop is a crash, at once, with peak, delta-V and the stop', () => {
-    const r = run(drive(40, stopAt(30.5), (s) => [-pulse(s, 30, 100, 6), 0, 1]), CRASH);
+    const r = run(
+      drive(40, stopAt(30.5), (s) => [-pulse(s, 30, 100, 6), 0, 1]),
+      CRASH,
+    );
     const c = crashes(r);
     expect(c).toHaveLength(1);
     expect(c[0]!.severity).toBe('high');
@@ -25,7 +31,10 @@ describe('crash detection', () => {
   });
   it('a dropped phone (free fall, then an 8 g spike) in a car that drives on is not a crash', () => {
     const acc = (s: number): [number, number, number] => (s >= 29.7 && s < 30 ? [0, 0, 0.05] : [pulse(s, 30, 40, 8), 0, 1 + pulse(s, 30, 40, 8)]);
-    const r = run(drive(45, () => 15, acc), CRASH);
+    const r = run(
+      drive(45, () => 15, acc),
+      CRASH,
+    );
     expect(crashes(r)).toEqual([]);
     expect(r.st.crash!.rejected.drop + r.st.crash!.rejected.pulse).toBeGreaterThan(0);
   });
@@ -38,11 +47,21 @@ describe('crash detection', () => {
   });
   it('a pothole (vertical 4 g, short horizontal jolt) at speed is not a crash', () => {
     const acc = (s: number): [number, number, number] => [pulse(s, 30, 30, 1.2), 0, 1 + pulse(s, 30, 30, 4)];
-    const r = run(drive(45, () => 20, acc), CRASH);
+    const r = run(
+      drive(45, () => 20, acc),
+      CRASH,
+    );
     expect(crashes(r)).toEqual([]);
   });
   it('a knock on a parked car is not a crash (no motion before)', () => {
-    const r = run(drive(40, () => 0, (s) => [-pulse(s, 30, 100, 6), 0, 1]), CRASH);
+    const r = run(
+      drive(
+        40,
+        () => 0,
+        (s) => [-pulse(s, 30, 100, 6), 0, 1],
+      ),
+      CRASH,
+    );
     expect(crashes(r)).toEqual([]);
     expect(r.st.crash!.rejected.stationary).toBe(1);
   });
@@ -55,7 +74,14 @@ describe('crash detection', () => {
     expect(() => resolveDetectConfig({ crashImpactMg: 500 })).toThrow(/crashImpactMg/);
   });
   it('an impact with no stop within the window (the car drove on) is not a crash', () => {
-    const r = run(drive(50, () => 15, (s) => [-pulse(s, 30, 100, 6), 0, 1]), CRASH);
+    const r = run(
+      drive(
+        50,
+        () => 15,
+        (s) => [-pulse(s, 30, 100, 6), 0, 1],
+      ),
+      CRASH,
+    );
     expect(crashes(r)).toEqual([]);
     expect(r.st.crash!.rejected.noStop).toBe(1);
   });
@@ -64,7 +90,14 @@ describe('crash detection', () => {
 describe('phone use', () => {
   const uses = (r: ReturnType<typeof run>) => r.events.filter((e) => e.type === EVENT.PHONE_USE);
   it('unlock + gestures while moving is one PHONE_USE episode with its duration; lock ends it', () => {
-    const r = run([...drive(60, () => 15), phone(10, PHONE.UNLOCKED), phone(12, PHONE.HANDLING), phone(14, PHONE.HANDLING), phone(16, PHONE.HANDLING), phone(18, PHONE.LOCKED)]);
+    const r = run([
+      ...drive(60, () => 15),
+      phone(10, PHONE.UNLOCKED),
+      phone(12, PHONE.HANDLING),
+      phone(14, PHONE.HANDLING),
+      phone(16, PHONE.HANDLING),
+      phone(18, PHONE.LOCKED),
+    ]);
     const u = uses(r);
     expect(u).toHaveLength(1);
     expect(u[0]!.phone!.bits).toBe(1);

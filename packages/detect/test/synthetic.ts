@@ -1,6 +1,16 @@
 // Synthetic drives for the detector's tests: 1 Hz GPS, 50 Hz accelerometer and gyroscope, device mounted
 // aligned (x forward, y left, z up; specific force, so a stationary device reads z = +1 g).
-import { DEFAULT_DETECT_CONFIG, type DetectConfig, detectAccel, detectFix, detectGyro, detectPhone, flushMotion, type MotionEvent, newMotionState } from '../src/index.js';
+import {
+  DEFAULT_DETECT_CONFIG,
+  type DetectConfig,
+  detectAccel,
+  detectFix,
+  detectGyro,
+  detectPhone,
+  flushMotion,
+  type MotionEvent,
+  newMotionState,
+} from '../src/index.js';
 
 export const T0 = 1.7e12;
 export interface Sample {
@@ -14,7 +24,12 @@ export interface Sample {
 }
 
 /** speed(s) m/s; accel(s) [x, y, z] in g (gravity included); gyro(s) [x, y, z] deg/s. s = seconds since T0. */
-export function drive(seconds: number, speed: (s: number) => number, accel: (s: number) => [number, number, number] = () => [0, 0, 1], gyro?: (s: number) => [number, number, number]): Sample[] {
+export function drive(
+  seconds: number,
+  speed: (s: number) => number,
+  accel: (s: number) => [number, number, number] = () => [0, 0, 1],
+  gyro?: (s: number) => [number, number, number],
+): Sample[] {
   const out: Sample[] = [];
   for (let ms = 0; ms <= seconds * 1000; ms += 20) {
     const s = ms / 1000;
@@ -39,7 +54,8 @@ export function run(samples: Sample[], overrides: Partial<DetectConfig> = {}) {
   const out: MotionEvent[] = [];
   const sorted = [...samples].sort((a, b) => a.t - b.t || (a.kind === 'gps' ? 1 : 0) - (b.kind === 'gps' ? 1 : 0));
   for (const x of sorted) {
-    if (x.kind === 'gps') detectFix(st, { t: x.t, latE7: 480000000, lonE7: 110000000, speedCms: Math.round(x.v! * 100), headingCdeg: 9000, hdopC: 80, limitCms: 0 }, cfg, out);
+    if (x.kind === 'gps')
+      detectFix(st, { t: x.t, latE7: 480000000, lonE7: 110000000, speedCms: Math.round(x.v! * 100), headingCdeg: 9000, hdopC: 80, limitCms: 0 }, cfg, out);
     else if (x.kind === 'accel') detectAccel(st, x.t, Math.round(x.x! * 1000), Math.round(x.y! * 1000), Math.round(x.z! * 1000), cfg, out);
     else if (x.kind === 'gyro') detectGyro(st, x.t, Math.round(x.x! * 1000), Math.round(x.y! * 1000), Math.round(x.z! * 1000), cfg, out);
     else detectPhone(st, x.t, x.state!, cfg, out);

@@ -34,4 +34,3 @@ export function credentialsProvider(c: CredentialsOption | undefined) {
   const fixed = { username: c.username, password: c.password };
   return () => fixed;
 }
-

@@ -203,8 +203,15 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       const e = f.event;
       const c = e.crash!;
       const info: CrashInfoEvent = {
-        impactAtMs: e.tMs, confirmedAtMs: c.confirmT, peakG: c.peakMg / 1000, deltaVKmh: (c.deltaVCms / 100) * 3.6, directionDeg: c.directionDeg,
-        preSpeedKmh: (c.preSpeedCms / 100) * 3.6, lat: e.latE7 / 1e7, lon: e.lonE7 / 1e7, seq: urgent[i] ?? -1,
+        impactAtMs: e.tMs,
+        confirmedAtMs: c.confirmT,
+        peakG: c.peakMg / 1000,
+        deltaVKmh: (c.deltaVCms / 100) * 3.6,
+        directionDeg: c.directionDeg,
+        preSpeedKmh: (c.preSpeedCms / 100) * 3.6,
+        lat: e.latE7 / 1e7,
+        lon: e.lonE7 / 1e7,
+        seq: urgent[i] ?? -1,
       };
       this.emit('crash', info);
     });
@@ -215,7 +222,13 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       maxBytes: this.applied.batchMaxBytes,
       maxSamples: this.opts.batch.maxSamples,
       intervalMs: this.applied.batchIntervalMs,
-      meta: { deviceId: this.opts.deviceId, bootId: this.bootId, agent: this.opts.agent, accelRateHz: this.applied.accelRateHz, gyroRateHz: this.opts.sampleRates.gyroHz },
+      meta: {
+        deviceId: this.opts.deviceId,
+        bootId: this.bootId,
+        agent: this.opts.agent,
+        accelRateHz: this.applied.accelRateHz,
+        gyroRateHz: this.opts.sampleRates.gyroHz,
+      },
     };
   }
 

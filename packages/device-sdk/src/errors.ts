@@ -51,9 +51,7 @@ export function asStorageError(e: unknown): StorageError {
 }
 
 export type LinkErrorCode =
-  | 'connect_failed'
-  | 'credentials_failed'
-  | 'publish_failed' | 'subscribe_failed' | 'remote_config_invalid' | 'flush_timeout' | 'client_closed';
+  'connect_failed' | 'credentials_failed' | 'publish_failed' | 'subscribe_failed' | 'remote_config_invalid' | 'flush_timeout' | 'client_closed';
 
 /** Transport, downlink and lifecycle problems. Reported through the `error` event; never thrown into the host. */
 export class LinkError extends Error {

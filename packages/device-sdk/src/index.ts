@@ -8,5 +8,11 @@ registerPathStorage((path, durability) => new SqliteStorage(path, { durability }
 
 export * from './common.js';
 export { SqliteStorage, BetterSqliteBinding, BetterSqliteConnection, type SqliteStorageOptions } from './adapters/sqlite-storage.js';
-export { opSqliteStorage, expoSqliteStorage, type OpSqliteDb, type ExpoSqliteDb, type ExpoStatement, type ReactNativeStorageOptions } from './adapters/react-native-sqlite.js';
-
+export {
+  opSqliteStorage,
+  expoSqliteStorage,
+  type OpSqliteDb,
+  type ExpoSqliteDb,
+  type ExpoStatement,
+  type ReactNativeStorageOptions,
+} from './adapters/react-native-sqlite.js';

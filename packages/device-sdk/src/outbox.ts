@@ -1,6 +1,18 @@
 // The outbox: pending chunks and sealed batches mirrored in memory over an OutboxStorage, with sealing,
 // acknowledgement, retention and storage-failure recovery. Synchronous; the client schedules it.
-import { batchRowLimit, type BatchMeta, consume, countKinds, estimateRows, EVENTS_RIDE, gatherRows, onlyEvents, type PendingChunk, type Rows, sealRows } from './core/batch.js';
+import {
+  batchRowLimit,
+  type BatchMeta,
+  consume,
+  countKinds,
+  estimateRows,
+  EVENTS_RIDE,
+  gatherRows,
+  onlyEvents,
+  type PendingChunk,
+  type Rows,
+  sealRows,
+} from './core/batch.js';
 import { crashGroupEnd, firstCrash, sealCrashGroup } from './core/crash-batch.js';
 import { KIND_CRASH_INFO, ROW_INTS } from './core/samples.js';
 import { type BatchInfo, batchCost, chunkCost, planRetention } from './core/retention.js';
@@ -160,7 +172,13 @@ export class Outbox {
         sealed1 = { bytes: sealCrashGroup(meta, rows, 0, end, p.maxBytes), n: end };
       } else sealed1 = sealRows(meta, rows, p.maxBytes, crashAt > 0 ? Math.min(limit, crashAt) : limit);
       const { bytes, n } = sealed1;
-      const info: BatchInfo = { seq, bootId: p.meta.bootId, bytes: bytes.length, samples: countKinds(rows, n).samples + countKinds(rows, n).events, sealedAt: now };
+      const info: BatchInfo = {
+        seq,
+        bootId: p.meta.bootId,
+        bytes: bytes.length,
+        samples: countKinds(rows, n).samples + countKinds(rows, n).events,
+        sealedAt: now,
+      };
       const { deleted, trimmed } = consume(this.chunks, n);
       try {
         this.storage.seal({ info, bytes, nextSeq: seq + 1, deletedChunks: deleted, trimmed });
@@ -220,7 +238,11 @@ export class Outbox {
     if (this.bytes <= maxBytes && !old) return;
     const chunkInfos = this.chunks.map((c) => ({ id: c.id, storedAt: c.storedAt, rows: c.n - c.skip }));
     for (const plan of planRetention(this.batches, chunkInfos, maxBytes, maxAgeMs, now)) {
-      this.drop(plan.batches, plan.chunks.map((c) => c.id), plan.reason);
+      this.drop(
+        plan.batches,
+        plan.chunks.map((c) => c.id),
+        plan.reason,
+      );
     }
   }
 

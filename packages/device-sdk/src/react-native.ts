@@ -5,4 +5,11 @@ import { registerPathStorage } from './client-setup.js';
 registerPathStorage(null, 'in React Native pass storage: opSqliteStorage(open({ name })) or expoSqliteStorage(openDatabaseSync(name))');
 
 export * from './common.js';
-export { opSqliteStorage, expoSqliteStorage, type OpSqliteDb, type ExpoSqliteDb, type ExpoStatement, type ReactNativeStorageOptions } from './adapters/react-native-sqlite.js';
+export {
+  opSqliteStorage,
+  expoSqliteStorage,
+  type OpSqliteDb,
+  type ExpoSqliteDb,
+  type ExpoStatement,
+  type ReactNativeStorageOptions,
+} from './adapters/react-native-sqlite.js';

@@ -30,7 +30,10 @@ export function applyRemoteConfig(current: AppliedConfig, payload: Uint8Array): 
   try {
     cfg = fleetwire.v1.DeviceConfig.decode(payload);
   } catch (e) {
-    return { ok: false, error: new LinkError('remote_config_invalid', `downlink config is not a fleetwire.v1.DeviceConfig: ${(e as Error).message}`, { cause: e }) };
+    return {
+      ok: false,
+      error: new LinkError('remote_config_invalid', `downlink config is not a fleetwire.v1.DeviceConfig: ${(e as Error).message}`, { cause: e }),
+    };
   }
   try {
     return { ok: true, config: mergeRemoteConfig(current, cfg) };

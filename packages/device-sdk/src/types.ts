@@ -219,10 +219,22 @@ export interface Stats {
   lastError: { code: string; message: string; at: number } | null;
 }
 
-export interface SentInfo { seq: number; bootId: string; samples: number; bytes: number }
+export interface SentInfo {
+  seq: number;
+  bootId: string;
+  samples: number;
+  bytes: number;
+}
 export type DropReason = 'quota' | 'max_age' | 'storage_full' | 'storage_corrupt';
-export interface DroppedInfo { reason: DropReason; batches: number; samples: number }
-export interface ConnectedInfo { url: string; reconnects: number }
+export interface DroppedInfo {
+  reason: DropReason;
+  batches: number;
+  samples: number;
+}
+export interface ConnectedInfo {
+  url: string;
+  reconnects: number;
+}
 
 /** Settings in effect after applying a remote DeviceConfig. */
 export interface AppliedConfig {

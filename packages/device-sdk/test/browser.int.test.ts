@@ -61,11 +61,16 @@ async function open(q: Record<string, string | number>): Promise<Page> {
 async function waitFw(p: Page, what: string, cond: (f: Fw) => boolean, ms: number): Promise<Fw> {
   let last: Fw | null = null;
   try {
-    return await until(what, async () => {
-      const f = (last = await fwOf(p));
-      if (f?.failed) throw new Error(`page failed: ${f.failed}`);
-      return f && cond(f) ? f : null;
-    }, ms, 100);
+    return await until(
+      what,
+      async () => {
+        const f = (last = await fwOf(p));
+        if (f?.failed) throw new Error(`page failed: ${f.failed}`);
+        return f && cond(f) ? f : null;
+      },
+      ms,
+      100,
+    );
   } catch (e) {
     const l = last as Fw | null;
     throw new Error(`${(e as Error).message}; page state: ${JSON.stringify(l && { ...l, errors: l.errors.slice(-5) })}`);
@@ -119,7 +124,9 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
     for (let i = 0; i < resolved; i++) if (!seen.has(i)) throw new Error(`sample ${i} lost`);
     expect(Math.max(...idx)).toBe(idx.length - 1); // beyond `resolved`: a contiguous tail committed just before the crash
     expect(new Set(unique.map((b) => b.bootId)).size).toBeGreaterThanOrEqual(1);
-    console.log(`browser crash: resolved ${resolved} before the crash, delivered ${idx.length}, batches ${unique.length}, duplicate batches ${duplicates}, tokens ${site.tokensIssued}`);
+    console.log(
+      `browser crash: resolved ${resolved} before the crash, delivered ${idx.length}, batches ${unique.length}, duplicate batches ${duplicates}, tokens ${site.tokensIssued}`,
+    );
     await tap.close();
   });
 
@@ -128,10 +135,22 @@ describe('device SDK in Chromium (Worker + OPFS) against the real gateway', () =
     const tap = await tapDevice(g.kafka, g.telemetry, currentDevice);
     const port = await freePort(); // nothing listens: the phone has no network
     const N = 10_000;
-    const page = await open({ tenant: g.tenant, device: currentDevice, url: wsUrl(port), token: `${site.url}/token`, db: '/offline.db', mode: 'record', n: N, pace: 0 });
+    const page = await open({
+      tenant: g.tenant,
+      device: currentDevice,
+      url: wsUrl(port),
+      token: `${site.url}/token`,
+      db: '/offline.db',
+      mode: 'record',
+      n: N,
+      pace: 0,
+    });
     const offline = await waitFw(page, 'drive recorded offline', (f) => f.resolved === N, 60_000);
     expect(offline.sent).toBe(0);
-    expect(offline.errors.some((e) => e.startsWith('connect_failed')), offline.errors.slice(0, 3).join(' | ')).toBe(true);
+    expect(
+      offline.errors.some((e) => e.startsWith('connect_failed')),
+      offline.errors.slice(0, 3).join(' | '),
+    ).toBe(true);
     // The network comes: the port starts forwarding to the gateway's WebSocket listener.
     const fwd = net.createServer((s) => {
       const up = net.connect(g.gw.ports.http, '127.0.0.1');

@@ -28,7 +28,14 @@ describe('bundles per platform', () => {
 
   it('the guard catches a Node built-in and a native module', async () => {
     const tryImport = (spec: string) =>
-      build({ stdin: { contents: `import x from '${spec}'; console.log(x);`, resolveDir: process.cwd() }, bundle: true, write: false, platform: 'browser', logLevel: 'silent', plugins: [refuseNode()] });
+      build({
+        stdin: { contents: `import x from '${spec}'; console.log(x);`, resolveDir: process.cwd() },
+        bundle: true,
+        write: false,
+        platform: 'browser',
+        logLevel: 'silent',
+        plugins: [refuseNode()],
+      });
     await expect(tryImport('node:crypto')).rejects.toThrow(/node:crypto.*not allowed/);
     await expect(tryImport('fs')).rejects.toThrow(/fs.*not allowed/);
     await expect(tryImport('better-sqlite3')).rejects.toThrow(/better-sqlite3.*not allowed/);

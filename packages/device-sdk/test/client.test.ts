@@ -13,7 +13,14 @@ afterEach(async () => {
 });
 
 async function make(extra: Record<string, unknown> = {}): Promise<FleetwireClient> {
-  client = await createClient({ deviceId: 'd1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage: new MemoryStorage(), reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 }, ...extra });
+  client = await createClient({
+    deviceId: 'd1',
+    tenant: 't1',
+    url: 'mqtt://127.0.0.1:1',
+    storage: new MemoryStorage(),
+    reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 },
+    ...extra,
+  });
   client.on('error', () => {});
   return client;
 }

@@ -58,7 +58,18 @@ describe('option validation', () => {
 });
 
 describe('remote config merge', () => {
-  const cur = { version: 2, issuedAtMs: 0, batchIntervalMs: 5000, batchMaxBytes: 65536, gpsRateHz: 1, accelRateHz: 100, harshBrakingMg: 350, harshAccelerationMg: 300, harshCorneringMg: 400, speedLimitCms: 0 };
+  const cur = {
+    version: 2,
+    issuedAtMs: 0,
+    batchIntervalMs: 5000,
+    batchMaxBytes: 65536,
+    gpsRateHz: 1,
+    accelRateHz: 100,
+    harshBrakingMg: 350,
+    harshAccelerationMg: 300,
+    harshCorneringMg: 400,
+    speedLimitCms: 0,
+  };
   it('applies newer versions, zero fields keep the current value', () => {
     expect(mergeRemoteConfig(cur, { version: 3, batchIntervalMs: 10_000 })).toEqual({ ...cur, version: 3, batchIntervalMs: 10_000 });
   });

@@ -140,7 +140,8 @@ describe('decimation (sampleRates)', () => {
     }
     return out;
   }
-  const grid = (hz: number, seconds: number, jitterMs = 0) => Array.from({ length: hz * seconds }, (_, i) => Math.round(T0 + (i * 1000) / hz + (i % 3 === 1 ? jitterMs : 0)));
+  const grid = (hz: number, seconds: number, jitterMs = 0) =>
+    Array.from({ length: hz * seconds }, (_, i) => Math.round(T0 + (i * 1000) / hz + (i % 3 === 1 ? jitterMs : 0)));
 
   it('a 60 Hz phone sensor at accelHz 50 keeps 50 samples a second, not 30', () => {
     const k = kept(grid(60, 10), 50);
@@ -154,9 +155,24 @@ describe('decimation (sampleRates)', () => {
     expect(kept(grid(50, 10, 1), 50).length).toBe(500); // jitter within the 5% slack
   });
   it('keeps 1 Hz GPS fixes with jitter, drops a duplicate fix, restarts after a gap or a jump back in time', () => {
-    expect(kept([0, 990, 2010, 2990, 3000, 4000].map((d) => T0 + d), 1)).toEqual([0, 990, 2010, 2990, 4000].map((d) => T0 + d));
-    expect(kept([0, 1000, 60_000, 60_500, 61_000].map((d) => T0 + d), 1)).toEqual([0, 1000, 60_000, 61_000].map((d) => T0 + d));
-    expect(kept([10_000, 11_000, 3000, 3500, 4000].map((d) => T0 + d), 1)).toEqual([10_000, 11_000, 3000, 4000].map((d) => T0 + d));
+    expect(
+      kept(
+        [0, 990, 2010, 2990, 3000, 4000].map((d) => T0 + d),
+        1,
+      ),
+    ).toEqual([0, 990, 2010, 2990, 4000].map((d) => T0 + d));
+    expect(
+      kept(
+        [0, 1000, 60_000, 60_500, 61_000].map((d) => T0 + d),
+        1,
+      ),
+    ).toEqual([0, 1000, 60_000, 61_000].map((d) => T0 + d));
+    expect(
+      kept(
+        [10_000, 11_000, 3000, 3500, 4000].map((d) => T0 + d),
+        1,
+      ),
+    ).toEqual([10_000, 11_000, 3000, 4000].map((d) => T0 + d));
   });
   it('rate 0 keeps everything', () => {
     expect(kept([1, 1, 2, 3], 0)).toEqual([1, 1, 2, 3]);

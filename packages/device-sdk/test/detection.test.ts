@@ -42,11 +42,28 @@ function drive(phases: Phase[], yawDeg: number, pitchDeg: number, cfg = DEFAULT_
 }
 
 /** Ordinary driving first (the mount is learnt from it), then one harsh manoeuvre of each kind. */
-const warmUp: Phase[] = [{ s: 5 }, { s: 10, a: 1.8 }, { s: 20 }, { s: 6, a: -1.5 }, { s: 8, a: 1.5 }, { s: 4, yaw: 8 }, { s: 20 }, { s: 5, a: -1.2 }, { s: 6, a: 1.4 }, { s: 20 }];
+const warmUp: Phase[] = [
+  { s: 5 },
+  { s: 10, a: 1.8 },
+  { s: 20 },
+  { s: 6, a: -1.5 },
+  { s: 8, a: 1.5 },
+  { s: 4, yaw: 8 },
+  { s: 20 },
+  { s: 5, a: -1.2 },
+  { s: 6, a: 1.4 },
+  { s: 20 },
+];
 const harsh: Phase[] = [{ s: 2, a: -4.5 }, { s: 20 }, { s: 4, a: 3.3 }, { s: 20 }, { s: 3, yaw: 20 }, { s: 20 }];
 
 describe('harsh events (shared @fleetwire/detect core), any mount', () => {
-  for (const [yaw, pitch] of [[0, 0], [90, 10], [180, 0], [-135, 25], [37, -15]] as const) {
+  for (const [yaw, pitch] of [
+    [0, 0],
+    [90, 10],
+    [180, 0],
+    [-135, 25],
+    [37, -15],
+  ] as const) {
     it(`mount yawed ${yaw} deg and pitched ${pitch} deg: braking, acceleration and cornering, each once, from the accelerometer`, () => {
       const ev = drive([...warmUp, ...harsh], yaw, pitch);
       expect(ev.map((e) => e.type)).toEqual([ET.EVENT_TYPE_HARSH_BRAKING, ET.EVENT_TYPE_HARSH_ACCELERATION, ET.EVENT_TYPE_HARSH_CORNERING]);

@@ -14,7 +14,16 @@ afterEach(async () => {
 });
 
 async function make(storage = new MemoryStorage(), extra: Record<string, unknown> = {}) {
-  client = await createClient({ deviceId: 'p1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage, detection: true, batch: { intervalMs: 60_000 }, reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 }, ...extra });
+  client = await createClient({
+    deviceId: 'p1',
+    tenant: 't1',
+    url: 'mqtt://127.0.0.1:1',
+    storage,
+    detection: true,
+    batch: { intervalMs: 60_000 },
+    reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 },
+    ...extra,
+  });
   client.on('error', () => {});
   return { c: client, storage };
 }
@@ -30,7 +39,15 @@ const seqsOf = (storage: MemoryStorage) => storage.open().batches.map((b) => b.s
 describe('phone-grade records', () => {
   it('gyro and phone states travel in their own tracks; bad ones are refused with the field named', async () => {
     const { c, storage } = await make(undefined, { detection: false, sampleRates: { gyroHz: 25 } });
-    const recs = phoneDrive({ t0: T0, seconds: 4, gyro: (s) => [0, 0, s * 10], phone: [{ s: 1, state: 'unlocked' }, { s: 2, state: 'handling' }] });
+    const recs = phoneDrive({
+      t0: T0,
+      seconds: 4,
+      gyro: (s) => [0, 0, s * 10],
+      phone: [
+        { s: 1, state: 'unlocked' },
+        { s: 2, state: 'handling' },
+      ],
+    });
     await c.record(recs as SampleRecord[]);
     await c.flush({ timeoutMs: 20 }).catch(() => undefined);
     const [b] = decodeAll(storage, seqsOf(storage));
@@ -45,10 +62,21 @@ describe('phone-grade records', () => {
 
   it('phone use while moving becomes a PHONE_USE edge event with its duration', async () => {
     const { c, storage } = await make();
-    const recs = phoneDrive({ t0: T0, seconds: 60, phone: [{ s: 20, state: 'unlocked' }, { s: 22, state: 'handling' }, { s: 25, state: 'handling' }, { s: 28, state: 'locked' }] });
+    const recs = phoneDrive({
+      t0: T0,
+      seconds: 60,
+      phone: [
+        { s: 20, state: 'unlocked' },
+        { s: 22, state: 'handling' },
+        { s: 25, state: 'handling' },
+        { s: 28, state: 'locked' },
+      ],
+    });
     await c.record(recs as SampleRecord[]);
     await c.flush({ timeoutMs: 20 }).catch(() => undefined);
-    const ev = decodeAll(storage, seqsOf(storage)).flatMap((b) => b.events).filter((e) => e.type === ET.EVENT_TYPE_PHONE_USE);
+    const ev = decodeAll(storage, seqsOf(storage))
+      .flatMap((b) => b.events)
+      .filter((e) => e.type === ET.EVENT_TYPE_PHONE_USE);
     expect(ev).toHaveLength(1);
     expect(ev[0]!.durationMs).toBeGreaterThanOrEqual(7500);
     expect(ev[0]!.peak).toBe(1);
@@ -118,14 +146,30 @@ describe('crash on the device', () => {
     const { c, storage } = await make(undefined, { detection: { crash: false } });
     await c.record(phoneDrive({ t0: T0, seconds: 40, ...crashAt(30) }) as SampleRecord[]);
     await c.flush({ timeoutMs: 20 }).catch(() => undefined);
-    expect(decodeAll(storage, seqsOf(storage)).flatMap((b) => b.events).some((e) => e.type === ET.EVENT_TYPE_CRASH)).toBe(false);
+    expect(
+      decodeAll(storage, seqsOf(storage))
+        .flatMap((b) => b.events)
+        .some((e) => e.type === ET.EVENT_TYPE_CRASH),
+    ).toBe(false);
     await c.close();
     const s2 = new MemoryStorage();
     const { c: c2 } = await make(s2, { detection: { crash: { sensitivity: 'high' } } });
     const drop = (s: number): [number, number, number] => (s >= 29.7 && s < 30 ? [0, 0, 0.05] : s >= 30 && s < 30.04 ? [6, 0, 3] : [0, 0, 1]);
     await c2.record(phoneDrive({ t0: T0, seconds: 50, accel: drop }) as SampleRecord[]);
     await c2.flush({ timeoutMs: 20 }).catch(() => undefined);
-    expect(decodeAll(s2, seqsOf(s2)).flatMap((b) => b.events).some((e) => e.type === ET.EVENT_TYPE_CRASH)).toBe(false);
-    await expect(createClient({ deviceId: 'x', tenant: 't', url: 'mqtt://127.0.0.1:1', storage: new MemoryStorage(), detection: { crash: { sensitivity: 'extreme' } } } as never)).rejects.toMatchObject({ name: 'ConfigError' });
+    expect(
+      decodeAll(s2, seqsOf(s2))
+        .flatMap((b) => b.events)
+        .some((e) => e.type === ET.EVENT_TYPE_CRASH),
+    ).toBe(false);
+    await expect(
+      createClient({
+        deviceId: 'x',
+        tenant: 't',
+        url: 'mqtt://127.0.0.1:1',
+        storage: new MemoryStorage(),
+        detection: { crash: { sensitivity: 'extreme' } },
+      } as never),
+    ).rejects.toMatchObject({ name: 'ConfigError' });
   });
 });

@@ -53,7 +53,9 @@ describe('sessions against the real gateway', () => {
     expect(asked.slice(1).every((r) => r.reason === 'reconnect' || r.reason === 'refused')).toBe(true);
     await until('all samples in Kafka', () => delivered(tap.batches).length >= N, 30_000);
     expect(checkComplete(delivered(tap.batches), N)).toBeNull();
-    console.log(`2 s tokens: ${st.reconnects} reconnects, ${asked.length} tokens asked, ${dedupe(tap.batches).duplicates} duplicate batches, errors ${errors.map((e) => e.code).join(',') || 'none'}`);
+    console.log(
+      `2 s tokens: ${st.reconnects} reconnects, ${asked.length} tokens asked, ${dedupe(tap.batches).duplicates} duplicate batches, errors ${errors.map((e) => e.code).join(',') || 'none'}`,
+    );
     await tap.close();
   });
 

@@ -29,7 +29,27 @@ describe('transports', () => {
   it('sends over mqtts:// with a self-signed CA', async () => {
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
     const broker = await startBroker({ tls: { key: fs.readFileSync(key), cert: fs.readFileSync(cert) } });
     expect(broker.url.startsWith('mqtts://')).toBe(true);
     const client = await createClient({ deviceId: 'dev-tls', tenant: 'acme', url: broker.url, storage: { memory: true }, tls: { ca: fs.readFileSync(cert) } });
@@ -39,7 +59,13 @@ describe('transports', () => {
     await client.close();
 
     // Without the CA the certificate is refused and nothing is sent.
-    const bad = await createClient({ deviceId: 'dev-tls2', tenant: 'acme', url: broker.url, storage: { memory: true }, reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
+    const bad = await createClient({
+      deviceId: 'dev-tls2',
+      tenant: 'acme',
+      url: broker.url,
+      storage: { memory: true },
+      reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
+    });
     const errors: FleetwireError[] = [];
     bad.on('error', (e) => errors.push(e));
     await bad.record(samples(0, 10));

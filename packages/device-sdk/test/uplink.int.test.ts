@@ -40,7 +40,11 @@ describe('uplink', () => {
     expect(st.sent.samples).toBe(N);
     expect(st.sealedBatches).toBe(0);
     expect(st.pendingSamples).toBe(0);
-    await waitFor(() => dedupe(sub.batches).unique.reduce((s, b) => s + (b.accel?.tDeltaMs?.length ?? 0) + (b.gps?.tDeltaMs?.length ?? 0), 0) >= N, 10_000, 'subscriber');
+    await waitFor(
+      () => dedupe(sub.batches).unique.reduce((s, b) => s + (b.accel?.tDeltaMs?.length ?? 0) + (b.gps?.tDeltaMs?.length ?? 0), 0) >= N,
+      10_000,
+      'subscriber',
+    );
     expect(sub.errors).toEqual([]);
     const { unique } = dedupe(sub.batches);
     expect(unique.every((b) => b.bootId === st.bootId && b.deviceId === 'dev-order')).toBe(true);

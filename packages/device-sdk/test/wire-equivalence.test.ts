@@ -26,7 +26,11 @@ const accelArb: fc.Arbitrary<AccelSample> = fc.record({
 });
 const clean = <T extends object>(s: T): T => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as T;
 /** Stable sort by rounded time, as the SDK orders a track. */
-const byTime = <T extends { t: number }>(xs: readonly T[]): T[] => xs.map((s, i) => ({ s, i })).sort((a, b) => Math.round(a.s.t) - Math.round(b.s.t) || a.i - b.i).map((x) => x.s);
+const byTime = <T extends { t: number }>(xs: readonly T[]): T[] =>
+  xs
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => Math.round(a.s.t) - Math.round(b.s.t) || a.i - b.i)
+    .map((x) => x.s);
 
 describe('SDK batch encoding == proto packGps/packAccel encoding', () => {
   it('is byte-identical for random samples (1000 cases)', () => {
@@ -35,9 +39,14 @@ describe('SDK batch encoding == proto packGps/packAccel encoding', () => {
         const gps = gpsIn.map(clean);
         const accel = accelIn.map(clean);
         const buf = new RowBuffer(4);
-        const all: Array<['g', GpsSample] | ['a', AccelSample]> = [...gps.map((s) => ['g', s] as ['g', GpsSample]), ...accel.map((s) => ['a', s] as ['a', AccelSample])];
+        const all: Array<['g', GpsSample] | ['a', AccelSample]> = [
+          ...gps.map((s) => ['g', s] as ['g', GpsSample]),
+          ...accel.map((s) => ['a', s] as ['a', AccelSample]),
+        ];
         if (interleave) all.sort((p, q) => p[1].t - q[1].t);
-        all.forEach(([k, s], i) => (k === 'g' ? pushGps(buf, i, s as unknown as Record<string, unknown>) : pushAccel(buf, i, s as unknown as Record<string, unknown>)));
+        all.forEach(([k, s], i) =>
+          k === 'g' ? pushGps(buf, i, s as unknown as Record<string, unknown>) : pushAccel(buf, i, s as unknown as Record<string, unknown>),
+        );
         const rows = buf.take();
         const recorded = (k: 'g' | 'a') => all.filter((x) => x[0] === k).map((x) => x[1]); // in record() order
         const meta = { deviceId: 'dev-eq', bootId: 'boot-eq', seq: 42, sentAtMs: T0 + 4_000_000, agent: 'sdk-test', accelRateHz: 25 };

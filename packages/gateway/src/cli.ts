@@ -22,7 +22,16 @@ const SERVE_FOOTER = `also from the environment only:
   FW_GATEWAY_TOPIC_DEADLETTER       Kafka topic of dead letters (default ${defaultConfig().topics.deadletter})
 exit codes: 0 after a graceful shutdown (SIGINT/SIGTERM), 1 runtime failure, 2 bad configuration`;
 
-type ConfigField = 'version' | 'batchIntervalMs' | 'batchMaxBytes' | 'gpsRateHz' | 'accelRateHz' | 'harshBrakingMg' | 'harshAccelerationMg' | 'harshCorneringMg' | 'speedLimitCms';
+type ConfigField =
+  | 'version'
+  | 'batchIntervalMs'
+  | 'batchMaxBytes'
+  | 'gpsRateHz'
+  | 'accelRateHz'
+  | 'harshBrakingMg'
+  | 'harshAccelerationMg'
+  | 'harshCorneringMg'
+  | 'speedLimitCms';
 
 /** push-config: the DeviceConfig fields it can set, as flags. */
 const CONFIG_FLAGS: OptionTable<ConfigField> = [
@@ -54,10 +63,30 @@ const MINT_OPTIONS: OptionTable<'tenant' | 'device' | 'ttlSec'> = [
 ];
 
 const HELP: Record<string, () => string> = {
-  serve: () => renderHelp({ usage: 'usage: fw-gateway serve [options]\n  run the gateway: MQTT (TCP, TLS, WebSocket) -> validation -> Kafka, PUBACK after the Kafka ack', table: OPTIONS, defaults: defaultConfig(), footer: SERVE_FOOTER }),
-  'push-config': () => renderHelp({ usage: 'usage: fw-gateway push-config --tenant T --device D [options]\n  publish a DeviceConfig to fw/<tenant>/<device>/down/config (QoS 1, retained) through a gateway', table: PUSH_OPTIONS, footer: PUSH_FOOTER }),
-  'mint-token': () => renderHelp({ usage: 'usage: fw-gateway mint-token --tenant T --device D [--ttl-sec N]\n  print a device token signed with the first FW_GATEWAY_TOKEN_SECRET', table: MINT_OPTIONS, footer: 'exit codes: 0 printed, 2 bad arguments or no secret' }),
-  'hash-secret': () => renderHelp({ usage: 'usage: fw-gateway hash-secret <secret>\n  print a scrypt hash of <secret> for the secret_hash column of gateway_devices / gateway_partners' }),
+  serve: () =>
+    renderHelp({
+      usage: 'usage: fw-gateway serve [options]\n  run the gateway: MQTT (TCP, TLS, WebSocket) -> validation -> Kafka, PUBACK after the Kafka ack',
+      table: OPTIONS,
+      defaults: defaultConfig(),
+      footer: SERVE_FOOTER,
+    }),
+  'push-config': () =>
+    renderHelp({
+      usage:
+        'usage: fw-gateway push-config --tenant T --device D [options]\n  publish a DeviceConfig to fw/<tenant>/<device>/down/config (QoS 1, retained) through a gateway',
+      table: PUSH_OPTIONS,
+      footer: PUSH_FOOTER,
+    }),
+  'mint-token': () =>
+    renderHelp({
+      usage: 'usage: fw-gateway mint-token --tenant T --device D [--ttl-sec N]\n  print a device token signed with the first FW_GATEWAY_TOKEN_SECRET',
+      table: MINT_OPTIONS,
+      footer: 'exit codes: 0 printed, 2 bad arguments or no secret',
+    }),
+  'hash-secret': () =>
+    renderHelp({
+      usage: 'usage: fw-gateway hash-secret <secret>\n  print a scrypt hash of <secret> for the secret_hash column of gateway_devices / gateway_partners',
+    }),
 };
 
 function required(v: unknown, flag: string): string {
@@ -124,7 +153,9 @@ async function main(argv: string[]): Promise<void> {
       const f = parseArgs(MINT_OPTIONS, rest).values;
       const secret = process.env.FW_GATEWAY_TOKEN_SECRET?.split(',')[0];
       if (!secret) throw new ConfigError('FW_GATEWAY_TOKEN_SECRET is required', { setting: 'FW_GATEWAY_TOKEN_SECRET' });
-      process.stdout.write(`${mintDeviceToken({ tenant: required(f.tenant, 'tenant'), deviceId: required(f.device, 'device'), secret, ttlSec: (f.ttlSec as number | undefined) ?? 86400 })}\n`);
+      process.stdout.write(
+        `${mintDeviceToken({ tenant: required(f.tenant, 'tenant'), deviceId: required(f.device, 'device'), secret, ttlSec: (f.ttlSec as number | undefined) ?? 86400 })}\n`,
+      );
       return;
     }
     case 'hash-secret': {

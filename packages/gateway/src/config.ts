@@ -112,7 +112,15 @@ type Key = keyof GatewayConfig;
 /** env var, CLI flag and kind for each option (`fw-gateway serve --help` and the README table come from it). */
 export const OPTIONS: OptionTable<Key> = [
   { key: 'gatewayId', env: 'FW_GATEWAY_ID', flag: 'gateway-id', kind: 'str', help: 'id written into TelemetryRecord.gateway_id', shows: '<hostname>-<pid>' },
-  { key: 'processes', env: 'FW_GATEWAY_PROCESSES', flag: 'processes', kind: 'int', min: 1, max: 64, help: 'worker processes sharing the MQTT, TLS and HTTP ports (node:cluster); a dead worker is restarted' },
+  {
+    key: 'processes',
+    env: 'FW_GATEWAY_PROCESSES',
+    flag: 'processes',
+    kind: 'int',
+    min: 1,
+    max: 64,
+    help: 'worker processes sharing the MQTT, TLS and HTTP ports (node:cluster); a dead worker is restarted',
+  },
   { key: 'host', env: 'FW_GATEWAY_HOST', flag: 'host', kind: 'str', help: 'bind address' },
   { key: 'mqttPort', env: 'FW_GATEWAY_MQTT_PORT', flag: 'mqtt-port', kind: 'port', help: 'MQTT/TCP port ("off" disables)' },
   { key: 'tlsPort', env: 'FW_GATEWAY_TLS_PORT', flag: 'tls-port', kind: 'port', help: 'MQTT/TLS port (needs cert and key)' },
@@ -122,32 +130,96 @@ export const OPTIONS: OptionTable<Key> = [
   { key: 'wsTls', env: 'FW_GATEWAY_WS_TLS', flag: 'ws-tls', kind: 'bool', help: 'serve the HTTP port as https + wss (needs cert and key)' },
   { key: 'httpPort', env: 'FW_GATEWAY_HTTP_PORT', flag: 'http-port', kind: 'port', help: 'HTTP port: WebSocket MQTT, /healthz, /readyz, /metrics' },
   { key: 'wsPath', env: 'FW_GATEWAY_WS_PATH', flag: 'ws-path', kind: 'str', help: 'WebSocket path' },
-  { key: 'proxyProtocol', env: 'FW_GATEWAY_PROXY_PROTOCOL', flag: 'proxy-protocol', kind: 'bool', help: 'connections start with a PROXY protocol header (behind a load balancer): v1/v2 on MQTT TCP/TLS, v2 on WebSocket' },
-  { key: 'trustForwardedFor', env: 'FW_GATEWAY_TRUST_X_FORWARDED_FOR', flag: 'trust-x-forwarded-for', kind: 'bool', help: 'WebSocket client address from X-Forwarded-For (behind an HTTP proxy)' },
+  {
+    key: 'proxyProtocol',
+    env: 'FW_GATEWAY_PROXY_PROTOCOL',
+    flag: 'proxy-protocol',
+    kind: 'bool',
+    help: 'connections start with a PROXY protocol header (behind a load balancer): v1/v2 on MQTT TCP/TLS, v2 on WebSocket',
+  },
+  {
+    key: 'trustForwardedFor',
+    env: 'FW_GATEWAY_TRUST_X_FORWARDED_FOR',
+    flag: 'trust-x-forwarded-for',
+    kind: 'bool',
+    help: 'WebSocket client address from X-Forwarded-For (behind an HTTP proxy)',
+  },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', flag: 'kafka-brokers', kind: 'brokers', help: 'comma-separated host:port list ([v6]:port for IPv6)' },
   { key: 'kafkaClientId', env: 'FW_KAFKA_CLIENT_ID', flag: 'kafka-client-id', kind: 'str', help: 'Kafka client id' },
   { key: 'kafkaCreateTopics', env: 'FW_KAFKA_CREATE_TOPICS', flag: 'kafka-create-topics', kind: 'bool', help: 'create missing topics at start' },
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', flag: 'kafka-partitions', kind: 'int', help: 'partitions for created topics' },
-  { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', flag: 'kafka-replication-factor', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'), help: 'replication factor of created topics ("auto" = min(3, brokers))' },
-  { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', flag: 'kafka-min-insync-replicas', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'), help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)' },
+  {
+    key: 'kafkaReplicationFactor',
+    env: 'FW_KAFKA_REPLICATION_FACTOR',
+    flag: 'kafka-replication-factor',
+    kind: 'custom',
+    arg: 'N|auto',
+    parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'),
+    help: 'replication factor of created topics ("auto" = min(3, brokers))',
+  },
+  {
+    key: 'kafkaMinInsyncReplicas',
+    env: 'FW_KAFKA_MIN_INSYNC_REPLICAS',
+    flag: 'kafka-min-insync-replicas',
+    kind: 'custom',
+    arg: 'N|auto',
+    parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'),
+    help: 'min.insync.replicas of created topics ("auto" = 2 from 3 replicas, else 1)',
+  },
   { key: 'redisUrl', env: 'FW_REDIS_URL', flag: 'redis-url', kind: 'str', help: 'redis://host:port (dedupe window, cluster mode)' },
-  { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', flag: 'redis-cluster-nodes', kind: 'list', help: 'Redis Cluster seed nodes host:port,... for the dedupe window (instead of FW_REDIS_URL)' },
+  {
+    key: 'redisClusterNodes',
+    env: 'FW_REDIS_CLUSTER_NODES',
+    flag: 'redis-cluster-nodes',
+    kind: 'list',
+    help: 'Redis Cluster seed nodes host:port,... for the dedupe window (instead of FW_REDIS_URL)',
+  },
   { key: 'cluster', env: 'FW_GATEWAY_CLUSTER', flag: 'cluster', kind: 'bool', help: 'share MQTT sessions/fan-out via Redis' },
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', flag: 'database-url', kind: 'str', help: 'postgres:// URL of the device/partner registry' },
   { key: 'registrySchema', env: 'FW_GATEWAY_REGISTRY_SCHEMA', flag: 'registry-schema', kind: 'str', help: 'Postgres schema of the registry tables' },
-  { key: 'registryRecheckSec', env: 'FW_GATEWAY_REGISTRY_RECHECK_SEC', flag: 'registry-recheck-sec', kind: 'int', help: 'close sessions of disabled/removed registry accounts, checked this often (0 = never)' },
-  { key: 'tokenSecrets', env: 'FW_GATEWAY_TOKEN_SECRET', flag: 'token-secret', kind: 'list', help: 'HMAC secret(s) for device tokens; comma-separated to rotate' },
+  {
+    key: 'registryRecheckSec',
+    env: 'FW_GATEWAY_REGISTRY_RECHECK_SEC',
+    flag: 'registry-recheck-sec',
+    kind: 'int',
+    help: 'close sessions of disabled/removed registry accounts, checked this often (0 = never)',
+  },
+  {
+    key: 'tokenSecrets',
+    env: 'FW_GATEWAY_TOKEN_SECRET',
+    flag: 'token-secret',
+    kind: 'list',
+    help: 'HMAC secret(s) for device tokens; comma-separated to rotate',
+  },
   { key: 'lingerMs', env: 'FW_GATEWAY_LINGER_MS', flag: 'linger-ms', kind: 'int', help: 'micro-batch linger' },
   { key: 'maxBatch', env: 'FW_GATEWAY_MAX_BATCH', flag: 'max-batch', kind: 'int', help: 'messages per Kafka request' },
   { key: 'maxBatchBytes', env: 'FW_GATEWAY_MAX_BATCH_BYTES', flag: 'max-batch-bytes', kind: 'int', help: 'bytes per Kafka request' },
   { key: 'maxInflight', env: 'FW_GATEWAY_MAX_INFLIGHT', flag: 'max-inflight', kind: 'int', help: 'uplinks waiting for Kafka before sockets stop being read' },
-  { key: 'ackTimeoutMs', env: 'FW_GATEWAY_ACK_TIMEOUT_MS', flag: 'ack-timeout-ms', kind: 'int', help: 'drop the client when Kafka has not acked after this long' },
+  {
+    key: 'ackTimeoutMs',
+    env: 'FW_GATEWAY_ACK_TIMEOUT_MS',
+    flag: 'ack-timeout-ms',
+    kind: 'int',
+    help: 'drop the client when Kafka has not acked after this long',
+  },
   { key: 'dedupeTtlSec', env: 'FW_GATEWAY_DEDUPE_TTL_SEC', flag: 'dedupe-ttl-sec', kind: 'int', help: 'dedupe window (0 disables)' },
   { key: 'authBurst', env: 'FW_GATEWAY_AUTH_BURST', flag: 'auth-burst', kind: 'int', help: 'failed CONNECTs per IP before blocking' },
-  { key: 'authRefillPerSec', env: 'FW_GATEWAY_AUTH_REFILL_PER_SEC', flag: 'auth-refill-per-sec', kind: 'num', help: 'failed-attempt tokens refilled per second' },
+  {
+    key: 'authRefillPerSec',
+    env: 'FW_GATEWAY_AUTH_REFILL_PER_SEC',
+    flag: 'auth-refill-per-sec',
+    kind: 'num',
+    help: 'failed-attempt tokens refilled per second',
+  },
   { key: 'maxPayloadBytes', env: 'FW_GATEWAY_MAX_PAYLOAD_BYTES', flag: 'max-payload-bytes', kind: 'int', help: 'largest accepted uplink' },
   { key: 'drainTimeoutMs', env: 'FW_GATEWAY_DRAIN_TIMEOUT_MS', flag: 'drain-timeout-ms', kind: 'int', help: 'graceful shutdown wait for in-flight messages' },
-  { key: 'clientDrainTimeoutMs', env: 'FW_GATEWAY_CLIENT_DRAIN_TIMEOUT_MS', flag: 'client-drain-timeout-ms', kind: 'int', help: 'disconnect a subscriber whose socket has not drained for this long' },
+  {
+    key: 'clientDrainTimeoutMs',
+    env: 'FW_GATEWAY_CLIENT_DRAIN_TIMEOUT_MS',
+    flag: 'client-drain-timeout-ms',
+    kind: 'int',
+    help: 'disconnect a subscriber whose socket has not drained for this long',
+  },
   { key: 'logLevel', env: 'FW_LOG_LEVEL', flag: 'log-level', kind: 'str', help: 'pino level' },
 ];
 
@@ -200,7 +272,11 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   for (const s of c.tokenSecrets) need(s.length >= 16, 'FW_GATEWAY_TOKEN_SECRET: each secret must be at least 16 characters');
   need((c.tlsCertFile === null) === (c.tlsKeyFile === null), 'FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY must be set together');
   need(!c.wsTls || (!!c.tlsCertFile && !!c.tlsKeyFile), 'FW_GATEWAY_WS_TLS=true (wss) needs FW_GATEWAY_TLS_CERT and FW_GATEWAY_TLS_KEY');
-  for (const [name, f] of [['FW_GATEWAY_TLS_CERT', c.tlsCertFile], ['FW_GATEWAY_TLS_KEY', c.tlsKeyFile], ['FW_GATEWAY_TLS_CA', c.tlsCaFile]] as const) {
+  for (const [name, f] of [
+    ['FW_GATEWAY_TLS_CERT', c.tlsCertFile],
+    ['FW_GATEWAY_TLS_KEY', c.tlsKeyFile],
+    ['FW_GATEWAY_TLS_CA', c.tlsCaFile],
+  ] as const) {
     if (f) need(existsSync(f), `${name}=${JSON.stringify(f)}: file does not exist`);
   }
   if (c.tlsCertFile && c.tlsKeyFile && (c.wsTls || c.tlsPort !== null)) checkTlsPem({ certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, caFile: c.tlsCaFile });
@@ -211,7 +287,10 @@ export function validateConfig(c: GatewayConfig): GatewayConfig {
   need(c.maxPayloadBytes >= 64, 'FW_GATEWAY_MAX_PAYLOAD_BYTES must be >= 64');
   const rf = c.kafkaReplicationFactor;
   const isr = c.kafkaMinInsyncReplicas;
-  need(rf === 'auto' || isr === 'auto' || isr <= rf, `FW_KAFKA_MIN_INSYNC_REPLICAS=${isr} > FW_KAFKA_REPLICATION_FACTOR=${rf}: no acks=all write could ever succeed`);
+  need(
+    rf === 'auto' || isr === 'auto' || isr <= rf,
+    `FW_KAFKA_MIN_INSYNC_REPLICAS=${isr} > FW_KAFKA_REPLICATION_FACTOR=${rf}: no acks=all write could ever succeed`,
+  );
   need(c.topics.telemetry.length > 0 && c.topics.deadletter.length > 0, 'Kafka topic names must not be empty');
   return c;
 }

@@ -125,7 +125,18 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
 
     const cluster = cfg.cluster && cfg.redisUrl ? await connectClusterBackplane(cfg.redisUrl) : null;
     if (cluster) cleanups.push(() => cluster.closeEmitter());
-    const broker = await createBroker({ auth, pipeline, metrics, log, mq: cluster?.mq, persistence: cluster?.persistence, id: cfg.gatewayId, clientDrainTimeoutMs: cfg.clientDrainTimeoutMs, registry, registryRecheckMs: cfg.registryRecheckSec * 1000 });
+    const broker = await createBroker({
+      auth,
+      pipeline,
+      metrics,
+      log,
+      mq: cluster?.mq,
+      persistence: cluster?.persistence,
+      id: cfg.gatewayId,
+      clientDrainTimeoutMs: cfg.clientDrainTimeoutMs,
+      registry,
+      registryRecheckMs: cfg.registryRecheckSec * 1000,
+    });
     cleanups.push(
       () =>
         new Promise<void>((r) => {
@@ -155,14 +166,39 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       ports.tls = s.port;
     }
     let closing = false;
-    const notReadyReason = (): string | null => (closing ? 'shutting down' : sink.notReadyReason ? sink.notReadyReason() : sink.isReady() ? null : `${sink.name} sink not ready`);
+    const notReadyReason = (): string | null =>
+      closing ? 'shutting down' : sink.notReadyReason ? sink.notReadyReason() : sink.isReady() ? null : `${sink.name} sink not ready`;
     const isReady = () => notReadyReason() === null;
     if (cfg.httpPort !== null) {
       const wsTls = cfg.wsTls ? tlsFiles : undefined;
-      http = await startHttpWs({ host: cfg.host, port: cfg.httpPort, path: cfg.wsPath, broker, isReady, notReadyReason, renderMetrics: renderMetrics ? () => renderMetrics(() => metrics.registry.render()) : () => metrics.registry.render(), reusePort: httpReusePort, maxPayloadLength: cfg.maxPayloadBytes + 1024, tls: wsTls, trustForwardedFor: cfg.trustForwardedFor, ...listenerOpts });
+      http = await startHttpWs({
+        host: cfg.host,
+        port: cfg.httpPort,
+        path: cfg.wsPath,
+        broker,
+        isReady,
+        notReadyReason,
+        renderMetrics: renderMetrics ? () => renderMetrics(() => metrics.registry.render()) : () => metrics.registry.render(),
+        reusePort: httpReusePort,
+        maxPayloadLength: cfg.maxPayloadBytes + 1024,
+        tls: wsTls,
+        trustForwardedFor: cfg.trustForwardedFor,
+        ...listenerOpts,
+      });
       ports.http = http.port;
     }
-    log.info({ ports, wss: !!http?.tls, proxyProtocol: cfg.proxyProtocol, sink: sink.name, dedupe: dedupe ? (cfg.redisClusterNodes.length > 0 ? 'redis-cluster' : cfg.redisUrl ? 'redis' : 'memory') : 'off', registry: !!registry, cluster: cfg.cluster }, 'gateway listening');
+    log.info(
+      {
+        ports,
+        wss: !!http?.tls,
+        proxyProtocol: cfg.proxyProtocol,
+        sink: sink.name,
+        dedupe: dedupe ? (cfg.redisClusterNodes.length > 0 ? 'redis-cluster' : cfg.redisUrl ? 'redis' : 'memory') : 'off',
+        registry: !!registry,
+        cluster: cfg.cluster,
+      },
+      'gateway listening',
+    );
 
     let closed: Promise<void> | null = null;
     const close = () => {

@@ -14,4 +14,12 @@ export { MemorySink, type MemorySinkOptions } from './adapters/memory-sink.js';
 export { GATEWAY_PRODUCER, KafkaSink, type KafkaSinkOptions } from './adapters/kafka/kafka-sink.js';
 export { PgRegistry, registryDdl } from './adapters/pg/registry.js';
 export { pushConfig, type PushConfigOptions } from './push-config.js';
-export { RedisDedupe, MemoryDedupe, dedupeRedisKey, DEDUPE_GROUPS, type DedupeStore, type ClaimResult, type RedisDedupeOptions } from './adapters/redis/dedupe.js';
+export {
+  RedisDedupe,
+  MemoryDedupe,
+  dedupeRedisKey,
+  DEDUPE_GROUPS,
+  type DedupeStore,
+  type ClaimResult,
+  type RedisDedupeOptions,
+} from './adapters/redis/dedupe.js';

@@ -38,7 +38,10 @@ export async function runPrimary(cfg: GatewayConfig): Promise<void> {
   if (cfg.mqttPort !== null) ports.FW_GATEWAY_MQTT_PORT = String(cfg.mqttPort || (await freePort(cfg.host)));
   if (cfg.tlsPort !== null) ports.FW_GATEWAY_TLS_PORT = String(cfg.tlsPort || (await freePort(cfg.host)));
   if (cfg.httpPort !== null) ports.FW_GATEWAY_HTTP_PORT = String(cfg.httpPort || (await freePort(cfg.host)));
-  if (!cfg.cluster) log.warn('several processes without FW_GATEWAY_CLUSTER: a downlink (config push, partner message) reaches only devices connected to the worker it arrives on');
+  if (!cfg.cluster)
+    log.warn(
+      'several processes without FW_GATEWAY_CLUSTER: a downlink (config push, partner message) reaches only devices connected to the worker it arrives on',
+    );
   cluster.setupPrimary({ args: process.argv.slice(2) });
   const slots = new Map<number, Worker>();
   const startedAt = new Map<number, number>();

@@ -29,7 +29,15 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} missing: build first (npm run build -w @fleetwire/gateway)`);
-  gw = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, tlsPort: null, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet) });
+  gw = await startGateway({
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: null,
+    tlsPort: null,
+    sink: new MemorySink(),
+    tokenSecrets: [SECRET],
+    logger: pino(quiet),
+  });
   url = `mqtt://127.0.0.1:${gw.ports.mqtt}`;
 });
 afterAll(async () => {
@@ -57,10 +65,24 @@ describe('fw-gateway CLI', () => {
   it('serve exits 1 when another gateway process holds its HTTP/WebSocket port, instead of sharing it', async () => {
     // uWS sets SO_REUSEPORT unless asked not to: the kernel would then split WebSocket clients and /metrics
     // scrapes between the two processes. (A port the kernel picked, port 0, is never shared: use a fixed one.)
-    const holder = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: await freePort(), tlsPort: null, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet) });
+    const holder = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      httpPort: await freePort(),
+      tlsPort: null,
+      sink: new MemorySink(),
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+    });
     try {
       const port = holder.ports.http!;
-      const env = { FW_GATEWAY_HOST: '127.0.0.1', FW_GATEWAY_MQTT_PORT: '0', FW_GATEWAY_TLS_PORT: '', FW_GATEWAY_HTTP_PORT: String(port), FW_KAFKA_BROKERS: '127.0.0.1:1' };
+      const env = {
+        FW_GATEWAY_HOST: '127.0.0.1',
+        FW_GATEWAY_MQTT_PORT: '0',
+        FW_GATEWAY_TLS_PORT: '',
+        FW_GATEWAY_HTTP_PORT: String(port),
+        FW_KAFKA_BROKERS: '127.0.0.1:1',
+      };
       const second = await run(['serve'], env);
       expect(second.code, second.err).toBe(1);
       expect(second.err).toContain(`cannot listen on 127.0.0.1:${port} (HTTP/WebSocket)`);

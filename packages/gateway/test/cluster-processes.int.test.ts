@@ -71,14 +71,22 @@ async function allRecords(): Promise<Array<{ key: string; seq: number; gw: strin
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))),
+    ]);
   } finally {
     clearTimeout(t);
   }
 }
 
 /** A device with a persistent session (clean: false); resolves with the CONNACK's session-present flag. */
-async function persistentDevice(url: string, deviceId: string, token: string, onConfig: (c: fleetwire.v1.DeviceConfig) => void): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+async function persistentDevice(
+  url: string,
+  deviceId: string,
+  token: string,
+  onConfig: (c: fleetwire.v1.DeviceConfig) => void,
+): Promise<{ client: MqttClient; sessionPresent: boolean }> {
   const client = mqtt.connect(url, { username: deviceId, password: token, clientId: deviceId, clean: false, reconnectPeriod: 0, connectTimeout: 5000 });
   clients.push(client);
   // Registered before the CONNACK: queued messages of the session follow it at once.

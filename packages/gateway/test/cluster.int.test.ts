@@ -16,7 +16,18 @@ let a: Gateway;
 let b: Gateway;
 
 beforeAll(async () => {
-  const common = { host: '127.0.0.1', mqttPort: 0, httpPort: null, kafkaBrokers: env.brokers, topics, kafkaPartitions: 1, redisUrl, cluster: true, tokenSecrets: [SECRET], logger: pino(quiet) };
+  const common = {
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: null,
+    kafkaBrokers: env.brokers,
+    topics,
+    kafkaPartitions: 1,
+    redisUrl,
+    cluster: true,
+    tokenSecrets: [SECRET],
+    logger: pino(quiet),
+  };
   a = await startGateway({ ...common, gatewayId: 'gw-a' });
   b = await startGateway({ ...common, gatewayId: 'gw-b' });
 });

@@ -11,7 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'fw-gw-config-'));
 const cert = join(dir, 'cert.pem');
 const key = join(dir, 'key.pem');
 const notPem = join(dir, 'not-pem.txt');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+  stdio: 'ignore',
+});
 writeFileSync(notPem, 'not a key\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -49,11 +51,19 @@ describe('config', () => {
   });
   it('reads the replication of created topics: auto by default, integers from env and flags, bad values named', () => {
     expect(loadConfig({}, [])).toMatchObject({ kafkaReplicationFactor: 'auto', kafkaMinInsyncReplicas: 'auto' });
-    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3', FW_KAFKA_MIN_INSYNC_REPLICAS: '2' }, [])).toMatchObject({ kafkaReplicationFactor: 3, kafkaMinInsyncReplicas: 2 });
-    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3' }, ['--kafka-replication-factor=auto', '--kafka-min-insync-replicas', '1'])).toMatchObject({ kafkaReplicationFactor: 'auto', kafkaMinInsyncReplicas: 1 });
+    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3', FW_KAFKA_MIN_INSYNC_REPLICAS: '2' }, [])).toMatchObject({
+      kafkaReplicationFactor: 3,
+      kafkaMinInsyncReplicas: 2,
+    });
+    expect(loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '3' }, ['--kafka-replication-factor=auto', '--kafka-min-insync-replicas', '1'])).toMatchObject({
+      kafkaReplicationFactor: 'auto',
+      kafkaMinInsyncReplicas: 1,
+    });
     expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: 'three' }, [])).toThrow(ConfigError);
     expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '0' }, [])).toThrow(/FW_KAFKA_REPLICATION_FACTOR="0": expected "auto" or an integer/);
-    expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '2', FW_KAFKA_MIN_INSYNC_REPLICAS: '3' }, [])).toThrow(/FW_KAFKA_MIN_INSYNC_REPLICAS=3 > FW_KAFKA_REPLICATION_FACTOR=2/);
+    expect(() => loadConfig({ FW_KAFKA_REPLICATION_FACTOR: '2', FW_KAFKA_MIN_INSYNC_REPLICAS: '3' }, [])).toThrow(
+      /FW_KAFKA_MIN_INSYNC_REPLICAS=3 > FW_KAFKA_REPLICATION_FACTOR=2/,
+    );
   });
   it('reads wsTls from env and flag (default off)', () => {
     expect(loadConfig({}, []).wsTls).toBe(false);

@@ -114,9 +114,17 @@ describe('secrets and authenticator', () => {
     const a = new Authenticator({ tokenSecrets: ['old', secret], registry, rateLimiter: rl, now: () => now });
     const tok = mintDeviceToken({ tenant: 'acme', deviceId: 'truck-1', secret, ttlSec: 60, now });
     const expiresAtMs = Math.floor(now / 1000 + 60) * 1000; // token logins carry their expiry (the session ends there)
-    expect(await a.authenticate('1.1.1.1', 'truck-1', Buffer.from(tok))).toEqual({ ok: true, principal: { kind: 'device', tenant: 'acme', deviceId: 'truck-1' }, expiresAtMs });
+    expect(await a.authenticate('1.1.1.1', 'truck-1', Buffer.from(tok))).toEqual({
+      ok: true,
+      principal: { kind: 'device', tenant: 'acme', deviceId: 'truck-1' },
+      expiresAtMs,
+    });
     const ptok = mintDeviceToken({ tenant: 'acme', deviceId: 'partner:ops', secret, ttlSec: 60, now });
-    expect(await a.authenticate('1.1.1.1', 'partner:ops', ptok)).toEqual({ ok: true, principal: { kind: 'partner', tenant: 'acme', name: 'ops' }, expiresAtMs });
+    expect(await a.authenticate('1.1.1.1', 'partner:ops', ptok)).toEqual({
+      ok: true,
+      principal: { kind: 'partner', tenant: 'acme', name: 'ops' },
+      expiresAtMs,
+    });
     const reg = await a.authenticate('1.1.1.1', 'reg-1', 'pw');
     expect(reg).toMatchObject({ ok: true });
     expect(reg).not.toHaveProperty('expiresAtMs'); // registry logins do not expire

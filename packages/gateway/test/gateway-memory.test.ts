@@ -33,7 +33,10 @@ describe('gateway with memory sink', () => {
     await client.subscribeAsync('fw/acme/exp-1/down/#', { qos: 1 }); // the session works until then
     await new Promise<void>((r) => client.once('close', () => r()));
     expect(Date.now()).toBeGreaterThanOrEqual(expMs);
-    const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_sessions_expired_total'));
+    const line = gw.metrics.registry
+      .render()
+      .split('\n')
+      .find((l) => l.startsWith('fw_gateway_sessions_expired_total'));
     expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
     expect((await connectRefused(tcp, { username: 'exp-1', password, clientId: 'exp-1' })).code).toBe(5);
     client.end(true);
@@ -130,11 +133,23 @@ describe('gateway with memory sink', () => {
 
 describe('auth and shutdown', () => {
   it('refuses bad credentials with CONNACK 4/5 and rate-limits per IP', async () => {
-    const g = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet), authBurst: 3, authRefillPerSec: 0.01 });
+    const g = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      httpPort: null,
+      sink: new MemorySink(),
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+      authBurst: 3,
+      authRefillPerSec: 0.01,
+    });
     const tcp = `mqtt://127.0.0.1:${g.ports.mqtt}`;
     const bad = await connectRefused(tcp, { username: 'x1', password: 'v1.a.b.1.c' });
     expect(bad.code).toBe(4);
-    const wrongSubject = await connectRefused(tcp, { username: 'x2', password: mintDeviceToken({ tenant: 'acme', deviceId: 'x3', secret: SECRET, ttlSec: 60 }) });
+    const wrongSubject = await connectRefused(tcp, {
+      username: 'x2',
+      password: mintDeviceToken({ tenant: 'acme', deviceId: 'x3', secret: SECRET, ttlSec: 60 }),
+    });
     expect(wrongSubject.code).toBe(5);
     await connectRefused(tcp, { username: 'x1' });
     const limited = await connectRefused(tcp, { username: 'x4', password: mintDeviceToken({ tenant: 'acme', deviceId: 'x4', secret: SECRET, ttlSec: 60 }) });
@@ -159,7 +174,16 @@ describe('shutdown deadline', () => {
   it('close() gives up on an unacknowledged uplink after drainTimeoutMs once, not twice', async () => {
     const s = new MemorySink({ gate: (kind) => (kind === 'telemetry' ? new Promise<void>(() => undefined) : Promise.resolve()) });
     const drainTimeoutMs = 800;
-    const g = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, sink: s, tokenSecrets: [SECRET], logger: pino(quiet), drainTimeoutMs, ackTimeoutMs: 60_000 });
+    const g = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      httpPort: null,
+      sink: s,
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+      drainTimeoutMs,
+      ackTimeoutMs: 60_000,
+    });
     const d = await connectDevice(`mqtt://127.0.0.1:${g.ports.mqtt}`, 'acme', 'stuck-1');
     let acked = false;
     d.client.publish(uplinkBatchTopic('acme', 'stuck-1'), Buffer.from(batchBytes('stuck-1', 1)), { qos: 1 }, (err) => (acked = !err));
@@ -189,12 +213,25 @@ describe('bounded in-flight', () => {
         pendingRecords -= recs.length;
       },
     });
-    const g = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, sink: s, tokenSecrets: [SECRET], logger: pino(quiet), maxInflight: 3, lingerMs: 1 });
+    const g = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      httpPort: null,
+      sink: s,
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+      maxInflight: 3,
+      lingerMs: 1,
+    });
     const url = `mqtt://127.0.0.1:${g.ports.mqtt}`;
     const devs = await Promise.all([0, 1, 2, 3, 4].map((i) => connectDevice(url, 'acme', `inf-${i}`)));
     let peak = 0;
     const probe = setInterval(() => (peak = Math.max(peak, g.metrics.inflight.get())), 2);
-    await Promise.all(devs.flatMap((d) => [0, 1, 2, 3].map((k) => d.client.publishAsync(uplinkBatchTopic('acme', d.deviceId), Buffer.from(batchBytes(d.deviceId, k)), { qos: 1 }))));
+    await Promise.all(
+      devs.flatMap((d) =>
+        [0, 1, 2, 3].map((k) => d.client.publishAsync(uplinkBatchTopic('acme', d.deviceId), Buffer.from(batchBytes(d.deviceId, k)), { qos: 1 })),
+      ),
+    );
     clearInterval(probe);
     expect(s.telemetry.length).toBe(20);
     expect(maxPending).toBeLessThanOrEqual(3);

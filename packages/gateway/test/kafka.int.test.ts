@@ -128,12 +128,17 @@ describe('gateway -> Kafka', () => {
     const fuzzing = (async () => {
       for (let i = 0; i < payloads.length; i += 50) {
         await Promise.all(
-          payloads.slice(i, i + 50).map((p, j) => fuzzer.client.publishAsync((i + j) % 2 ? uplinkJsonTopic(TENANT, 'int-fuzz') : uplinkBatchTopic(TENANT, 'int-fuzz'), Buffer.from(p), { qos: 1 })),
+          payloads
+            .slice(i, i + 50)
+            .map((p, j) =>
+              fuzzer.client.publishAsync((i + j) % 2 ? uplinkJsonTopic(TENANT, 'int-fuzz') : uplinkBatchTopic(TENANT, 'int-fuzz'), Buffer.from(p), { qos: 1 }),
+            ),
         );
       }
     })();
     const goodSends = (async () => {
-      for (let s = 0; s < 50; s++) await good.client.publishAsync(uplinkBatchTopic(TENANT, 'int-good'), Buffer.from(batchBytes('int-good', s, 'boot-good')), { qos: 1 });
+      for (let s = 0; s < 50; s++)
+        await good.client.publishAsync(uplinkBatchTopic(TENANT, 'int-good'), Buffer.from(batchBytes('int-good', s, 'boot-good')), { qos: 1 });
     })();
     await Promise.all([fuzzing, goodSends]);
     expect(fuzzer.client.connected).toBe(true);
@@ -155,10 +160,12 @@ describe('gateway -> Kafka', () => {
     expect(res.status).toBe(200);
     await Promise.all([fuzzer.client.endAsync(), good.client.endAsync()]);
     const all = await consume(env.brokers, topics.telemetry, CLIENTS * PER_CLIENT + 50);
-    const goodSeqs = all.filter((m) => m.key === `${TENANT}/int-good`).map((m) => {
-      const r = decodeTelemetryRecord(m.value);
-      return r.ok ? Number(r.value.batch!.seq) : -1;
-    });
+    const goodSeqs = all
+      .filter((m) => m.key === `${TENANT}/int-good`)
+      .map((m) => {
+        const r = decodeTelemetryRecord(m.value);
+        return r.ok ? Number(r.value.batch!.seq) : -1;
+      });
     expect(goodSeqs).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
@@ -180,7 +187,11 @@ describe('gateway -> Kafka', () => {
       'reg-off',
       await hashSecret('reg-secret-2'),
     ]);
-    await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1,$2,$3)`, [TENANT, 'fleetco', await hashSecret('partner-pw')]);
+    await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1,$2,$3)`, [
+      TENANT,
+      'fleetco',
+      await hashSecret('partner-pw'),
+    ]);
     const ok = await mqtt.connectAsync(tcp, { username: 'reg-ok', password: 'reg-secret-1', clientId: 'reg-ok', reconnectPeriod: 0 });
     await ok.publishAsync(uplinkBatchTopic(TENANT, 'reg-ok'), Buffer.from(batchBytes('reg-ok', 1)), { qos: 1 });
     await ok.endAsync();

@@ -5,7 +5,13 @@ import { KeyBytes, KeyHashPartitioner } from '../src/adapters/kafka/keys.js';
 import { murmur2, partitionForKey } from '../src/core/murmur2.js';
 
 const meta = (n: number, leaderless: number[] = []): PartitionMetadata[] =>
-  Array.from({ length: n }, (_, partitionId) => ({ partitionId, partitionErrorCode: 0, leader: leaderless.includes(partitionId) ? -1 : 1, replicas: [1], isr: [1] }));
+  Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    partitionErrorCode: 0,
+    leader: leaderless.includes(partitionId) ? -1 : 1,
+    replicas: [1],
+    isr: [1],
+  }));
 
 describe('murmur2', () => {
   it('matches the Java client (Kafka UtilsTest vectors)', () => {

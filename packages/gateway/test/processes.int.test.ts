@@ -15,8 +15,7 @@ import { spawnGateway, stopAllGateways } from './helpers/spawn-gateway.js';
 const env = stackEnv();
 afterAll(() => stopAllGateways());
 
-const childrenOf = (pid: number): number[] =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+const childrenOf = (pid: number): number[] => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** One device: publishes seq 1..n (QoS 1, one at a time); on a lost connection it reconnects and resends the seq not yet acknowledged. */
 async function device(url: string, tenant: string, id: string, n: number, stopAt: () => boolean): Promise<{ acked: number[]; reconnects: number }> {
@@ -59,7 +58,14 @@ describe('gateway serve --processes 2', () => {
     const gw = await spawnGateway({
       name: 'processes',
       args: ['--processes', '2'],
-      env: { FW_KAFKA_BROKERS: env.brokers.join(','), FW_REDIS_URL: env.redisUrl, FW_GATEWAY_TOKEN_SECRET: SECRET, FW_GATEWAY_TOPIC_TELEMETRY: topic, FW_GATEWAY_TOPIC_DEADLETTER: `${topic}.dl`, FW_GATEWAY_ID: id },
+      env: {
+        FW_KAFKA_BROKERS: env.brokers.join(','),
+        FW_REDIS_URL: env.redisUrl,
+        FW_GATEWAY_TOKEN_SECRET: SECRET,
+        FW_GATEWAY_TOPIC_TELEMETRY: topic,
+        FW_GATEWAY_TOPIC_DEADLETTER: `${topic}.dl`,
+        FW_GATEWAY_ID: id,
+      },
     });
     const t0 = Date.now();
     while (childrenOf(gw.pid).length < 2 || !(await fetch(`${gw.httpUrl}/readyz`).catch(() => null))?.ok) {

@@ -30,11 +30,41 @@ const creds = (deviceId: string, good = true) => ({
 });
 
 beforeAll(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   gw = await startGateway({
-    host: '127.0.0.1', mqttPort: 0, tlsPort: 0, httpPort: 0, tlsCertFile: cert, tlsKeyFile: key,
-    proxyProtocol: true, sink, tokenSecrets: [SECRET], logger: pino(quiet),
-    authBurst: 2, authRefillPerSec: 0.001, lingerMs: 1,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    tlsPort: 0,
+    httpPort: 0,
+    tlsCertFile: cert,
+    tlsKeyFile: key,
+    proxyProtocol: true,
+    sink,
+    tokenSecrets: [SECRET],
+    logger: pino(quiet),
+    authBurst: 2,
+    authRefillPerSec: 0.001,
+    lingerMs: 1,
   });
 });
 afterAll(async () => {
@@ -47,13 +77,20 @@ describe('gateway behind a load balancer', () => {
     const a = await connectViaProxy(gw.ports.mqtt!, v1Header('203.0.113.7'), creds('lb-dev-1'));
     const b = await connectViaProxy(gw.ports.mqtt!, v2Header({ src: [203, 0, 113, 8] }), creds('lb-dev-2'));
     const c = await connectViaProxy(gw.ports.mqtt!, v2Header({ fam: 2 }), creds('lb-dev-3'));
-    for (const [o, id] of [[a, 'lb-dev-1'], [b, 'lb-dev-2'], [c, 'lb-dev-3']] as const) {
+    for (const [o, id] of [
+      [a, 'lb-dev-1'],
+      [b, 'lb-dev-2'],
+      [c, 'lb-dev-3'],
+    ] as const) {
       expect(o.ok, id).toBe(true);
       if (!o.ok) continue;
       await o.client.publishAsync(uplinkBatchTopic('acme', id), Buffer.from(batchBytes(id, 1)), { qos: 1 });
       await o.client.endAsync();
     }
-    const ids = sink.telemetry.map((r) => { const d = decodeTelemetryRecord(r.value); return d.ok ? d.value.deviceId : ''; });
+    const ids = sink.telemetry.map((r) => {
+      const d = decodeTelemetryRecord(r.value);
+      return d.ok ? d.value.deviceId : '';
+    });
     expect(ids).toEqual(expect.arrayContaining(['lb-dev-1', 'lb-dev-2', 'lb-dev-3']));
   });
 
@@ -85,7 +122,11 @@ describe('gateway behind a load balancer', () => {
   });
 
   it('reads the header before the TLS handshake on the TLS port', async () => {
-    const o = await connectViaProxy(gw.ports.tls!, v2Header({ src: [203, 0, 113, 10] }), creds('lb-tls-1'), { ca: readFileSync(cert), rejectUnauthorized: true, servername: 'localhost' });
+    const o = await connectViaProxy(gw.ports.tls!, v2Header({ src: [203, 0, 113, 10] }), creds('lb-tls-1'), {
+      ca: readFileSync(cert),
+      rejectUnauthorized: true,
+      servername: 'localhost',
+    });
     expect(o.ok).toBe(true);
     if (!o.ok) return;
     await o.client.publishAsync(uplinkBatchTopic('acme', 'lb-tls-1'), Buffer.from(batchBytes('lb-tls-1', 1)), { qos: 1 });
@@ -116,8 +157,16 @@ describe('gateway behind a load balancer', () => {
     // Straight to the port, no header: the upgrade is refused.
     const direct = await new Promise<number | undefined>((resolve, reject) => {
       const req = http.request({
-        host: '127.0.0.1', port: gw.ports.http!, path: '/mqtt',
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'mqtt' },
+        host: '127.0.0.1',
+        port: gw.ports.http!,
+        path: '/mqtt',
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Protocol': 'mqtt',
+        },
       });
       req.on('response', (res) => {
         res.resume();
@@ -131,7 +180,10 @@ describe('gateway behind a load balancer', () => {
       req.end();
     });
     expect(direct).toBe(400);
-    const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_proxy_header_rejects_total{transport="ws"}'));
+    const line = gw.metrics.registry
+      .render()
+      .split('\n')
+      .find((l) => l.startsWith('fw_gateway_proxy_header_rejects_total{transport="ws"}'));
     expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
     expect((await fetch(`http://127.0.0.1:${gw.ports.http}/healthz`)).status).toBe(200); // probes need no header
   });
@@ -139,7 +191,18 @@ describe('gateway behind a load balancer', () => {
 
 describe('WebSocket behind an HTTP proxy', () => {
   it('takes the client address from X-Forwarded-For when told to trust it', async () => {
-    const g = await startGateway({ host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, trustForwardedFor: true, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet), authBurst: 2, authRefillPerSec: 0.001 });
+    const g = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: null,
+      tlsPort: null,
+      httpPort: 0,
+      trustForwardedFor: true,
+      sink: new MemorySink(),
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+      authBurst: 2,
+      authRefillPerSec: 0.001,
+    });
     try {
       const ws = `ws://127.0.0.1:${g.ports.http}/mqtt`;
       const via = (ip: string) => ({ wsOptions: { headers: { 'x-forwarded-for': `10.0.0.1, ${ip}` } } });

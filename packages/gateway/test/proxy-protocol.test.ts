@@ -25,7 +25,11 @@ describe('parseProxyHeader', () => {
 
   it('reads v2 PROXY over IPv4 and IPv6 (TLVs skipped), and LOCAL as no address', () => {
     const tlv = Buffer.from([0x04, 0x00, 0x03, 0x61, 0x62, 0x63]); // PP2_TYPE_NOOP
-    expect(parseProxyHeader(Buffer.concat([v2Header({ tlv }), Buffer.from([0x10])]))).toEqual({ state: 'done', length: 16 + 12 + tlv.length, source: '203.0.113.7' });
+    expect(parseProxyHeader(Buffer.concat([v2Header({ tlv }), Buffer.from([0x10])]))).toEqual({
+      state: 'done',
+      length: 16 + 12 + tlv.length,
+      source: '203.0.113.7',
+    });
     expect(parseProxyHeader(v2Header({ fam: 2 }))).toMatchObject({ state: 'done', source: '2001:db8::1' });
     expect(parseProxyHeader(v2Header({ fam: 2, src: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1] }))).toMatchObject({ source: '::ffff:c000:201' });
     expect(parseProxyHeader(v2Header({ cmd: 0 }))).toMatchObject({ state: 'done', source: null });

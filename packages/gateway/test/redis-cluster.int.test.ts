@@ -96,10 +96,16 @@ describe('gateway dedupe on Redis Cluster', () => {
     }
     // Every claim was answered (fresh keys: 'new' from Redis or from the in-memory window).
     for (const r of perRound) expect(new Set(r.results)).toEqual(new Set<ClaimResult>(['new']));
-    expect(perRound.slice(0, killedAt - 1).every((r) => r.fallbacks === 0), 'before the kill: all in Redis').toBe(true);
+    expect(
+      perRound.slice(0, killedAt - 1).every((r) => r.fallbacks === 0),
+      'before the kill: all in Redis',
+    ).toBe(true);
     // After the replica took over (node timeout 2 s + election), the last rounds are all in Redis again.
     const tail = perRound.slice(-5);
-    expect(tail.every((r) => r.fallbacks === 0), `fallbacks per round: ${perRound.map((r) => r.fallbacks).join(',')}`).toBe(true);
+    expect(
+      tail.every((r) => r.fallbacks === 0),
+      `fallbacks per round: ${perRound.map((r) => r.fallbacks).join(',')}`,
+    ).toBe(true);
     expect(await rc.masterOf(0)).not.toBe(victim);
     console.log(`[redis-cluster] master :${victim} killed at round ${killedAt}; fallbacks per round ${perRound.map((r) => r.fallbacks).join(',')}`);
     await rc.up(); // the killed node rejoins (as a replica of the promoted one)
@@ -110,7 +116,19 @@ describe('gateway dedupe on Redis Cluster', () => {
     const sinkA = new MemorySink();
     const sinkB = new MemorySink();
     const gw = async (sink: MemorySink, id: string): Promise<Gateway> =>
-      track(await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, tlsPort: null, tokenSecrets: [SECRET], sink, redisClusterNodes: rc.nodes, gatewayId: id, logLevel: 'silent' }));
+      track(
+        await startGateway({
+          host: '127.0.0.1',
+          mqttPort: 0,
+          httpPort: null,
+          tlsPort: null,
+          tokenSecrets: [SECRET],
+          sink,
+          redisClusterNodes: rc.nodes,
+          gatewayId: id,
+          logLevel: 'silent',
+        }),
+      );
     const [A, B] = [await gw(sinkA, 'gw-a'), await gw(sinkB, 'gw-b')];
     // Until a gateway's cluster client is ready its in-memory window answers (and writes no marker).
     await waitFor(() => A.metrics.dedupeRedis.get() === 1 && B.metrics.dedupeRedis.get() === 1, 20_000, 'both gateways on the Redis Cluster');

@@ -22,12 +22,28 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: env.databaseUrl, max: 2 });
   await pool.query(registryDdl(schema));
   for (const d of ['rev-1', 'rev-2']) {
-    await pool.query(`INSERT INTO ${schema}.gateway_devices (tenant, device_id, secret_hash) VALUES ($1, $2, $3)`, [TENANT, d, await hashSecret(`secret-${d}`)]);
+    await pool.query(`INSERT INTO ${schema}.gateway_devices (tenant, device_id, secret_hash) VALUES ($1, $2, $3)`, [
+      TENANT,
+      d,
+      await hashSecret(`secret-${d}`),
+    ]);
   }
-  await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1, $2, $3)`, [TENANT, 'ops', await hashSecret('secret-ops')]);
+  await pool.query(`INSERT INTO ${schema}.gateway_partners (tenant, username, secret_hash) VALUES ($1, $2, $3)`, [
+    TENANT,
+    'ops',
+    await hashSecret('secret-ops'),
+  ]);
   gw = await startGateway({
-    host: '127.0.0.1', mqttPort: 0, httpPort: null, tlsPort: null, sink: new MemorySink(), tokenSecrets: [SECRET],
-    databaseUrl: env.databaseUrl, registrySchema: schema, registryRecheckSec: 1, logger: pino(quiet),
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: null,
+    tlsPort: null,
+    sink: new MemorySink(),
+    tokenSecrets: [SECRET],
+    databaseUrl: env.databaseUrl,
+    registrySchema: schema,
+    registryRecheckSec: 1,
+    logger: pino(quiet),
   });
   url = `mqtt://127.0.0.1:${gw.ports.mqtt}`;
 });
@@ -53,7 +69,10 @@ describe('registry sessions', () => {
     await gone;
     expect(Date.now() - t0).toBeLessThan(5000); // re-check every 1 s
     expect(rev2.connected).toBe(true);
-    const line = gw.metrics.registry.render().split('\n').find((l) => l.startsWith('fw_gateway_sessions_revoked_total'));
+    const line = gw.metrics.registry
+      .render()
+      .split('\n')
+      .find((l) => l.startsWith('fw_gateway_sessions_revoked_total'));
     expect(Number(line?.split(' ')[1])).toBe(2);
 
     // The verification cache (30 s) was dropped: the revoked accounts can't log back in from it.

@@ -9,7 +9,17 @@ import type { Principal } from '../src/core/acl.js';
 import type { CredentialRegistry } from '../src/core/authenticate.js';
 
 function fakeClient(id: string): Client & { conn: EventEmitter; closes: number } {
-  const c = { id, closed: false, closes: 0, conn: new EventEmitter(), close() { c.closed = true; c.closes++; c.conn.emit('close'); } };
+  const c = {
+    id,
+    closed: false,
+    closes: 0,
+    conn: new EventEmitter(),
+    close() {
+      c.closed = true;
+      c.closes++;
+      c.conn.emit('close');
+    },
+  };
   return c as unknown as Client & { conn: EventEmitter; closes: number };
 }
 const dev = (deviceId: string): Principal => ({ kind: 'device', tenant: 't', deviceId });
@@ -17,7 +27,10 @@ const dev = (deviceId: string): Principal => ({ kind: 'device', tenant: 't', dev
 describe('RegistrySessions', () => {
   it('closes only the sessions the registry no longer vouches for, and forgets closed connections', async () => {
     const disabled = new Set(['d2']);
-    const registry: CredentialRegistry = { verify: async () => null, stillValid: async (ps) => ps.map((p) => !(p.kind === 'device' && disabled.has(p.deviceId))) };
+    const registry: CredentialRegistry = {
+      verify: async () => null,
+      stillValid: async (ps) => ps.map((p) => !(p.kind === 'device' && disabled.has(p.deviceId))),
+    };
     const revoked: string[] = [];
     const s = new RegistrySessions(registry, 60_000, (c) => revoked.push(c.id), pino({ level: 'silent' }));
     const [a, b, c] = [fakeClient('d1'), fakeClient('d2'), fakeClient('d3')];

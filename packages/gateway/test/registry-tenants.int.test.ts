@@ -29,7 +29,17 @@ beforeAll(async () => {
   await add('globex', 'truck-1', 'globex-secret-1');
   await add('acme', 'truck-2', 'factory-default');
   await add('globex', 'truck-2', 'factory-default');
-  gw = await startGateway({ host: '127.0.0.1', mqttPort: 0, httpPort: null, tlsPort: null, sink, tokenSecrets: [SECRET], databaseUrl: env.databaseUrl, registrySchema: schema, logger: pino(quiet) });
+  gw = await startGateway({
+    host: '127.0.0.1',
+    mqttPort: 0,
+    httpPort: null,
+    tlsPort: null,
+    sink,
+    tokenSecrets: [SECRET],
+    databaseUrl: env.databaseUrl,
+    registrySchema: schema,
+    logger: pino(quiet),
+  });
   url = `mqtt://127.0.0.1:${gw.ports.mqtt}`;
 });
 afterAll(async () => {
@@ -40,7 +50,10 @@ afterAll(async () => {
 
 describe('registry logins of one device id in two tenants', () => {
   it('each secret logs into its own tenant; uplinks are keyed by that tenant', async () => {
-    for (const [tenant, secret] of [['acme', 'acme-secret-1'], ['globex', 'globex-secret-1']] as const) {
+    for (const [tenant, secret] of [
+      ['acme', 'acme-secret-1'],
+      ['globex', 'globex-secret-1'],
+    ] as const) {
       const c = await mqtt.connectAsync(url, { username: 'truck-1', password: secret, clientId: `truck-1-${tenant}`, reconnectPeriod: 0 });
       await c.publishAsync(uplinkBatchTopic(tenant, 'truck-1'), Buffer.from(batchBytes('truck-1', 1, `boot-${tenant}`)), { qos: 1 });
       // The other tenant's topic is not this device's: the gateway drops the connection.

@@ -17,9 +17,39 @@ describe('TLS listener', () => {
   it('accepts MQTT over TLS and tags records with TRANSPORT_TLS', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const sink = new MemorySink();
-    const gw = await startGateway({ host: '127.0.0.1', mqttPort: null, httpPort: null, tlsPort: 0, tlsCertFile: cert, tlsKeyFile: key, sink, tokenSecrets: [SECRET], logger: pino(quiet) });
+    const gw = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: null,
+      httpPort: null,
+      tlsPort: 0,
+      tlsCertFile: cert,
+      tlsKeyFile: key,
+      sink,
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+    });
     try {
       expect(gw.ports.mqtt).toBeNull();
       const d = await connectDevice(`mqtts://127.0.0.1:${gw.ports.tls}`, 'acme', 'tls-1', { ca: readFileSync(cert), rejectUnauthorized: true });

@@ -90,10 +90,17 @@ describe('partner JSON', () => {
 
   it('never throws on arbitrary input (fuzz)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.json().map((s) => Buffer.from(s)), fc.anything().map((v) => Buffer.from(JSON.stringify(v) ?? 'null'))), (bytes) => {
-        const r = validateUplink('json', 'dev-1', bytes, undefined, now);
-        if (!r.ok) expect(typeof r.reason).toBe('string');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.json().map((s) => Buffer.from(s)),
+          fc.anything().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+        ),
+        (bytes) => {
+          const r = validateUplink('json', 'dev-1', bytes, undefined, now);
+          if (!r.ok) expect(typeof r.reason).toBe('string');
+        },
+      ),
       { numRuns: 500 },
     );
   });

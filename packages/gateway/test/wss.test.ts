@@ -23,7 +23,27 @@ const otherCert = join(dir, 'other-cert.pem');
 const garbage = join(dir, 'garbage.pem');
 
 function selfSigned(keyOut: string, certOut: string, cn: string): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyOut, '-out', certOut, '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyOut,
+      '-out',
+      certOut,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** GET over https with the test CA; resolves status and body. */
@@ -49,7 +69,19 @@ beforeAll(async () => {
   selfSigned(key, cert, 'localhost');
   selfSigned(otherKey, otherCert, 'other');
   writeFileSync(garbage, 'this is not PEM\n');
-  gw = await startGateway({ host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, wsTls: true, tlsCertFile: cert, tlsKeyFile: key, sink, tokenSecrets: [SECRET], logger: pino(quiet), lingerMs: 2 });
+  gw = await startGateway({
+    host: '127.0.0.1',
+    mqttPort: null,
+    tlsPort: null,
+    httpPort: 0,
+    wsTls: true,
+    tlsCertFile: cert,
+    tlsKeyFile: key,
+    sink,
+    tokenSecrets: [SECRET],
+    logger: pino(quiet),
+    lingerMs: 2,
+  });
   wss = `wss://127.0.0.1:${gw.ports.http}/mqtt`;
   base = `https://127.0.0.1:${gw.ports.http}`;
 });
@@ -96,7 +128,12 @@ describe('MQTT over wss:// (wsTls)', () => {
   });
 
   it('refuses a client that does not trust the certificate, and keeps serving', async () => {
-    const untrusted = await connectRefused(wss, { username: 'wss-2', password: mintDeviceToken({ tenant: 'acme', deviceId: 'wss-2', secret: SECRET, ttlSec: 600 }), clientId: 'wss-2', rejectUnauthorized: true });
+    const untrusted = await connectRefused(wss, {
+      username: 'wss-2',
+      password: mintDeviceToken({ tenant: 'acme', deviceId: 'wss-2', secret: SECRET, ttlSec: 600 }),
+      clientId: 'wss-2',
+      rejectUnauthorized: true,
+    });
     expect(untrusted.message).toMatch(/self[- ]signed certificate/i);
     const wrongCa = await connectRefused(wss, { username: 'wss-2', password: 'x', clientId: 'wss-2', ca: readFileSync(otherCert), rejectUnauthorized: true });
     expect(wrongCa.message).toMatch(/certificate/i);
@@ -166,7 +203,19 @@ describe('MQTT over wss:// (wsTls)', () => {
 describe('wsTls with FW_GATEWAY_TLS_CA', () => {
   it('still accepts clients that present no client certificate', async () => {
     const s2 = new MemorySink();
-    const g2 = await startGateway({ host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, wsTls: true, tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: otherCert, sink: s2, tokenSecrets: [SECRET], logger: pino(quiet) });
+    const g2 = await startGateway({
+      host: '127.0.0.1',
+      mqttPort: null,
+      tlsPort: null,
+      httpPort: 0,
+      wsTls: true,
+      tlsCertFile: cert,
+      tlsKeyFile: key,
+      tlsCaFile: otherCert,
+      sink: s2,
+      tokenSecrets: [SECRET],
+      logger: pino(quiet),
+    });
     try {
       const d = await connectDevice(`wss://127.0.0.1:${g2.ports.http}/mqtt`, 'acme', 'wss-ca-1', { ca: readFileSync(cert), rejectUnauthorized: true });
       await d.client.publishAsync(uplinkBatchTopic('acme', 'wss-ca-1'), Buffer.from(batchBytes('wss-ca-1', 1)), { qos: 1 });
@@ -179,7 +228,16 @@ describe('wsTls with FW_GATEWAY_TLS_CA', () => {
 });
 
 describe('wsTls start-up errors', () => {
-  const base: StartOptions = { host: '127.0.0.1', mqttPort: null, tlsPort: null, httpPort: 0, wsTls: true, sink: new MemorySink(), tokenSecrets: [SECRET], logger: pino(quiet) };
+  const base: StartOptions = {
+    host: '127.0.0.1',
+    mqttPort: null,
+    tlsPort: null,
+    httpPort: 0,
+    wsTls: true,
+    sink: new MemorySink(),
+    tokenSecrets: [SECRET],
+    logger: pino(quiet),
+  };
 
   it('wsTls without cert/key is a ConfigError', async () => {
     await expect(startGateway({ ...base })).rejects.toThrow(ConfigError);
@@ -189,8 +247,16 @@ describe('wsTls start-up errors', () => {
   it.each([
     ['a certificate file that is not PEM', { tlsCertFile: garbage, tlsKeyFile: key }, /FW_GATEWAY_TLS_CERT=".*garbage\.pem".*not a usable certificate\/key/],
     ['a key file that is not PEM', { tlsCertFile: cert, tlsKeyFile: garbage }, /FW_GATEWAY_TLS_KEY=".*garbage\.pem".*not a usable certificate\/key/],
-    ['a key that does not match the certificate', { tlsCertFile: cert, tlsKeyFile: otherKey }, /not a usable certificate\/key: .*(key values mismatch|KEY_VALUES_MISMATCH)/i],
-    ['a CA file that is not PEM', { tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: garbage }, /uWebSockets\.js cannot load .*FW_GATEWAY_TLS_CA=".*garbage\.pem": App construction failed/],
+    [
+      'a key that does not match the certificate',
+      { tlsCertFile: cert, tlsKeyFile: otherKey },
+      /not a usable certificate\/key: .*(key values mismatch|KEY_VALUES_MISMATCH)/i,
+    ],
+    [
+      'a CA file that is not PEM',
+      { tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: garbage },
+      /uWebSockets\.js cannot load .*FW_GATEWAY_TLS_CA=".*garbage\.pem": App construction failed/,
+    ],
   ] as const)('refuses to start with %s (ConfigError)', async (_what, files, msg) => {
     const err = await startGateway({ ...base, ...files }).then(
       () => null,
@@ -213,7 +279,14 @@ describe('wsTls start-up errors', () => {
 
   it('startHttpWs itself rejects an unreadable TLS file with ConfigError (library use, no startGateway)', async () => {
     const { startHttpWs } = await import('../src/adapters/listeners/http-ws.js');
-    const err = await startHttpWs({ host: '127.0.0.1', port: 0, broker: gw.broker, isReady: () => true, renderMetrics: () => '', tls: { certFile: dir, keyFile: key } }).then(
+    const err = await startHttpWs({
+      host: '127.0.0.1',
+      port: 0,
+      broker: gw.broker,
+      isReady: () => true,
+      renderMetrics: () => '',
+      tls: { certFile: dir, keyFile: key },
+    }).then(
       () => null,
       (e: Error) => e,
     );

@@ -77,10 +77,13 @@ describe('Kafka broker lists', () => {
     expect(parseBrokers(' 127.0.0.1:9092, kafka-1.internal:9093 ,[::1]:9094,')).toEqual(['127.0.0.1:9092', 'kafka-1.internal:9093', '[::1]:9094']);
     expect(parseBrokers('')).toEqual([]);
   });
-  it.each(['nohost', 'host:', ':9092', 'host:0', 'host:70000', '::1:9092', '[zz]:9092', 'a b:1', 'host:12ab'])('refuses %j naming the variable and the entry', (b) => {
-    expect(() => parseBrokers(b)).toThrow(ConfigError);
-    expect(() => parseBrokers(b)).toThrow(`FW_KAFKA_BROKERS: ${JSON.stringify(b)} must be host:port`);
-  });
+  it.each(['nohost', 'host:', ':9092', 'host:0', 'host:70000', '::1:9092', '[zz]:9092', 'a b:1', 'host:12ab'])(
+    'refuses %j naming the variable and the entry',
+    (b) => {
+      expect(() => parseBrokers(b)).toThrow(ConfigError);
+      expect(() => parseBrokers(b)).toThrow(`FW_KAFKA_BROKERS: ${JSON.stringify(b)} must be host:port`);
+    },
+  );
 });
 
 describe('option tables', () => {
@@ -108,7 +111,12 @@ describe('option tables', () => {
     },
   ];
   it('reads defaults, then env, then flags', () => {
-    const c = loadOptions(table, defaults, { FW_PORT: '1999', FW_KAFKA_BROKERS: '[::1]:9092', FW_RATIO: '', FW_LEVEL: 'high' }, ['--port=off', '--verbose', '--name', 'x']);
+    const c = loadOptions(table, defaults, { FW_PORT: '1999', FW_KAFKA_BROKERS: '[::1]:9092', FW_RATIO: '', FW_LEVEL: 'high' }, [
+      '--port=off',
+      '--verbose',
+      '--name',
+      'x',
+    ]);
     expect(c).toEqual({ port: null, brokers: ['[::1]:9092'], verbose: true, ratio: 1, name: 'x', level: 'high' });
     expect(loadOptions(table, defaults, {}, ['--verbose', 'false']).verbose).toBe(false);
     expect(defaults.port).toBe(1883);

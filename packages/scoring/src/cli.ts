@@ -21,7 +21,13 @@ const COMMANDS = `usage: fleetwire-scoring <command> [options]   (fleetwire-scor
   batch (--all | --tenant T [--drivers a,b]) [--period 30d] [--until ISO] [--chunk 20000]
   partitions list | ensure [--ahead 2] | retire --retention-months N [--export DIR] [--dry-run]
   eval [DIR ...] [--model 2.1.0] [--json FILE]  real recordings through the pipeline (default: the bundled set)`;
-const USAGE = renderHelp({ usage: COMMANDS, heading: 'environment:', table: SCORING_OPTIONS, defaults: SCORING_DEFAULTS, footer: 'exit codes: 0 done, 1 failure or bad input, 2 no or unknown command' }).trimEnd();
+const USAGE = renderHelp({
+  usage: COMMANDS,
+  heading: 'environment:',
+  table: SCORING_OPTIONS,
+  defaults: SCORING_DEFAULTS,
+  footer: 'exit codes: 0 done, 1 failure or bad input, 2 no or unknown command',
+}).trimEnd();
 
 const EVAL_FLAGS: OptionTable<'model' | 'json'> = [
   { key: 'model', flag: 'model', kind: 'str', help: 'model version (default FW_MODEL_VERSION, else the default model)' },
@@ -42,11 +48,40 @@ const BATCH_FLAGS: OptionTable<'all' | 'tenant' | 'drivers' | 'period' | 'until'
   { key: 'chunk', flag: 'chunk', kind: 'int', min: 1, help: 'trips read per query', shows: '20000' },
 ];
 const HELP: Record<string, () => string> = {
-  migrate: () => renderHelp({ usage: 'usage: fleetwire-scoring migrate\n  apply pending SQL migrations to FW_DATABASE_URL / FW_DB_SCHEMA', heading: 'environment:', table: SCORING_OPTIONS.filter((o) => ['databaseUrl', 'dbSchema', 'logLevel'].includes(o.key)), defaults: SCORING_DEFAULTS }),
-  run: () => renderHelp({ usage: 'usage: fleetwire-scoring run\n  the real-time scorer: Kafka consumer group -> trips, events, scores in Postgres/Redis/Kafka; /healthz /readyz /metrics', heading: 'environment:', table: SCORING_OPTIONS, defaults: SCORING_DEFAULTS, footer: 'stops on SIGINT/SIGTERM after the current batch' }),
-  batch: () => renderHelp({ usage: 'usage: fleetwire-scoring batch (--all | --tenant T [--drivers a,b]) [options]\n  period scores per driver from the stored trips (FW_DATABASE_URL, FW_MODEL_VERSION, FW_REDIS_URL)', table: BATCH_FLAGS }),
-  partitions: () => renderHelp({ usage: 'usage: fleetwire-scoring partitions list | ensure [--ahead N] | retire --retention-months N [--export DIR] [--dry-run]\n  monthly partitions of the time-series tables', table: PARTITION_FLAGS }),
-  eval: () => renderHelp({ usage: 'usage: fleetwire-scoring eval [DIR ...] [options]\n  real recordings through the detection and scoring pipeline (default: the bundled set); no servers', table: EVAL_FLAGS }),
+  migrate: () =>
+    renderHelp({
+      usage: 'usage: fleetwire-scoring migrate\n  apply pending SQL migrations to FW_DATABASE_URL / FW_DB_SCHEMA',
+      heading: 'environment:',
+      table: SCORING_OPTIONS.filter((o) => ['databaseUrl', 'dbSchema', 'logLevel'].includes(o.key)),
+      defaults: SCORING_DEFAULTS,
+    }),
+  run: () =>
+    renderHelp({
+      usage:
+        'usage: fleetwire-scoring run\n  the real-time scorer: Kafka consumer group -> trips, events, scores in Postgres/Redis/Kafka; /healthz /readyz /metrics',
+      heading: 'environment:',
+      table: SCORING_OPTIONS,
+      defaults: SCORING_DEFAULTS,
+      footer: 'stops on SIGINT/SIGTERM after the current batch',
+    }),
+  batch: () =>
+    renderHelp({
+      usage:
+        'usage: fleetwire-scoring batch (--all | --tenant T [--drivers a,b]) [options]\n  period scores per driver from the stored trips (FW_DATABASE_URL, FW_MODEL_VERSION, FW_REDIS_URL)',
+      table: BATCH_FLAGS,
+    }),
+  partitions: () =>
+    renderHelp({
+      usage:
+        'usage: fleetwire-scoring partitions list | ensure [--ahead N] | retire --retention-months N [--export DIR] [--dry-run]\n  monthly partitions of the time-series tables',
+      table: PARTITION_FLAGS,
+    }),
+  eval: () =>
+    renderHelp({
+      usage:
+        'usage: fleetwire-scoring eval [DIR ...] [options]\n  real recordings through the detection and scoring pipeline (default: the bundled set); no servers',
+      table: EVAL_FLAGS,
+    }),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -101,25 +136,45 @@ async function main(argv: string[]): Promise<number> {
       else if (sub === 'retire') {
         const months = values.retentionMonths as number | undefined;
         if (months === undefined) throw new Error('--retention-months must be an integer >= 1');
-        const r = await pm.retire({ nowMs: Date.now(), retentionMonths: months, exportDir: values.export as string | undefined, dryRun: values.dryRun as boolean | undefined });
+        const r = await pm.retire({
+          nowMs: Date.now(),
+          retentionMonths: months,
+          exportDir: values.export as string | undefined,
+          dryRun: values.dryRun as boolean | undefined,
+        });
         log.info({ retired: r.retired.map((p) => p.name), exported: r.exported, keysPruned: r.keysPruned, dryRun: !!values.dryRun }, 'partitions retired');
-      } else if (sub === 'list') for (const p of await pm.list()) console.log(`${p.table}\t${p.name}\t${new Date(p.fromMs).toISOString()}\t${new Date(p.toMs).toISOString()}`);
+      } else if (sub === 'list')
+        for (const p of await pm.list()) console.log(`${p.table}\t${p.name}\t${new Date(p.fromMs).toISOString()}\t${new Date(p.toMs).toISOString()}`);
       else throw new Error(`unknown partitions subcommand "${sub}"`);
       return 0;
     }
     if (cmd === 'batch') {
-      const values = parseArgs(BATCH_FLAGS, rest).values as { all?: boolean; tenant?: string; drivers?: string[]; period?: string; until?: string; chunk?: number };
+      const values = parseArgs(BATCH_FLAGS, rest).values as {
+        all?: boolean;
+        tenant?: string;
+        drivers?: string[];
+        period?: string;
+        until?: string;
+        chunk?: number;
+      };
       if (values.drivers && values.tenant === undefined) throw new Error('--drivers are ids within a tenant: give --tenant T with them');
       if (!values.all && values.tenant === undefined) throw new Error('batch needs --all (every tenant) or --tenant T (optionally with --drivers a,b)');
-      if (values.all && (values.tenant !== undefined || values.drivers)) throw new Error('batch --all scores every tenant: drop --tenant/--drivers, or drop --all');
-      if (values.tenant !== undefined && !isValidSegment(values.tenant)) throw new Error(`--tenant "${values.tenant}" is not a tenant id ([A-Za-z0-9._:-]{1,128})`);
+      if (values.all && (values.tenant !== undefined || values.drivers))
+        throw new Error('batch --all scores every tenant: drop --tenant/--drivers, or drop --all');
+      if (values.tenant !== undefined && !isValidSegment(values.tenant))
+        throw new Error(`--tenant "${values.tenant}" is not a tenant id ([A-Za-z0-9._:-]{1,128})`);
       const until = values.until ? Date.parse(values.until) : Date.now();
       if (!Number.isFinite(until)) throw new Error(`--until "${values.until}" is not a date`);
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
       const cache = env.redisUrl ? createRedisCache(env.redisUrl) : undefined;
       try {
         const s = await runBatchScore({
-          db, model, cache, periodMs: parseDuration(values.period ?? '30d'), untilMs: until, tenant: values.tenant,
+          db,
+          model,
+          cache,
+          periodMs: parseDuration(values.period ?? '30d'),
+          untilMs: until,
+          tenant: values.tenant,
           drivers: values.drivers,
           chunkSize: values.chunk,
           onProgress: (p) => log.info(p, 'batch progress'),
@@ -137,16 +192,33 @@ async function main(argv: string[]): Promise<number> {
       const model = await loadModel(env.modelVersion, { dir: env.modelsDir });
       const clusterNodes = env.redisClusterNodes;
       const onRedisError = (e: Error) => log.warn({ err: e.message }, 'redis unavailable; scores still go to Postgres');
-      const cache = env.redisUrl || clusterNodes.length > 0 ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes }) : new (await import('./adapters/cache.js')).MemoryCache();
+      const cache =
+        env.redisUrl || clusterNodes.length > 0
+          ? createRedisCache(env.redisUrl ?? '', onRedisError, { clusterNodes })
+          : new (await import('./adapters/cache.js')).MemoryCache();
       const kafka = createKafka({ brokers: env.kafkaBrokers });
       if (env.createTopics) {
         const r = await ensureReplicatedTopics(kafka, [env.topic, ...Object.values(env.topics)], env.kafkaPartitions, env.replication);
         if (r.created.length > 0) log.info({ created: r.created, ...r.replication, brokers: r.brokers }, 'created missing Kafka topics');
-        for (const u of r.underReplicated) log.warn({ topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor }, 'existing Kafka topic has fewer replicas than configured; reassign its partitions to raise it');
+        for (const u of r.underReplicated)
+          log.warn(
+            { topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor },
+            'existing Kafka topic has fewer replicas than configured; reassign its partitions to raise it',
+          );
       }
       const source = new KafkaSource(kafka, { topic: env.topic, groupId: env.groupId, concurrency: env.concurrency, sessionTimeout: env.sessionTimeoutMs });
       const publisher = new KafkaPublisher(kafka);
-      const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, core: env.core, topics: env.topics, logger: log, sweepIntervalMs: env.sweepIntervalMs });
+      const scorer = await startRealtimeScorer({
+        source,
+        publisher,
+        db,
+        cache,
+        model,
+        core: env.core,
+        topics: env.topics,
+        logger: log,
+        sweepIntervalMs: env.sweepIntervalMs,
+      });
       const ops = await startOpsServer({
         port: env.opsPort,
         host: env.opsHost,

@@ -108,7 +108,12 @@ export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'databaseUrl', env: 'FW_DATABASE_URL', kind: 'str', help: 'postgres:// URL (required by every command but eval)' },
   { key: 'kafkaBrokers', env: 'FW_KAFKA_BROKERS', kind: 'brokers', help: 'comma-separated host:port list ([v6]:port for IPv6); required by run' },
   { key: 'redisUrl', env: 'FW_REDIS_URL', kind: 'str', help: 'redis:// URL of the score cache (unset: an in-process cache)' },
-  { key: 'redisClusterNodes', env: 'FW_REDIS_CLUSTER_NODES', kind: 'list', help: 'Redis Cluster seed nodes host:port,... of the score cache (instead of FW_REDIS_URL)' },
+  {
+    key: 'redisClusterNodes',
+    env: 'FW_REDIS_CLUSTER_NODES',
+    kind: 'list',
+    help: 'Redis Cluster seed nodes host:port,... of the score cache (instead of FW_REDIS_URL)',
+  },
   { key: 'dbSchema', env: 'FW_DB_SCHEMA', kind: 'str', help: 'Postgres schema of every scoring table (created if missing)' },
   { key: 'groupId', env: 'FW_SCORING_GROUP', kind: 'str', help: 'Kafka consumer group of the real-time scorer' },
   { key: 'topic', env: 'FW_SCORING_TOPIC', kind: 'str', help: 'telemetry topic consumed' },
@@ -118,22 +123,90 @@ export const SCORING_OPTIONS: OptionTable<keyof ScoringSettings> = [
   { key: 'deadletterTopic', env: 'FW_TOPIC_DEADLETTER', kind: 'str', help: 'dead-letter topic' },
   { key: 'createTopics', env: 'FW_SCORING_CREATE_TOPICS', kind: 'bool', help: 'run creates missing topics at start' },
   { key: 'kafkaPartitions', env: 'FW_KAFKA_PARTITIONS', kind: 'int', min: 1, help: 'partitions of the topics run creates' },
-  { key: 'kafkaReplicationFactor', env: 'FW_KAFKA_REPLICATION_FACTOR', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'), help: 'replication factor of the topics run creates ("auto" = min(3, brokers))' },
-  { key: 'kafkaMinInsyncReplicas', env: 'FW_KAFKA_MIN_INSYNC_REPLICAS', kind: 'custom', arg: 'N|auto', parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'), help: 'min.insync.replicas of the topics run creates ("auto" = 2 from 3 replicas, else 1)' },
-  { key: 'concurrency', env: 'FW_SCORING_CONCURRENCY', kind: 'int', min: 1, help: 'partitions handled at once (the core of one while Postgres writes another)' },
-  { key: 'sessionTimeoutMs', env: 'FW_SCORING_SESSION_TIMEOUT_MS', kind: 'int', min: 6_000, help: "Kafka group session timeout (ms): how long a dead member's partitions wait" },
+  {
+    key: 'kafkaReplicationFactor',
+    env: 'FW_KAFKA_REPLICATION_FACTOR',
+    kind: 'custom',
+    arg: 'N|auto',
+    parse: replicationOptionParser('FW_KAFKA_REPLICATION_FACTOR'),
+    help: 'replication factor of the topics run creates ("auto" = min(3, brokers))',
+  },
+  {
+    key: 'kafkaMinInsyncReplicas',
+    env: 'FW_KAFKA_MIN_INSYNC_REPLICAS',
+    kind: 'custom',
+    arg: 'N|auto',
+    parse: replicationOptionParser('FW_KAFKA_MIN_INSYNC_REPLICAS'),
+    help: 'min.insync.replicas of the topics run creates ("auto" = 2 from 3 replicas, else 1)',
+  },
+  {
+    key: 'concurrency',
+    env: 'FW_SCORING_CONCURRENCY',
+    kind: 'int',
+    min: 1,
+    help: 'partitions handled at once (the core of one while Postgres writes another)',
+  },
+  {
+    key: 'sessionTimeoutMs',
+    env: 'FW_SCORING_SESSION_TIMEOUT_MS',
+    kind: 'int',
+    min: 6_000,
+    help: "Kafka group session timeout (ms): how long a dead member's partitions wait",
+  },
   { key: 'modelVersion', env: 'FW_MODEL_VERSION', kind: 'str', help: 'risk model version to load' },
   { key: 'modelsDir', env: 'FW_MODELS_DIR', kind: 'str', help: 'directory of <version>/model.onnx + card.json', shows: 'the bundled models/' },
   { key: 'opsPort', env: 'FW_SCORING_PORT', kind: 'int', max: 65535, help: 'port of /healthz, /readyz, /metrics (0 = ephemeral)' },
   { key: 'opsHost', env: 'FW_SCORING_HOST', kind: 'str', help: 'bind address of the ops port' },
   { key: 'logLevel', env: 'FW_LOG_LEVEL', kind: 'str', help: 'pino level' },
   { key: 'sweepIntervalMs', env: 'FW_SCORING_SWEEP_MS', kind: 'num', help: 'how often idle trips are closed (ms; 0 = never)' },
-  { key: 'idleEndMin', env: 'FW_SCORING_IDLE_END_MIN', kind: 'num', min: 0.1, help: 'a trip ends after this much idle time (min)', shows: String(DEFAULT_CORE_CONFIG.idleEndMs / 60_000) },
-  { key: 'gapMin', env: 'FW_SCORING_GAP_MIN', kind: 'num', min: 0.1, help: 'a data gap this long ends the open trip (min)', shows: String(DEFAULT_CORE_CONFIG.gapMs / 60_000) },
-  { key: 'speedLimitKmh', env: 'FW_SCORING_SPEED_LIMIT_KMH', kind: 'num', min: 1, help: 'speed limit where no posted limit is known (unknown road, km/h)', shows: String(Math.round(DEFAULT_CORE_CONFIG.speedLimitMs * 3.6)) },
-  { key: 'harshBrakingMg', env: 'FW_SCORING_HARSH_BRAKING_MG', kind: 'num', min: 1, help: 'harsh braking threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshBrakingMg) },
-  { key: 'harshAccelMg', env: 'FW_SCORING_HARSH_ACCEL_MG', kind: 'num', min: 1, help: 'harsh acceleration threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshAccelerationMg) },
-  { key: 'harshCorneringMg', env: 'FW_SCORING_HARSH_CORNERING_MG', kind: 'num', min: 1, help: 'harsh cornering threshold (mg)', shows: String(DEFAULT_CORE_CONFIG.harshCorneringMg) },
+  {
+    key: 'idleEndMin',
+    env: 'FW_SCORING_IDLE_END_MIN',
+    kind: 'num',
+    min: 0.1,
+    help: 'a trip ends after this much idle time (min)',
+    shows: String(DEFAULT_CORE_CONFIG.idleEndMs / 60_000),
+  },
+  {
+    key: 'gapMin',
+    env: 'FW_SCORING_GAP_MIN',
+    kind: 'num',
+    min: 0.1,
+    help: 'a data gap this long ends the open trip (min)',
+    shows: String(DEFAULT_CORE_CONFIG.gapMs / 60_000),
+  },
+  {
+    key: 'speedLimitKmh',
+    env: 'FW_SCORING_SPEED_LIMIT_KMH',
+    kind: 'num',
+    min: 1,
+    help: 'speed limit where no posted limit is known (unknown road, km/h)',
+    shows: String(Math.round(DEFAULT_CORE_CONFIG.speedLimitMs * 3.6)),
+  },
+  {
+    key: 'harshBrakingMg',
+    env: 'FW_SCORING_HARSH_BRAKING_MG',
+    kind: 'num',
+    min: 1,
+    help: 'harsh braking threshold (mg)',
+    shows: String(DEFAULT_CORE_CONFIG.harshBrakingMg),
+  },
+  {
+    key: 'harshAccelMg',
+    env: 'FW_SCORING_HARSH_ACCEL_MG',
+    kind: 'num',
+    min: 1,
+    help: 'harsh acceleration threshold (mg)',
+    shows: String(DEFAULT_CORE_CONFIG.harshAccelerationMg),
+  },
+  {
+    key: 'harshCorneringMg',
+    env: 'FW_SCORING_HARSH_CORNERING_MG',
+    kind: 'num',
+    min: 1,
+    help: 'harsh cornering threshold (mg)',
+    shows: String(DEFAULT_CORE_CONFIG.harshCorneringMg),
+  },
 ];
 
 function need(ok: boolean, message: string, setting: string, value: unknown): void {
@@ -144,9 +217,19 @@ function need(ok: boolean, message: string, setting: string, value: unknown): vo
 export function readEnv(env: NodeJS.ProcessEnv = process.env, req: { kafka?: boolean; database?: boolean } = {}): ScoringEnv {
   const s = loadOptions(SCORING_OPTIONS, { ...SCORING_DEFAULTS }, env);
   need(!req.kafka || s.kafkaBrokers.length > 0, 'FW_KAFKA_BROKERS is not set (e.g. 127.0.0.1:9092)', 'FW_KAFKA_BROKERS', '');
-  need(req.database === false || /^postgres(ql)?:\/\//.test(s.databaseUrl), `FW_DATABASE_URL=${JSON.stringify(s.databaseUrl)}: must be a postgres:// URL`, 'FW_DATABASE_URL', s.databaseUrl);
+  need(
+    req.database === false || /^postgres(ql)?:\/\//.test(s.databaseUrl),
+    `FW_DATABASE_URL=${JSON.stringify(s.databaseUrl)}: must be a postgres:// URL`,
+    'FW_DATABASE_URL',
+    s.databaseUrl,
+  );
   need(s.redisUrl === '' || /^rediss?:\/\//.test(s.redisUrl), `FW_REDIS_URL=${JSON.stringify(s.redisUrl)}: must be a redis:// URL`, 'FW_REDIS_URL', s.redisUrl);
-  need(/^[a-z_][a-z0-9_]{0,62}$/.test(s.dbSchema), `FW_DB_SCHEMA=${JSON.stringify(s.dbSchema)}: must be a lower-case SQL identifier`, 'FW_DB_SCHEMA', s.dbSchema);
+  need(
+    /^[a-z_][a-z0-9_]{0,62}$/.test(s.dbSchema),
+    `FW_DB_SCHEMA=${JSON.stringify(s.dbSchema)}: must be a lower-case SQL identifier`,
+    'FW_DB_SCHEMA',
+    s.dbSchema,
+  );
   const core: Partial<CoreConfig> = {};
   if (s.idleEndMin !== undefined) core.idleEndMs = s.idleEndMin * 60_000;
   if (s.gapMin !== undefined) core.gapMs = s.gapMin * 60_000;

@@ -32,7 +32,14 @@ const item = (input: TelemetryInput): Item => ({ tenant: 'acme', input, source: 
  * A record the core throws on after it has already changed the state (it remembers the key, then reads an
  * accelerometer column that is missing), so a state that is not rebuilt would differ.
  */
-const broken = (seq: number, gps: TelemetryInput['gps']): TelemetryInput => ({ deviceId: 'dev-1', bootId: 'boot-1', seq, gps, accel: { t: Float64Array.of(0) } as never, eventT: [] });
+const broken = (seq: number, gps: TelemetryInput['gps']): TelemetryInput => ({
+  deviceId: 'dev-1',
+  bootId: 'boot-1',
+  seq,
+  gps,
+  accel: { t: Float64Array.of(0) } as never,
+  eventT: [],
+});
 
 async function stateOf(device: string): Promise<DeviceState> {
   const { rows } = await db.query<{ state: string }>('SELECT state::text AS state FROM device_state WHERE tenant = $1 AND device_id = $2', ['acme', device]);

@@ -11,7 +11,12 @@ const cols = (t: number[]) => ({
   speedCms: Int32Array.from(t, () => 0),
   headingCdeg: Int32Array.from(t, () => -1),
 });
-const accel = (t: number[]) => ({ t: Float64Array.from(t), xMg: Int32Array.from(t, () => 0), yMg: Int32Array.from(t, () => 0), zMg: Int32Array.from(t, () => 1000) });
+const accel = (t: number[]) => ({
+  t: Float64Array.from(t),
+  xMg: Int32Array.from(t, () => 0),
+  yMg: Int32Array.from(t, () => 0),
+  zMg: Int32Array.from(t, () => 1000),
+});
 
 describe('batchTimeRange', () => {
   it('spans GPS, accelerometer and events together', () => {
@@ -34,7 +39,10 @@ describe('fallbackTime', () => {
     expect(fallbackTime({ nowMs: NOW })).toEqual({ t: NOW, source: 'scorer_clock' });
   });
   it('skips implausible times: before 2000, more than a day ahead, not finite', () => {
-    expect(fallbackTime({ sentAtMs: Date.UTC(1999, 11, 31), receivedAtMs: NOW + 2 * 86_400_000, logTimeMs: Number.NaN, nowMs: NOW })).toEqual({ t: NOW, source: 'scorer_clock' });
+    expect(fallbackTime({ sentAtMs: Date.UTC(1999, 11, 31), receivedAtMs: NOW + 2 * 86_400_000, logTimeMs: Number.NaN, nowMs: NOW })).toEqual({
+      t: NOW,
+      source: 'scorer_clock',
+    });
     expect(fallbackTime({ sentAtMs: NOW + 3_600_000, nowMs: NOW }).source).toBe('sent_at');
   });
 });

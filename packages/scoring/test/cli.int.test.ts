@@ -38,7 +38,12 @@ describe('fleetwire-scoring CLI', () => {
     expect(ensure.code).toBe(0);
     const list = run(['partitions', 'list']);
     expect(list.code).toBe(0);
-    const tables = new Set(list.out.trim().split('\n').map((l) => l.split('\t')[0]));
+    const tables = new Set(
+      list.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    );
     expect(tables).toEqual(new Set(['batch_summaries', 'trips', 'safety_events', 'risk_scores']));
   });
 

@@ -167,8 +167,18 @@ describe('idempotency', () => {
 describe('features', () => {
   it('are finite and guard small exposure', () => {
     const f = featuresFromSums({
-      trips: 1, distance_m: 10, duration_s: 0, moving_s: 0, sum_v_dt: 0, sum_v2_dt: 0, max_speed_ms: 0,
-      harsh_braking: 1, harsh_acceleration: 0, harsh_cornering: 0, speeding_s: 0, night_s: 0,
+      trips: 1,
+      distance_m: 10,
+      duration_s: 0,
+      moving_s: 0,
+      sum_v_dt: 0,
+      sum_v2_dt: 0,
+      max_speed_ms: 0,
+      harsh_braking: 1,
+      harsh_acceleration: 0,
+      harsh_cornering: 0,
+      speeding_s: 0,
+      night_s: 0,
     });
     expect(f.every(Number.isFinite)).toBe(true);
     expect(f[FEATURES.indexOf('harsh_braking_per_100km')]).toBe(100);

@@ -44,7 +44,11 @@ describe('the evaluation computes what the pipeline computes', () => {
       const deviceId = rec.id.replace(/[^A-Za-z0-9._:-]/g, '_');
       ids.set(deviceId, rec);
       for (const raw of toBatches(rec, deviceId)) {
-        log.append('fw.telemetry.v1', identityKey(TENANT, deviceId), encodeTelemetryRecord({ tenant: TENANT, deviceId, receivedAtMs: Date.now(), sourceFormat: 'batch' }, raw));
+        log.append(
+          'fw.telemetry.v1',
+          identityKey(TENANT, deviceId),
+          encodeTelemetryRecord({ tenant: TENANT, deviceId, receivedAtMs: Date.now(), sourceFormat: 'batch' }, raw),
+        );
       }
     }
     const source = log.source('fw.telemetry.v1', { maxBatch: 200 });
@@ -64,13 +68,19 @@ describe('the evaluation computes what the pipeline computes', () => {
           [TENANT, deviceId],
         )
       ).rows;
-      expect(trips.map((t) => t.trip_id), deviceId).toEqual(direct.trips.map((t) => t.tripId));
+      expect(
+        trips.map((t) => t.trip_id),
+        deviceId,
+      ).toEqual(direct.trips.map((t) => t.tripId));
       trips.forEach((t, i) => {
         expect(t.distance_m, `${deviceId} trip ${i} distance`).toBeCloseTo(direct.trips[i]!.sums.distance_m, 6);
         expect(t.score, `${deviceId} trip ${i} score`).toBeCloseTo(directScores[i]!.score, 6);
       });
       const counts = (
-        await db.query<{ type: number; n: number }>('SELECT type, count(*)::int AS n FROM safety_events WHERE tenant = $1 AND device_id = $2 GROUP BY type ORDER BY type', [TENANT, deviceId])
+        await db.query<{ type: number; n: number }>(
+          'SELECT type, count(*)::int AS n FROM safety_events WHERE tenant = $1 AND device_id = $2 GROUP BY type ORDER BY type',
+          [TENANT, deviceId],
+        )
       ).rows;
       const want = new Map<number, number>();
       for (const e of direct.events) want.set(e.type, (want.get(e.type) ?? 0) + 1);

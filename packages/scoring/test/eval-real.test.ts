@@ -73,10 +73,22 @@ describe('speed-limit source', () => {
     const { fillSpeedLimits } = await import('../src/realtime/speed-limits.js');
     const { resolveCoreConfig } = await import('../src/core/config.js');
     const mk = () => ({
-      deviceId: 'd', bootId: 'b', seq: 1,
-      gps: { t: Float64Array.from([1, 2, 3]), latE7: Int32Array.from([100, 5e8, 5e8]), lonE7: Int32Array.from([100, 1e8, 1e8]), speedCms: Int32Array.from([1000, 1000, 1000]), headingCdeg: Int32Array.from([0, 0, 0]), speedLimitCms: Int32Array.from([0, 0, 833]) },
+      deviceId: 'd',
+      bootId: 'b',
+      seq: 1,
+      gps: {
+        t: Float64Array.from([1, 2, 3]),
+        latE7: Int32Array.from([100, 5e8, 5e8]),
+        lonE7: Int32Array.from([100, 1e8, 1e8]),
+        speedCms: Int32Array.from([1000, 1000, 1000]),
+        headingCdeg: Int32Array.from([0, 0, 0]),
+        speedLimitCms: Int32Array.from([0, 0, 833]),
+      },
     });
-    const src = new ZoneSpeedLimits([{ bbox: [49, 9, 51, 11], roadType: 'urban' }, { bbox: [-1, -1, 1, 1], limitKmh: 30 }]);
+    const src = new ZoneSpeedLimits([
+      { bbox: [49, 9, 51, 11], roadType: 'urban' },
+      { bbox: [-1, -1, 1, 1], limitKmh: 30 },
+    ]);
     const input = mk();
     expect(await applySpeedLimits(input, src, { defaultLimitKmh: { motorway: 120, rural: 90, urban: 50, unknown: 120 } })).toBe(2);
     expect([...input.gps.speedLimitCms]).toEqual([833, 1389, 833]);

@@ -22,8 +22,18 @@ export function telemetryBytes(b: TelemetryInput, tenant = 'acme'): Uint8Array {
       headingCdeg: Array.from(g.headingCdeg),
     },
     accel: a.t.length
-      ? { baseTimeMs: a.t[0]!, rateHz: 10, tDeltaMs: Array.from(a.t, (v, i) => (i === 0 ? 0 : v - a.t[i - 1]!)), xDeltaMg: delta(a.xMg), yDeltaMg: delta(a.yMg), zDeltaMg: delta(a.zMg) }
+      ? {
+          baseTimeMs: a.t[0]!,
+          rateHz: 10,
+          tDeltaMs: Array.from(a.t, (v, i) => (i === 0 ? 0 : v - a.t[i - 1]!)),
+          xDeltaMg: delta(a.xMg),
+          yDeltaMg: delta(a.yMg),
+          zDeltaMg: delta(a.zMg),
+        }
       : null,
   };
-  return encodeTelemetryRecord({ tenant, deviceId: b.deviceId, receivedAtMs: g.t[g.t.length - 1] ?? 0, clientId: b.deviceId, gatewayId: 'gw-test', sourceFormat: 'batch' }, encodeDeviceBatch(batch));
+  return encodeTelemetryRecord(
+    { tenant, deviceId: b.deviceId, receivedAtMs: g.t[g.t.length - 1] ?? 0, clientId: b.deviceId, gatewayId: 'gw-test', sourceFormat: 'batch' },
+    encodeDeviceBatch(batch),
+  );
 }

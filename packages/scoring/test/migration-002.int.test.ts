@@ -32,15 +32,38 @@ describe('migration 002 on a database holding v1 rows', () => {
 
   it('migrates v1 rows in place and keeps replays, open trips and retention working', async () => {
     const all = readMigrations();
-    expect((await migrate(db, all.filter((m) => m.version === 1))).current).toBe(1);
+    expect(
+      (
+        await migrate(
+          db,
+          all.filter((m) => m.version === 1),
+        )
+      ).current,
+    ).toBe(1);
     await new PartitionManager(db).ensureFor([T0]);
     // v1 data: devices of two tenants (distinct ids, as v1 required), an open trip in a v1 state, processed keys,
     // summaries, a trip, an event and a score, as the v1 scorer wrote them (no tenant where v1 had none).
     const state = {
-      v: 1, deviceId: 'truck-1', last: { t: T0, latE7: 481_370_000, lonE7: 115_750_000, speed: 12, heading: 90 },
-      trip: { id: OLD_TRIP, startMs: T0 - 60_000, startLatE7: 481_300_000, startLonE7: 115_700_000, lastActiveT: T0, lastActiveLatE7: 481_370_000,
-        lastActiveLonE7: 115_750_000, sums: { ...emptySums(), distance_m: 800, moving_s: 60, sum_v_dt: 720, sum_v2_dt: 8640, max_speed_ms: 13 }, pendingNightS: 0, events: 0 },
-      longEp: null, latEp: null, speedEp: null, gravity: null, recent: ['boot-1:1'],
+      v: 1,
+      deviceId: 'truck-1',
+      last: { t: T0, latE7: 481_370_000, lonE7: 115_750_000, speed: 12, heading: 90 },
+      trip: {
+        id: OLD_TRIP,
+        startMs: T0 - 60_000,
+        startLatE7: 481_300_000,
+        startLonE7: 115_700_000,
+        lastActiveT: T0,
+        lastActiveLatE7: 481_370_000,
+        lastActiveLonE7: 115_750_000,
+        sums: { ...emptySums(), distance_m: 800, moving_s: 60, sum_v_dt: 720, sum_v2_dt: 8640, max_speed_ms: 13 },
+        pendingNightS: 0,
+        events: 0,
+      },
+      longEp: null,
+      latEp: null,
+      speedEp: null,
+      gravity: null,
+      recent: ['boot-1:1'],
     };
     await db.exec(`
       INSERT INTO drivers (driver_id, tenant) VALUES ('truck-1', 'acme'), ('van-9', 'globex');
@@ -90,18 +113,46 @@ describe('migration 002 on a database holding v1 rows', () => {
     // The scorer on the migrated data: the v1 batch again is a duplicate; the open v1 trip is continued and
     // closed under its v1 id; globex may now have a truck-1 of its own.
     const log = new MemoryLog();
-    const drive = simulateDrive({ deviceId: 'truck-1', bootId: 'boot-1', startMs: T0 - 60_000, lat: 48.13, lon: 11.57, speed: 12, phases: [{ duration: 60 }], batchSeconds: 60 });
+    const drive = simulateDrive({
+      deviceId: 'truck-1',
+      bootId: 'boot-1',
+      startMs: T0 - 60_000,
+      lat: 48.13,
+      lon: 11.57,
+      speed: 12,
+      phases: [{ duration: 60 }],
+      batchSeconds: 60,
+    });
     log.append('fw.telemetry.v1', 'acme/truck-1', telemetryBytes(drive[0]!, 'acme')); // seq 1: processed under v1
-    const later = simulateDrive({ deviceId: 'truck-1', bootId: 'boot-1', startMs: T0 + 1000, lat: 48.137, lon: 11.575, speed: 12, phases: [{ duration: 30 }, { duration: 8, accel: -1.5 }, { duration: 400 }], firstSeq: 2, batchSeconds: 60 });
+    const later = simulateDrive({
+      deviceId: 'truck-1',
+      bootId: 'boot-1',
+      startMs: T0 + 1000,
+      lat: 48.137,
+      lon: 11.575,
+      speed: 12,
+      phases: [{ duration: 30 }, { duration: 8, accel: -1.5 }, { duration: 400 }],
+      firstSeq: 2,
+      batchSeconds: 60,
+    });
     for (const b of later) log.append('fw.telemetry.v1', 'acme/truck-1', telemetryBytes(b, 'acme'));
-    const theirs = simulateDrive({ deviceId: 'truck-1', bootId: 'g-boot', startMs: T0, lat: 52.52, lon: 13.4, phases: [{ duration: 10, accel: 2 }, { duration: 120 }, { duration: 10, accel: -2 }, { duration: 400 }] });
+    const theirs = simulateDrive({
+      deviceId: 'truck-1',
+      bootId: 'g-boot',
+      startMs: T0,
+      lat: 52.52,
+      lon: 13.4,
+      phases: [{ duration: 10, accel: 2 }, { duration: 120 }, { duration: 10, accel: -2 }, { duration: 400 }],
+    });
     for (const b of theirs) log.append('fw.telemetry.v1', 'globex/truck-1', telemetryBytes(b, 'globex'));
     const source = log.source('fw.telemetry.v1');
     const scorer = await startRealtimeScorer({ source, db, cache: new MemoryCache(), model, sweepIntervalMs: 0 });
     expect(await source.drained()).toBe(true);
     await scorer.stop();
     expect(scorer.metrics.duplicates.get()).toBe(1);
-    const trips = await q<{ tenant: string; device_id: string; trip_id: string }>("SELECT tenant, device_id, trip_id::text FROM trips WHERE device_id = 'truck-1' ORDER BY tenant");
+    const trips = await q<{ tenant: string; device_id: string; trip_id: string }>(
+      "SELECT tenant, device_id, trip_id::text FROM trips WHERE device_id = 'truck-1' ORDER BY tenant",
+    );
     expect(trips.map((t) => t.tenant)).toEqual(['acme', 'globex']);
     expect(trips[0]!.trip_id).toBe(OLD_TRIP);
     expect(await q("SELECT tenant, device_id FROM devices WHERE device_id = 'truck-1' ORDER BY tenant")).toEqual([

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
 import { emptySums } from '../src/core/features.js';
 
-const fx = JSON.parse(readFileSync(new URL('./fixtures/model-2.1.0.json', import.meta.url), 'utf8')) as { rows: number[][]; score: number[]; factor_scores: number[][]; factors: string[] };
+const fx = JSON.parse(readFileSync(new URL('./fixtures/model-2.1.0.json', import.meta.url), 'utf8')) as {
+  rows: number[][];
+  score: number[];
+  factor_scores: number[][];
+  factors: string[];
+};
 let model: RiskModel;
 beforeAll(async () => {
   model = await loadModel('2.1.0');

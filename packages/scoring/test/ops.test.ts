@@ -47,17 +47,32 @@ describe('config', () => {
     const err = (code: string | undefined, message: string) => Object.assign(new Error(message), code ? { code } : {});
     // Nothing about the record: pause and retry, give no record up.
     for (const [code, msg] of [
-      ['ECONNRESET', 'read ECONNRESET'], ['57P01', 'terminating connection'], ['53100', 'could not extend file: No space left on device'],
-      ['53300', 'too many clients'], ['40001', 'could not serialize access'], ['40P01', 'deadlock detected'], ['57014', 'canceling statement due to statement timeout'],
-      ['42P01', 'relation "trips" does not exist'], ['42501', 'permission denied for table trips'], ['42601', 'syntax error'], ['58030', 'could not read block'],
-      ['XX000', 'internal error'], [undefined, 'Connection terminated unexpectedly'],
-    ] as const) expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'transient']);
+      ['ECONNRESET', 'read ECONNRESET'],
+      ['57P01', 'terminating connection'],
+      ['53100', 'could not extend file: No space left on device'],
+      ['53300', 'too many clients'],
+      ['40001', 'could not serialize access'],
+      ['40P01', 'deadlock detected'],
+      ['57014', 'canceling statement due to statement timeout'],
+      ['42P01', 'relation "trips" does not exist'],
+      ['42501', 'permission denied for table trips'],
+      ['42601', 'syntax error'],
+      ['58030', 'could not read block'],
+      ['XX000', 'internal error'],
+      [undefined, 'Connection terminated unexpectedly'],
+    ] as const)
+      expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'transient']);
     expect(classifyDbError(err('23514', 'no partition of relation "batch_summaries" found for row'))).toBe('missing_partition');
     // The database refuses these rows: the same record gets the same answer.
     for (const [code, msg] of [
-      ['23514', 'new row for relation "x" violates check constraint "c"'], ['23505', 'duplicate key value'], ['22003', 'integer out of range'],
-      ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'], ['22P02', 'invalid input syntax for type uuid'], [undefined, 'Cannot read properties of undefined'],
-    ] as const) expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'rejected']);
+      ['23514', 'new row for relation "x" violates check constraint "c"'],
+      ['23505', 'duplicate key value'],
+      ['22003', 'integer out of range'],
+      ['22021', 'invalid byte sequence for encoding "UTF8": 0x00'],
+      ['22P02', 'invalid input syntax for type uuid'],
+      [undefined, 'Cannot read properties of undefined'],
+    ] as const)
+      expect([code, classifyDbError(err(code, msg))]).toEqual([code, 'rejected']);
     expect(classifyDbError(null)).toBe('rejected');
     expect(classifyDbError('a string')).toBe('rejected');
   });

@@ -33,14 +33,21 @@ describe('partition manager on Postgres', () => {
     await db.query(`INSERT INTO safety_events (event_id, time, tenant, device_id, driver_id, type, type_name, duration_ms, peak, lat_e7, lon_e7, speed_cms, severity)
       VALUES ('00000000-0000-4000-8000-000000000001', '2026-09-05 10:00:00+00', 'acme', 'd', 'drv', 1, 'harsh_braking', 1000, 400, 0, 0, 1000, 'low'),
              ('00000000-0000-4000-8000-000000000002', '2027-01-05 10:00:00+00', 'acme', 'd', 'drv', 1, 'harsh_braking', 1000, 400, 0, 0, 1000, 'low')`);
-    const plan = (await db.query<{ plan: string }>(`EXPLAIN SELECT * FROM safety_events WHERE tenant = 'acme' AND driver_id = 'drv' AND time >= '2027-01-01' AND time < '2027-02-01'`)).rows
-      .map((r) => Object.values(r)[0]).join('\n');
+    const plan = (
+      await db.query<{ plan: string }>(
+        `EXPLAIN SELECT * FROM safety_events WHERE tenant = 'acme' AND driver_id = 'drv' AND time >= '2027-01-01' AND time < '2027-02-01'`,
+      )
+    ).rows
+      .map((r) => Object.values(r)[0])
+      .join('\n');
     expect(plan).toContain('safety_events_p202701');
     expect(plan).not.toContain('safety_events_p202609');
     const dry = await pm.retire({ nowMs: now, retentionMonths: 3, dryRun: true });
     expect(dry.retired).toHaveLength(4);
     expect((await pm.list()).length).toBe(16);
-    await db.query(`INSERT INTO processed_batches (tenant, device_id, boot_id, seq, processed_at) VALUES ('acme', 'd', 'b', 1, '2026-09-05+00'), ('acme', 'd', 'b', 2, '2027-01-05+00')`);
+    await db.query(
+      `INSERT INTO processed_batches (tenant, device_id, boot_id, seq, processed_at) VALUES ('acme', 'd', 'b', 1, '2026-09-05+00'), ('acme', 'd', 'b', 2, '2027-01-05+00')`,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'fw-retire-'));
     const res = await pm.retire({ nowMs: now, retentionMonths: 3, exportDir: dir });
     expect(res.keysPruned).toBe(1);

@@ -56,13 +56,33 @@ describe('Postgres down', () => {
     const groupId = `${id}-g`;
     const source = new KafkaSource(kafka, { topic, groupId });
     const publisher = new KafkaPublisher(kafka);
-    const scorer = await startRealtimeScorer({ source, publisher, db, cache: new MemoryCache(), model, topics: out, sweepIntervalMs: 0, retryInitialMs: 100, retryMaxMs: 400 });
+    const scorer = await startRealtimeScorer({
+      source,
+      publisher,
+      db,
+      cache: new MemoryCache(),
+      model,
+      topics: out,
+      sweepIntervalMs: 0,
+      retryInitialMs: 100,
+      retryMaxMs: 400,
+    });
     const admin = kafka.admin();
     await admin.connect();
     const committed = async () => Number((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset);
     const processed = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM processed_batches')).rows[0]!.n;
     try {
-      await until('first half processed and committed', async () => { const c = await committed(); if (process.env.DEBUG_FAULT) console.log('committed', c, 'half', half, 'processed', await processed().catch((e) => e.message), scorer.metrics.records.get()); return c === half; }, 60_000, 1000);
+      await until(
+        'first half processed and committed',
+        async () => {
+          const c = await committed();
+          if (process.env.DEBUG_FAULT)
+            console.log('committed', c, 'half', half, 'processed', await processed().catch((e) => e.message), scorer.metrics.records.get());
+          return c === half;
+        },
+        60_000,
+        1000,
+      );
       expect(await processed()).toBe(half);
 
       pg.stop();

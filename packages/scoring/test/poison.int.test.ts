@@ -19,7 +19,12 @@ import { stackEnv, uniq, until } from './int-helpers.js';
 
 const NOW = Date.now();
 const record = (tenant: string, b: fleetwire.v1.IDeviceBatch, receivedAtMs = NOW) =>
-  Buffer.from(encodeTelemetryRecord({ tenant, deviceId: b.deviceId!, receivedAtMs, clientId: b.deviceId!, gatewayId: 'gw-test', sourceFormat: 'batch' }, encodeDeviceBatch(b)));
+  Buffer.from(
+    encodeTelemetryRecord(
+      { tenant, deviceId: b.deviceId!, receivedAtMs, clientId: b.deviceId!, gatewayId: 'gw-test', sourceFormat: 'batch' },
+      encodeDeviceBatch(b),
+    ),
+  );
 
 interface Run {
   id: string;
@@ -71,7 +76,15 @@ describe('poison records never wedge a partition (real Kafka + Postgres)', () =>
     const source = new KafkaSource(kafka, { topic, groupId: `${id}-g`, fromBeginning: true });
     const publisher = new KafkaPublisher(kafka);
     const scorer = await startRealtimeScorer({
-      source, publisher, db, cache: new MemoryCache(), model, logger, sweepIntervalMs: 0, retryInitialMs: 100, retryMaxMs: 500,
+      source,
+      publisher,
+      db,
+      cache: new MemoryCache(),
+      model,
+      logger,
+      sweepIntervalMs: 0,
+      retryInitialMs: 100,
+      retryMaxMs: 500,
       topics: { trips: `${topic}.trips`, scores: `${topic}.scores`, alerts: `${topic}.alerts`, deadletter },
     });
     const run = { id, topic, deadletter, db, source, publisher, scorer, warnings };
@@ -104,8 +117,16 @@ describe('poison records never wedge a partition (real Kafka + Postgres)', () =>
     const t = Date.UTC(2025, 11, 31, 23, 59, 59);
     keyed.push({ deviceId: 'p-x', bootId: 'b', seq: 1, sentAtMs: 0 });
     keyed.push({ deviceId: 'p-x', bootId: 'b', seq: 2, sentAtMs: t, events: [{ type: 5, tMs: t, latE7: 0, lonE7: 0 }] });
-    keyed.push({ deviceId: 'p-y', bootId: 'b', seq: 1, accel: { baseTimeMs: Date.UTC(2001, 0, 1), rateHz: 25, tDeltaMs: [0, 40], xDeltaMg: [0, 1], yDeltaMg: [0, 1], zDeltaMg: [1000, 1] } });
-    const r = await start('prop', keyed.map((b) => ({ key: b.deviceId!, value: record('acme', b) })));
+    keyed.push({
+      deviceId: 'p-y',
+      bootId: 'b',
+      seq: 1,
+      accel: { baseTimeMs: Date.UTC(2001, 0, 1), rateHz: 25, tDeltaMs: [0, 40], xDeltaMg: [0, 1], yDeltaMg: [0, 1], zDeltaMg: [1000, 1] },
+    });
+    const r = await start(
+      'prop',
+      keyed.map((b) => ({ key: b.deviceId!, value: record('acme', b) })),
+    );
     expect(await r.source.drained(90_000), `seed ${seed}: the scorer did not catch up; ${r.warnings.slice(-3).join(' | ')}`).toBe(true);
     const { rows } = await r.db.query<{ device_id: string; seq: string }>('SELECT device_id, seq FROM processed_batches');
     const processed = new Set(rows.map((x) => `${x.device_id}/${x.seq}`));
@@ -117,7 +138,9 @@ describe('poison records never wedge a partition (real Kafka + Postgres)', () =>
     });
     for (const d of dead) expect([d.stage, d.reasonCode.length > 0, d.reason.length > 0]).toEqual(['scoring-rt', true, true]);
     // Every summary is filed at a real time (never 1970) and no key was counted twice.
-    const s = await r.db.query<{ n: number; keys: number; first: Date }>('SELECT count(*)::int AS n, count(DISTINCT (device_id, boot_id, seq))::int AS keys, min(time) AS first FROM batch_summaries');
+    const s = await r.db.query<{ n: number; keys: number; first: Date }>(
+      'SELECT count(*)::int AS n, count(DISTINCT (device_id, boot_id, seq))::int AS keys, min(time) AS first FROM batch_summaries',
+    );
     expect(s.rows[0]!.n).toBe(s.rows[0]!.keys);
     expect(s.rows[0]!.first.getTime()).toBeGreaterThanOrEqual(Date.UTC(2000, 0, 1));
     expect(s.rows[0]!.n).toBe(processed.size);
@@ -139,14 +162,22 @@ describe('poison records never wedge a partition (real Kafka + Postgres)', () =>
     expect(await r.source.drained(60_000), r.warnings.slice(-3).join(' | ')).toBe(true);
     const seconds = (Date.now() - t0) / 1000;
     expect(seconds).toBeLessThan(30);
-    const { rows } = await r.db.query<{ device_id: string; n: number }>('SELECT device_id, count(*)::int AS n FROM processed_batches GROUP BY device_id ORDER BY device_id');
+    const { rows } = await r.db.query<{ device_id: string; n: number }>(
+      'SELECT device_id, count(*)::int AS n FROM processed_batches GROUP BY device_id ORDER BY device_id',
+    );
     expect(rows).toEqual([
       { device_id: 'ok-a', n: before.length },
       { device_id: 'ok-b', n: 20 },
       { device_id: 'ok-c', n: 20 },
     ]);
     const [dl] = await deadLetters(r.deadletter, 1);
-    expect(dl).toMatchObject({ stage: 'scoring-rt', reasonCode: 'store_failed', tenant: 'acme', deviceId: 'poison-1', source: `${r.topic}/0/${before.length}` });
+    expect(dl).toMatchObject({
+      stage: 'scoring-rt',
+      reasonCode: 'store_failed',
+      tenant: 'acme',
+      deviceId: 'poison-1',
+      source: `${r.topic}/0/${before.length}`,
+    });
     expect(dl!.reason).toMatch(/rejected the record 3 times: 23514 .*no_poison/);
     expect(Buffer.from(dl!.payload)).toEqual(messages[before.length]!.value);
     expect(r.scorer.metrics.deadLetters.get({ reason: 'store_failed' })).toBe(1);

@@ -29,7 +29,10 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     const cache = new MemoryCache();
     const published: string[] = [];
     cache.subscribe('fw:{acme}:scores', (m) => published.push(m));
-    for (const [dev, harsh] of [['dev-a', true], ['dev-b', false]] as const) {
+    for (const [dev, harsh] of [
+      ['dev-a', true],
+      ['dev-b', false],
+    ] as const) {
       for (const b of simulateDrive({ deviceId: dev, startMs: T0, phases: commutePhases({ harsh }) })) log.append('fw.telemetry.v1', dev, telemetryBytes(b));
     }
     log.append('fw.telemetry.v1', 'dev-x', Buffer.from('not protobuf at all'));
@@ -38,7 +41,9 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     expect(await source.drained()).toBe(true);
     await scorer.stop();
 
-    const trips = (await db.query<{ device_id: string; harsh_braking: number; score: number }>('SELECT device_id, harsh_braking, score FROM trips ORDER BY device_id')).rows;
+    const trips = (
+      await db.query<{ device_id: string; harsh_braking: number; score: number }>('SELECT device_id, harsh_braking, score FROM trips ORDER BY device_id')
+    ).rows;
     expect(trips.map((t) => t.device_id)).toEqual(['dev-a', 'dev-b']);
     expect(trips[0]!.harsh_braking).toBe(1);
     const events = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM safety_events')).rows[0]!.n;
@@ -87,8 +92,11 @@ describe('real-time scorer on PGlite + in-memory log + in-memory cache (demo wir
     await b2.stop();
     const st = newDeviceState('acme', 'dev-r');
     const ref = batches.flatMap((b) => processTelemetry(st, b, resolveCoreConfig()).trips);
-    const got = (await db.query<{ trip_id: string; distance_m: number; harsh_braking: number; features: number[] }>(
-      `SELECT trip_id, distance_m, harsh_braking, features FROM trips WHERE device_id = 'dev-r'`)).rows;
+    const got = (
+      await db.query<{ trip_id: string; distance_m: number; harsh_braking: number; features: number[] }>(
+        `SELECT trip_id, distance_m, harsh_braking, features FROM trips WHERE device_id = 'dev-r'`,
+      )
+    ).rows;
     expect(got).toHaveLength(1);
     expect(got[0]!.trip_id).toBe(ref[0]!.tripId);
     expect(got[0]!.distance_m).toBeCloseTo(ref[0]!.sums.distance_m, 6);

@@ -97,7 +97,14 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
     const source = new KafkaSource(kafka, { topic, groupId });
     const publisher = new KafkaPublisher(kafka);
     const scorer = await startRealtimeScorer({ source, publisher, db, cache, model, topics, cachePrefix: prefix, sweepIntervalMs: 0 });
-    return { source, scorer, stop: async () => { await scorer.stop(); await publisher.close(); } };
+    return {
+      source,
+      scorer,
+      stop: async () => {
+        await scorer.stop();
+        await publisher.close();
+      },
+    };
   }
   const count = async (t: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0]!.n;
 
@@ -113,15 +120,26 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
     expect(await count('risk_scores')).toBe(ref.trips);
     expect(await count('batch_summaries')).toBe(records.length);
 
-    const trips = (await db.query<{ device_id: string; harsh_braking: number; speeding_s: number; risk: number; score: number }>(
-      'SELECT device_id, harsh_braking, speeding_s, risk, score FROM trips ORDER BY device_id')).rows;
+    const trips = (
+      await db.query<{ device_id: string; harsh_braking: number; speeding_s: number; risk: number; score: number }>(
+        'SELECT device_id, harsh_braking, speeding_s, risk, score FROM trips ORDER BY device_id',
+      )
+    ).rows;
     expect(trips.map((t) => t.device_id)).toEqual(['dev-c', 'dev-h', 'dev-s']);
     const byDev = Object.fromEntries(trips.map((t) => [t.device_id, t]));
     expect(byDev['dev-h']!.harsh_braking).toBe(1);
     expect(byDev['dev-s']!.speeding_s).toBeGreaterThan(60);
     expect(byDev['dev-c']!.risk).toBeLessThan(byDev['dev-h']!.risk); // calm driver is safer than the harsh speeder
 
-    await until('Kafka outputs', async () => out[topics.trips]?.length === 3 && out[topics.scores]?.length === 3 && out[topics.alerts]?.length === ref.events && out[topics.deadletter]?.length === 1, 30_000);
+    await until(
+      'Kafka outputs',
+      async () =>
+        out[topics.trips]?.length === 3 &&
+        out[topics.scores]?.length === 3 &&
+        out[topics.alerts]?.length === ref.events &&
+        out[topics.deadletter]?.length === 1,
+      30_000,
+    );
     const score = fleetwire.v1.RiskScoreCalculated.decode(out[topics.scores]!.find((b) => fleetwire.v1.RiskScoreCalculated.decode(b).driverId === 'dev-c')!);
     expect(score.score).toBeCloseTo(byDev['dev-c']!.score, 9);
     expect(score.features).toHaveLength(model.card.features.length);
@@ -149,24 +167,46 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
   });
 
   it('a replay of the same offsets (new consumer group) changes nothing', async () => {
-    const before = { trips: await count('trips'), events: await count('safety_events'), scores: await count('risk_scores'), summaries: await count('batch_summaries') };
+    const before = {
+      trips: await count('trips'),
+      events: await count('safety_events'),
+      scores: await count('risk_scores'),
+      summaries: await count('batch_summaries'),
+    };
     const outs = Object.fromEntries(Object.values(topics).map((t) => [t, out[t]?.length ?? 0]));
     const { scorer, source, stop } = await runScorer(`${id}-replay`);
     stops.push(stop);
     await until('replay consumed', async () => scorer.metrics.records.get() >= records.length + 1 && [...source.lag().values()].every((l) => l === 0), 60_000);
     await stop();
     expect(scorer.metrics.duplicates.get()).toBe(records.length);
-    expect({ trips: await count('trips'), events: await count('safety_events'), scores: await count('risk_scores'), summaries: await count('batch_summaries') }).toEqual(before);
+    expect({
+      trips: await count('trips'),
+      events: await count('safety_events'),
+      scores: await count('risk_scores'),
+      summaries: await count('batch_summaries'),
+    }).toEqual(before);
     await new Promise((r) => setTimeout(r, 500));
     for (const t of [topics.trips, topics.scores, topics.alerts]) expect(out[t]?.length ?? 0).toBe(outs[t]);
     expect(out[topics.deadletter]!.length).toBe(2); // the poison record is dead-lettered again (at-least-once)
   });
 
   it('batch score equals the real-time score for the same data', async () => {
-    const s = await runBatchScore({ db, model, cache, cachePrefix: prefix, tenant: 'acme', drivers: ['dev-c', 'dev-h', 'dev-s'], periodMs: 30 * 86_400_000, untilMs: T0 + 86_400_000 });
+    const s = await runBatchScore({
+      db,
+      model,
+      cache,
+      cachePrefix: prefix,
+      tenant: 'acme',
+      drivers: ['dev-c', 'dev-h', 'dev-s'],
+      periodMs: 30 * 86_400_000,
+      untilMs: T0 + 86_400_000,
+    });
     expect(s.drivers).toBe(3);
-    const rows = (await db.query<{ driver_id: string; scope: string; risk: number; features: number[] }>(
-      'SELECT driver_id, scope, risk, features FROM risk_scores ORDER BY driver_id, scope')).rows;
+    const rows = (
+      await db.query<{ driver_id: string; scope: string; risk: number; features: number[] }>(
+        'SELECT driver_id, scope, risk, features FROM risk_scores ORDER BY driver_id, scope',
+      )
+    ).rows;
     for (const d of ['dev-c', 'dev-h', 'dev-s']) {
       const rt = rows.find((r) => r.driver_id === d && r.scope === 'trip')!;
       const period = rows.find((r) => r.driver_id === d && r.scope === 'period')!;

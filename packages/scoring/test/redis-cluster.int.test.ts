@@ -60,8 +60,20 @@ async function tenantsOnEveryMaster(run: string): Promise<{ tenant: string; port
 describe('scorer cache on Redis Cluster', () => {
   it('cache ops of one emission group by tenant hash tag (one MSET per slot)', () => {
     const s = (tenant: string, driverId: string) => ({
-      scoreId: `${tenant}-${driverId}`, tenant, driverId, deviceId: driverId, tripId: 't', scope: 'trip' as const, risk: 0.1, score: 90,
-      modelVersion: '1.0.0', features: [1], featureNames: ['f'], computedAtMs: 1, periodStartMs: 0, periodEndMs: 1,
+      scoreId: `${tenant}-${driverId}`,
+      tenant,
+      driverId,
+      deviceId: driverId,
+      tripId: 't',
+      scope: 'trip' as const,
+      risk: 0.1,
+      score: 90,
+      modelVersion: '1.0.0',
+      features: [1],
+      featureNames: ['f'],
+      computedAtMs: 1,
+      periodStartMs: 0,
+      periodEndMs: 1,
     });
     const groups = opsBySlotGroup(cacheOps({ trips: [], alerts: [], scores: [s('a', 'd1'), s('b', 'd1'), s('a', 'd2')] }));
     expect(groups).toHaveLength(2);
@@ -99,7 +111,7 @@ describe('scorer cache on Redis Cluster', () => {
       // The victim's slots moved to its replica; publishes during the failover either waited in ioredis'
       // cluster retries or failed and were published again from the outbox (publishFailures counts those).
       const slot = Number(await admin.call('cluster', 'keyslot', scoreKey(tenants[0]!.tenant, 'x')));
-      await until('a replica took over the killed master\'s slots', async () => (await rc.masterOf(slot)) !== victim, 30_000, 200);
+      await until("a replica took over the killed master's slots", async () => (await rc.masterOf(slot)) !== victim, 30_000, 200);
       console.log(`[redis-cluster] scorer: master :${victim} killed; publish failures during the failover ${scorer.metrics.publishFailures.get()}`);
       expect((await db.query('SELECT 1 FROM outbox')).rows).toHaveLength(0);
       for (const { tenant } of tenants) {

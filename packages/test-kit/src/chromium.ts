@@ -30,7 +30,15 @@ export async function launchChromium(o: ChromiumOptions = {}): Promise<{ context
     executablePath: chromiumPath(),
     headless: true,
     ...(o.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,

@@ -26,7 +26,12 @@ export function stackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
 export const uniq = (p: string): string => `${p}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 /** Polls fn until it returns a truthy value or ms pass (then throws naming `what` and the last error). */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 30_000, every = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 30_000,
+  every = 100,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {

@@ -18,6 +18,33 @@ export function selfSignedCert(cn = 'localhost'): TestCert {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-cert-'));
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
-  return { certFile, keyFile, cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'pipe' },
+  );
+  return {
+    certFile,
+    keyFile,
+    cert: fs.readFileSync(certFile),
+    key: fs.readFileSync(keyFile),
+    dir,
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -22,9 +22,14 @@ describe('test-kit', () => {
     let n = 0;
     expect(await until('three calls', () => (++n >= 3 ? n : null), 2000, 5)).toBe(3);
     await expect(
-      until('a ready server', () => {
-        throw new Error('ECONNREFUSED');
-      }, 50, 10),
+      until(
+        'a ready server',
+        () => {
+          throw new Error('ECONNREFUSED');
+        },
+        50,
+        10,
+      ),
     ).rejects.toThrow(/waiting for a ready server: ECONNREFUSED/);
   });
 

@@ -9,7 +9,20 @@
 // rejected payload always gets exactly the error it got before, and the scan only has to be right
 // about what it accepts (a property test compares it with the full decode on random and mutated input).
 import { decodeDeviceBatch, type DecodeOptions } from './batch.js';
-import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, GYRO_MAX_MDPS, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, PHONE_STATE_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
+import {
+  ACCEL_MAX_MG,
+  ALT_MAX_DM,
+  ALT_MIN_DM,
+  GYRO_MAX_MDPS,
+  HDOP_MAX_C,
+  HEADING_MAX_CDEG,
+  ID_RE,
+  LAT_MAX,
+  LON_MAX,
+  PHONE_STATE_MAX,
+  RATE_MAX_HZ,
+  SPEED_MAX_CMS,
+} from './bounds.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
 
@@ -251,7 +264,8 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
       if (w !== 2) return null;
       if (f === 1) deviceId = id(c, limits);
       else if (f === 2) bootId = id(c, limits);
-      else if (f === 8) c.pos = c.len(); // agent: free text
+      else if (f === 8)
+        c.pos = c.len(); // agent: free text
       else if (f === 5 || f === 6 || f === 9 || f === 10) {
         const e = c.len();
         if (f === 5) gps(bytes, c.pos, e, limits, nowMs);

@@ -41,7 +41,16 @@ export function packGps(samples: readonly GpsSample[]): IGpsTrack {
     limit[i] = s.speedLimit === undefined || !(s.speedLimit > 0) ? 0 : q(s.speedLimit * 100);
     if (limit[i]! > 0) anyLimit = true;
   }
-  const track: IGpsTrack = { baseTimeMs: base, tDeltaMs: tD, latDeltaE7: latD, lonDeltaE7: lonD, speedCms: speed, headingCdeg: heading, hdopC: hdop, altDm: alt };
+  const track: IGpsTrack = {
+    baseTimeMs: base,
+    tDeltaMs: tD,
+    latDeltaE7: latD,
+    lonDeltaE7: lonD,
+    speedCms: speed,
+    headingCdeg: heading,
+    hdopC: hdop,
+    altDm: alt,
+  };
   // The column is optional: left out when no fix has a limit, so such batches encode as before.
   if (anyLimit) track.speedLimitCms = limit;
   return track;

@@ -1,11 +1,23 @@
 // Bounds validation of a decoded DeviceBatch. Pure; returns the first problem found.
 import { fleetwire } from '../generated/fleetwire.js';
 import { CodecError } from './errors.js';
-import { ACCEL_MAX_MG, ALT_MAX_DM, ALT_MIN_DM, GYRO_MAX_MDPS, HDOP_MAX_C, HEADING_MAX_CDEG, ID_RE, LAT_MAX, LON_MAX, PHONE_STATE_MAX, RATE_MAX_HZ, SPEED_MAX_CMS } from './bounds.js';
+import {
+  ACCEL_MAX_MG,
+  ALT_MAX_DM,
+  ALT_MIN_DM,
+  GYRO_MAX_MDPS,
+  HDOP_MAX_C,
+  HEADING_MAX_CDEG,
+  ID_RE,
+  LAT_MAX,
+  LON_MAX,
+  PHONE_STATE_MAX,
+  RATE_MAX_HZ,
+  SPEED_MAX_CMS,
+} from './bounds.js';
 import type { Limits } from './limits.js';
 
 type IDeviceBatch = fleetwire.v1.IDeviceBatch;
-
 
 export function validateId(what: string, id: unknown, limits: Limits): CodecError | null {
   if (typeof id !== 'string' || id.length === 0) return new CodecError('missing_field', `${what} is missing`);
@@ -28,12 +40,19 @@ function checkTimes(track: string, base: number, deltas: readonly number[], limi
     const d = deltas[i]!;
     if (i > 0 && d < 0) return new CodecError('time_not_monotonic', `${track} time goes backwards at sample ${i} (${d} ms)`);
     t += d;
-    if (t < limits.minTimeMs || t > maxT) return new CodecError('time_out_of_range', `${track} sample ${i} time ${t} outside [${limits.minTimeMs}, now+${limits.maxFutureSkewMs}ms]`);
+    if (t < limits.minTimeMs || t > maxT)
+      return new CodecError('time_out_of_range', `${track} sample ${i} time ${t} outside [${limits.minTimeMs}, now+${limits.maxFutureSkewMs}ms]`);
   }
   return null;
 }
 
-function checkRunningRange(track: string, name: string, deltas: readonly number[], max: number, code: 'lat_out_of_range' | 'lon_out_of_range' | 'value_out_of_range'): CodecError | null {
+function checkRunningRange(
+  track: string,
+  name: string,
+  deltas: readonly number[],
+  max: number,
+  code: 'lat_out_of_range' | 'lon_out_of_range' | 'value_out_of_range',
+): CodecError | null {
   let v = 0;
   for (let i = 0; i < deltas.length; i++) {
     v += deltas[i]!;
@@ -96,9 +115,31 @@ function checkXyz(name: string, a: Xyz, cols: [string, readonly number[] | null 
 }
 
 const checkAccel = (name: string, a: fleetwire.v1.IAccelTrack, limits: Limits, nowMs: number) =>
-  checkXyz(name, a, [['x_delta_mg', a.xDeltaMg], ['y_delta_mg', a.yDeltaMg], ['z_delta_mg', a.zDeltaMg]], ACCEL_MAX_MG, limits, nowMs);
+  checkXyz(
+    name,
+    a,
+    [
+      ['x_delta_mg', a.xDeltaMg],
+      ['y_delta_mg', a.yDeltaMg],
+      ['z_delta_mg', a.zDeltaMg],
+    ],
+    ACCEL_MAX_MG,
+    limits,
+    nowMs,
+  );
 const checkGyro = (name: string, a: fleetwire.v1.IGyroTrack, limits: Limits, nowMs: number) =>
-  checkXyz(name, a, [['x_delta_mdps', a.xDeltaMdps], ['y_delta_mdps', a.yDeltaMdps], ['z_delta_mdps', a.zDeltaMdps]], GYRO_MAX_MDPS, limits, nowMs);
+  checkXyz(
+    name,
+    a,
+    [
+      ['x_delta_mdps', a.xDeltaMdps],
+      ['y_delta_mdps', a.yDeltaMdps],
+      ['z_delta_mdps', a.zDeltaMdps],
+    ],
+    GYRO_MAX_MDPS,
+    limits,
+    nowMs,
+  );
 
 function checkPhone(p: fleetwire.v1.IPhoneTrack, limits: Limits, nowMs: number): CodecError | null {
   const n = p.tDeltaMs?.length ?? 0;
@@ -112,7 +153,8 @@ function checkPhone(p: fleetwire.v1.IPhoneTrack, limits: Limits, nowMs: number):
 
 function checkCrash(i: number, c: fleetwire.v1.ICrashInfo, limits: Limits, nowMs: number): CodecError | null {
   const w = `events[${i}].crash`;
-  if ((c.directionDeg ?? -1) < -1 || (c.directionDeg ?? 0) >= 360) return new CodecError('value_out_of_range', `${w}.direction_deg ${c.directionDeg} outside [-1, 360)`);
+  if ((c.directionDeg ?? -1) < -1 || (c.directionDeg ?? 0) >= 360)
+    return new CodecError('value_out_of_range', `${w}.direction_deg ${c.directionDeg} outside [-1, 360)`);
   if ((c.preSpeedCms ?? -1) < -1 || (c.preSpeedCms ?? 0) > SPEED_MAX_CMS || (c.postSpeedCms ?? -1) < -1 || (c.postSpeedCms ?? 0) > SPEED_MAX_CMS) {
     return new CodecError('value_out_of_range', `${w} speeds outside [-1, ${SPEED_MAX_CMS}] cm/s`);
   }
@@ -142,13 +184,15 @@ export function validateDeviceBatch(b: IDeviceBatch, limits: Limits, nowMs: numb
   for (let i = 0; i < events.length; i++) {
     const ev = events[i]!;
     const type = ev.type ?? 0;
-    if (!(type in fleetwire.v1.EventType) || type === 0) return new CodecError('value_out_of_range', `events[${i}].type ${String(type)} is not a known event type`);
+    if (!(type in fleetwire.v1.EventType) || type === 0)
+      return new CodecError('value_out_of_range', `events[${i}].type ${String(type)} is not a known event type`);
     const t = Number(ev.tMs ?? 0);
     if (t < limits.minTimeMs || t > maxT) return new CodecError('time_out_of_range', `events[${i}].t_ms ${t} out of range`);
     if (Math.abs(ev.latE7 ?? 0) > LAT_MAX) return new CodecError('lat_out_of_range', `events[${i}].lat_e7 out of range`);
     if (Math.abs(ev.lonE7 ?? 0) > LON_MAX) return new CodecError('lon_out_of_range', `events[${i}].lon_e7 out of range`);
     if (ev.crash) {
-      if (type !== fleetwire.v1.EventType.EVENT_TYPE_CRASH) return new CodecError('value_out_of_range', `events[${i}] carries crash info but is not a CRASH event`);
+      if (type !== fleetwire.v1.EventType.EVENT_TYPE_CRASH)
+        return new CodecError('value_out_of_range', `events[${i}] carries crash info but is not a CRASH event`);
       const ce = checkCrash(i, ev.crash, limits, nowMs);
       if (ce) return ce;
     }

@@ -72,7 +72,11 @@ export class MqttLink {
   private async credentials(gen: number): Promise<Credentials | undefined | null> {
     const provider = this.opts.credentials;
     if (!provider) return undefined;
-    const req: CredentialsRequest = { reason: this.refused > 0 ? 'refused' : this.attempt === 1 ? 'connect' : 'reconnect', attempt: this.attempt, refusals: this.refused };
+    const req: CredentialsRequest = {
+      reason: this.refused > 0 ? 'refused' : this.attempt === 1 ? 'connect' : 'reconnect',
+      attempt: this.attempt,
+      refusals: this.refused,
+    };
     let t: Timer | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -136,7 +140,8 @@ export class MqttLink {
         c.subscribe(o.subscriptions, { qos: 1 }, (err, granted) => {
           if (gen !== this.gen) return;
           const refused = granted?.find((g) => g.qos === 128);
-          if (err || refused) this.h.error(new LinkError('subscribe_failed', `subscribe ${refused?.topic ?? o.subscriptions.join(',')} failed: ${err?.message ?? 'refused'}`));
+          if (err || refused)
+            this.h.error(new LinkError('subscribe_failed', `subscribe ${refused?.topic ?? o.subscriptions.join(',')} failed: ${err?.message ?? 'refused'}`));
         });
       }
       this.h.up();

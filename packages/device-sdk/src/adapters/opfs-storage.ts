@@ -51,7 +51,9 @@ export class OpfsBinding implements SqlBinding {
   }
 }
 
-const inWorker = (): boolean => typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' && typeof (globalThis as { document?: unknown }).document === 'undefined';
+const inWorker = (): boolean =>
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' &&
+  typeof (globalThis as { document?: unknown }).document === 'undefined';
 
 let sqlite3Ready: Promise<Sqlite3> | null = null;
 
@@ -59,16 +61,22 @@ let sqlite3Ready: Promise<Sqlite3> | null = null;
 export async function installOpfsPool(o: Pick<OpfsStorageOptions, 'directory' | 'lockWaitMs'>): Promise<{ sqlite3: Sqlite3; pool: Pool }> {
   if (!inWorker()) throw new StorageError('storage_io', 'OPFS storage runs in a dedicated Worker only (see the SDK README, "Web apps")');
   const nav = (globalThis as { navigator?: { storage?: { getDirectory?: unknown } } }).navigator;
-  if (typeof nav?.storage?.getDirectory !== 'function') throw new StorageError('storage_io', 'this browser has no Origin Private File System (or the page is not a secure context)');
+  if (typeof nav?.storage?.getDirectory !== 'function')
+    throw new StorageError('storage_io', 'this browser has no Origin Private File System (or the page is not a secure context)');
   sqlite3Ready ??= sqlite3InitModule();
   const sqlite3 = await sqlite3Ready;
   const deadline = Date.now() + (o.lockWaitMs ?? 10_000);
   let pool: Pool | null = null;
   for (let delay = 50; pool === null; delay = Math.min(delay * 2, 1000)) {
     try {
-      pool = await sqlite3.installOpfsSAHPoolVfs({ ...(o.directory ? { directory: o.directory, name: `opfs-sahpool-${o.directory.replace(/[^A-Za-z0-9]/g, '')}` } : {}), preserveOnInitFailure: true, forceReinitIfPreviouslyFailed: true } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0]);
+      pool = await sqlite3.installOpfsSAHPoolVfs({
+        ...(o.directory ? { directory: o.directory, name: `opfs-sahpool-${o.directory.replace(/[^A-Za-z0-9]/g, '')}` } : {}),
+        preserveOnInitFailure: true,
+        forceReinitIfPreviouslyFailed: true,
+      } as Parameters<Sqlite3['installOpfsSAHPoolVfs']>[0]);
     } catch (e) {
-      if (Date.now() >= deadline) throw new StorageError('storage_io', `OPFS pool is held by another tab or worker: ${(e as Error).message}`, undefined, { cause: e });
+      if (Date.now() >= deadline)
+        throw new StorageError('storage_io', `OPFS pool is held by another tab or worker: ${(e as Error).message}`, undefined, { cause: e });
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -111,7 +111,9 @@ class ExpoSqliteConnection implements SqlConnection {
   }
 
   query(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
-    return this.stmt(sql).executeForRawResultSync([...params]).getAllSync();
+    return this.stmt(sql)
+      .executeForRawResultSync([...params])
+      .getAllSync();
   }
 
   close(): void {

@@ -37,7 +37,9 @@ export class BetterSqliteConnection implements SqlConnection {
   }
 
   query(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
-    return this.stmt(sql).raw().all(...params) as SqlRow[];
+    return this.stmt(sql)
+      .raw()
+      .all(...params) as SqlRow[];
   }
 
   close(): void {

@@ -104,7 +104,13 @@ export class WorkerClient extends TypedEmitter<ClientEvents> {
 export async function createWorkerClient(worker: WorkerLike, options: WorkerClientOptions): Promise<WorkerClient> {
   const { storage, credentials, ...rest } = options;
   const c = new WorkerClient(worker, credentials);
-  const wire: WireOptions = { ...rest, storage: storage ?? { opfs: {} }, ...(credentials === undefined ? {} : { credentials: typeof credentials === 'function' ? 'ask' : { username: credentials.username, password: credentials.password } }) };
+  const wire: WireOptions = {
+    ...rest,
+    storage: storage ?? { opfs: {} },
+    ...(credentials === undefined
+      ? {}
+      : { credentials: typeof credentials === 'function' ? 'ask' : { username: credentials.username, password: credentials.password } }),
+  };
   const r = (await c.call({ op: 'create', options: wire })) as { bootId: string };
   c.bootId = r.bootId;
   return c;

@@ -27,7 +27,9 @@ export function serveWorkerClient(o: ServeOptions = {}, port: Port = globalThis 
   let asks = 0;
   const pending = new Map<number, { resolve(c: Credentials | undefined): void; reject(e: Error): void }>();
   const post = (m: Reply) => port.postMessage(m);
-  const open = o.openStorage ?? (async (s: WireOptions['storage']) => ('memory' in s && s.memory ? new MemoryStorage() : openOpfsStorage(('opfs' in s ? s.opfs : undefined) ?? {})));
+  const open =
+    o.openStorage ??
+    (async (s: WireOptions['storage']) => ('memory' in s && s.memory ? new MemoryStorage() : openOpfsStorage(('opfs' in s ? s.opfs : undefined) ?? {})));
 
   const askPage = (req: CredentialsRequest) =>
     new Promise<Credentials | undefined>((resolve, reject) => {

@@ -92,7 +92,15 @@ export function buildBatch(meta: BatchMeta, rows: Rows, n: number): fleetwire.v1
   if (ei.length > 0) {
     msg.events = order(ei, rows.t).map((i) => {
       const o = i * ROW_INTS;
-      const e: fleetwire.v1.IEdgeEvent = { type: v[o + 1]!, tMs: rows.t[i]!, durationMs: v[o + 2]!, peak: v[o + 3]!, latE7: v[o + 4]!, lonE7: v[o + 5]!, speedCms: v[o + 6]! };
+      const e: fleetwire.v1.IEdgeEvent = {
+        type: v[o + 1]!,
+        tMs: rows.t[i]!,
+        durationMs: v[o + 2]!,
+        peak: v[o + 3]!,
+        latE7: v[o + 4]!,
+        lonE7: v[o + 5]!,
+        speedCms: v[o + 6]!,
+      };
       if (isCrashRow(rows, i)) e.crash = crashInfoOf(rows, i, n, meta);
       return e;
     });

@@ -31,7 +31,13 @@ export interface ResolvedCrash {
   windowBeforeMs: number;
 }
 
-export const DEFAULT_CRASH: Readonly<ResolvedCrash> = Object.freeze({ sensitivity: 'normal', impactMg: 2500, minSpeedKmh: 15, stopWithinMs: 10_000, windowBeforeMs: 10_000 });
+export const DEFAULT_CRASH: Readonly<ResolvedCrash> = Object.freeze({
+  sensitivity: 'normal',
+  impactMg: 2500,
+  minSpeedKmh: 15,
+  stopWithinMs: 10_000,
+  windowBeforeMs: 10_000,
+});
 const IMPACT_MG = { low: 4000, normal: 2500, high: 2000 } as const;
 
 function resolveCrash(v: unknown): ResolvedCrash | null {
@@ -55,7 +61,10 @@ function resolvePhoneUse(v: unknown): ResolvedDetection['phoneUse'] {
   if (v === false) return null;
   if (v === undefined || v === true) return { minSpeedMs: 3, minUseMs: 3000 };
   const p = section('detection.phoneUse', v);
-  return { minSpeedMs: num('detection.phoneUse.minSpeedMs', p.minSpeedMs, 3, 0, 50, false), minUseMs: num('detection.phoneUse.minUseMs', p.minUseMs, 3000, 0, 600_000) };
+  return {
+    minSpeedMs: num('detection.phoneUse.minSpeedMs', p.minSpeedMs, 3, 0, 50, false),
+    minUseMs: num('detection.phoneUse.minUseMs', p.minUseMs, 3000, 0, 600_000),
+  };
 }
 
 export interface ResolvedOptions {
@@ -221,7 +230,11 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     detection: resolveDetection(o.detection),
     reconnect,
     inFlight: num('inFlight', o.inFlight, 8, 1, 256),
-    sampleRates: { gpsHz: num('sampleRates.gpsHz', sr.gpsHz, 0, rmin, rmax, false), accelHz: num('sampleRates.accelHz', sr.accelHz, 0, rmin, rmax, false), gyroHz: num('sampleRates.gyroHz', sr.gyroHz, 0, rmin, rmax, false) },
+    sampleRates: {
+      gpsHz: num('sampleRates.gpsHz', sr.gpsHz, 0, rmin, rmax, false),
+      accelHz: num('sampleRates.accelHz', sr.accelHz, 0, rmin, rmax, false),
+      gyroHz: num('sampleRates.gyroHz', sr.gyroHz, 0, rmin, rmax, false),
+    },
     clientId: o.clientId === undefined ? deviceId : str('clientId', o.clientId, /^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters'),
     connectTimeoutMs: num('connectTimeoutMs', o.connectTimeoutMs, 10_000, 100, 600_000),
     keepaliveSec: num('keepaliveSec', o.keepaliveSec, 30, 0, 65_535),

@@ -1,6 +1,20 @@
 // On-edge event detection. Pure state machines fed with quantised samples (milli-g, cm/s, 1e-7 deg).
 // Accelerometer axes: device frame, any mount (the orientation is estimated from the data).
-import { CRASH_SENSITIVITY, DEFAULT_DETECT_CONFIG, type CrashDetail, type DetectConfig, detectAccel, detectFix, detectGyro, detectPhone, type MotionEvent, type MotionState, newMotionState, orientationOf, resolveDetectConfig } from '@fleetwire/detect';
+import {
+  CRASH_SENSITIVITY,
+  DEFAULT_DETECT_CONFIG,
+  type CrashDetail,
+  type DetectConfig,
+  detectAccel,
+  detectFix,
+  detectGyro,
+  detectPhone,
+  type MotionEvent,
+  type MotionState,
+  newMotionState,
+  orientationOf,
+  resolveDetectConfig,
+} from '@fleetwire/detect';
 import { fleetwire, type EdgeEventValues } from '@fleetwire/proto';
 import { type ResolvedDetection } from './config.js';
 
@@ -8,7 +22,6 @@ const ET = fleetwire.v1.EventType;
 
 /** An edge event as the outbox stores it; a CRASH also carries its impact detail (its window is added by EdgeDetector). */
 export type EdgeEventRow = EdgeEventValues & { crash?: CrashDetail };
-
 
 /** Last known GPS position, shared by the detectors to tag events. */
 export interface Fix {
@@ -42,14 +55,27 @@ export class HarshDetector {
     const D = DEFAULT_DETECT_CONFIG;
     const up = (x: number, y: number) => Math.max(x, y);
     return resolveDetectConfig({
-      harshBrakingMg: b, harshAccelerationMg: a, harshCorneringMg: k,
-      brakingMediumMg: up(D.brakingMediumMg, b), brakingHighMg: up(D.brakingHighMg, b), maxBrakingMg: up(D.maxBrakingMg, b),
-      accelerationMediumMg: up(D.accelerationMediumMg, a), accelerationHighMg: up(D.accelerationHighMg, a), maxAccelerationMg: up(D.maxAccelerationMg, a),
-      corneringMediumMg: up(D.corneringMediumMg, k), corneringHighMg: up(D.corneringHighMg, k), maxCorneringMg: up(D.maxCorneringMg, k),
-      minImuEventMs: c.minDurationMs, gravityTauMs: c.gravityTimeConstantMs,
-      crashDetection: crash ? 1 : 0, ...preset, crashImpactMg: crash?.impactMg ?? preset.crashImpactMg,
-      crashMinSpeedKmh: crash?.minSpeedKmh ?? D.crashMinSpeedKmh, crashStopWithinMs: crash?.stopWithinMs ?? D.crashStopWithinMs,
-      phoneMinSpeedMs: c.phoneUse?.minSpeedMs ?? D.phoneMinSpeedMs, phoneMinUseMs: c.phoneUse?.minUseMs ?? D.phoneMinUseMs,
+      harshBrakingMg: b,
+      harshAccelerationMg: a,
+      harshCorneringMg: k,
+      brakingMediumMg: up(D.brakingMediumMg, b),
+      brakingHighMg: up(D.brakingHighMg, b),
+      maxBrakingMg: up(D.maxBrakingMg, b),
+      accelerationMediumMg: up(D.accelerationMediumMg, a),
+      accelerationHighMg: up(D.accelerationHighMg, a),
+      maxAccelerationMg: up(D.maxAccelerationMg, a),
+      corneringMediumMg: up(D.corneringMediumMg, k),
+      corneringHighMg: up(D.corneringHighMg, k),
+      maxCorneringMg: up(D.maxCorneringMg, k),
+      minImuEventMs: c.minDurationMs,
+      gravityTauMs: c.gravityTimeConstantMs,
+      crashDetection: crash ? 1 : 0,
+      ...preset,
+      crashImpactMg: crash?.impactMg ?? preset.crashImpactMg,
+      crashMinSpeedKmh: crash?.minSpeedKmh ?? D.crashMinSpeedKmh,
+      crashStopWithinMs: crash?.stopWithinMs ?? D.crashStopWithinMs,
+      phoneMinSpeedMs: c.phoneUse?.minSpeedMs ?? D.phoneMinSpeedMs,
+      phoneMinUseMs: c.phoneUse?.minUseMs ?? D.phoneMinUseMs,
     });
   }
 
@@ -94,7 +120,15 @@ export class HarshDetector {
       // Speeding is the TripDetector's (configured limit); the shared core's speeding is the scorer's.
       if (e.type === ET.EVENT_TYPE_SPEEDING) continue;
       if (e.type === ET.EVENT_TYPE_PHONE_USE && !this.base.phoneUse) continue;
-      const row: EdgeEventRow = { type: e.type, tMs: e.startT, durationMs: Math.max(0, e.endT - e.startT), peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms };
+      const row: EdgeEventRow = {
+        type: e.type,
+        tMs: e.startT,
+        durationMs: Math.max(0, e.endT - e.startT),
+        peak: e.peak,
+        latE7: e.latE7,
+        lonE7: e.lonE7,
+        speedCms: e.speedCms,
+      };
       if (e.crash) row.crash = e.crash;
       out.push(row);
     }

@@ -80,7 +80,11 @@ export class EdgeDetector {
     const c = e.crash;
     const cc = this.cfg.crash;
     if (!c || !cc) return [];
-    const info: WindowRow = { t: e.tMs, kind: KIND_CRASH_INFO, v: [c.deltaVCms, c.directionDeg, c.preSpeedCms, c.postSpeedCms, c.pulseMs, cc.impactMg * 4 + SENSITIVITY_CODE[cc.sensitivity]] };
+    const info: WindowRow = {
+      t: e.tMs,
+      kind: KIND_CRASH_INFO,
+      v: [c.deltaVCms, c.directionDeg, c.preSpeedCms, c.postSpeedCms, c.pulseMs, cc.impactMg * 4 + SENSITIVITY_CODE[cc.sensitivity]],
+    };
     const win = this.window ? this.window.slice(e.tMs - cc.windowBeforeMs, c.confirmT) : [];
     this.crashes.push({ event: e, windowRows: win.length });
     return [info, ...win];
@@ -88,7 +92,14 @@ export class EdgeDetector {
 }
 
 /** Rewrites rows [from, to) of `buf` with event k (and its extra rows) placed right after row after[k] (after is non-decreasing). */
-function interleave(buf: RowBuffer, from: number, to: number, events: readonly EdgeEventRow[], after: readonly number[], extra: (e: EdgeEventRow) => WindowRow[]): void {
+function interleave(
+  buf: RowBuffer,
+  from: number,
+  to: number,
+  events: readonly EdgeEventRow[],
+  after: readonly number[],
+  extra: (e: EdgeEventRow) => WindowRow[],
+): void {
   const t = buf.t.slice(from, to);
   const v = buf.v.slice(from * ROW_INTS, to * ROW_INTS);
   buf.n = from;

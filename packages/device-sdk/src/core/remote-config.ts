@@ -21,7 +21,8 @@ type Range = readonly number[];
 function field(name: string, v: number | null | undefined, range: Range, current: number): number {
   const x = Number(v ?? 0);
   if (x === 0) return current;
-  if (!Number.isFinite(x) || x < range[0]! || x > range[1]!) throw new ConfigError(`DeviceConfig.${name}`, x, `must be 0 (unchanged) or in [${range[0]}, ${range[1]}]`);
+  if (!Number.isFinite(x) || x < range[0]! || x > range[1]!)
+    throw new ConfigError(`DeviceConfig.${name}`, x, `must be 0 (unchanged) or in [${range[0]}, ${range[1]}]`);
   return x;
 }
 

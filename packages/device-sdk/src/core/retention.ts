@@ -43,13 +43,7 @@ export interface DropPlan {
  * (lowest seq), then the oldest pending chunks, until the outbox fits `maxBytes`.
  * `batches` and `chunks` must be ordered oldest first. Returns at most two plans (age, quota).
  */
-export function planRetention(
-  batches: readonly BatchInfo[],
-  chunks: readonly ChunkInfo[],
-  maxBytes: number,
-  maxAgeMs: number,
-  nowMs: number,
-): DropPlan[] {
+export function planRetention(batches: readonly BatchInfo[], chunks: readonly ChunkInfo[], maxBytes: number, maxAgeMs: number, nowMs: number): DropPlan[] {
   const plans: DropPlan[] = [];
   const cutoff = nowMs - maxAgeMs;
   let bi = 0;

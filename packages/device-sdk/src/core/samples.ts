@@ -159,7 +159,12 @@ export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>):
   const x = finite(i, 'x', s.x);
   const y = finite(i, 'y', s.y);
   const z = finite(i, 'z', s.z);
-  for (const [k, v] of [['x', x], ['y', y], ['z', z]] as const) if (Math.abs(v) > GYRO_MAX_DPS) bad(i, k, v, `must be within ±${GYRO_MAX_DPS} deg/s`);
+  for (const [k, v] of [
+    ['x', x],
+    ['y', y],
+    ['z', z],
+  ] as const)
+    if (Math.abs(v) > GYRO_MAX_DPS) bad(i, k, v, `must be within ±${GYRO_MAX_DPS} deg/s`);
   buf.push(t, KIND_GYRO, Math.round(x * 1000), Math.round(y * 1000), Math.round(z * 1000), 0, 0, 0);
   return buf.n - 1;
 }

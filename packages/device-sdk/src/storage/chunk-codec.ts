@@ -24,7 +24,8 @@ export function asBytes(v: unknown, what: string): Uint8Array {
 }
 
 export function unpackChunk(id: number, storedAt: number, n: number, skip: number, data: Uint8Array): PendingChunk {
-  if (!Number.isInteger(n) || n < 0 || data.length !== n * ROW_BYTES) throw new StorageError('storage_corrupt', `chunk ${id} has ${data.length} bytes for ${n} rows`);
+  if (!Number.isInteger(n) || n < 0 || data.length !== n * ROW_BYTES)
+    throw new StorageError('storage_corrupt', `chunk ${id} has ${data.length} bytes for ${n} rows`);
   const t = new Float64Array(n);
   const v = new Int32Array(n * ROW_INTS);
   new Uint8Array(t.buffer).set(data.subarray(0, n * 8));

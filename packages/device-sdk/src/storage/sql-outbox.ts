@@ -79,7 +79,9 @@ export class SqlOutboxStorage implements OutboxStorage {
       const id = Number(r[0]);
       return unpackChunk(id, Number(r[1]), Number(r[2]), Number(r[3]), asBytes(r[4], `chunk ${id}`));
     });
-    const batches = c.query(SQL.batches).map((r): BatchInfo => ({ seq: Number(r[0]), bootId: String(r[1]), bytes: Number(r[2]), samples: Number(r[3]), sealedAt: Number(r[4]) }));
+    const batches = c
+      .query(SQL.batches)
+      .map((r): BatchInfo => ({ seq: Number(r[0]), bootId: String(r[1]), bytes: Number(r[2]), samples: Number(r[3]), sealedAt: Number(r[4]) }));
     const cfg = meta.get('config');
     return { nextSeq, chunks, batches, config: cfg != null ? asBytes(cfg, 'config').slice() : null, recovered: [] };
   }

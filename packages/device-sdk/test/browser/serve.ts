@@ -22,7 +22,10 @@ export interface TestSite {
 /** Bundles page-main.ts and worker-main.ts for the browser and serves them on 127.0.0.1. */
 export async function serveTestSite(mintToken: () => string): Promise<TestSite> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-sdk-site-'));
-  for (const [name, entry] of [['page.js', 'page-main.ts'], ['worker.js', 'worker-main.ts']] as const) {
+  for (const [name, entry] of [
+    ['page.js', 'page-main.ts'],
+    ['worker.js', 'worker-main.ts'],
+  ] as const) {
     await build({
       entryPoints: [here(`./${entry}`)],
       bundle: true,
@@ -37,7 +40,10 @@ export async function serveTestSite(mintToken: () => string): Promise<TestSite> 
   }
   const wasm = createRequire(import.meta.url).resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm');
   fs.copyFileSync(wasm, path.join(dir, 'sqlite3.wasm'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>fleetwire test</title><script type="module" src="./page.js"></script>\n');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>fleetwire test</title><script type="module" src="./page.js"></script>\n',
+  );
   let tokensIssued = 0;
   const site = await serveStatic(dir, {
     '/token': (_req, res) => {

@@ -23,7 +23,8 @@ export function refuseNode(): Plugin {
     name: 'refuse-node',
     setup(b) {
       b.onResolve({ filter: /.*/ }, (a) => {
-        if (NODE_BUILTINS.has(a.path) || NATIVE.test(a.path)) return { errors: [{ text: `imports ${a.path} (from ${a.importer || 'entry'}): not allowed in a browser / React Native bundle` }] };
+        if (NODE_BUILTINS.has(a.path) || NATIVE.test(a.path))
+          return { errors: [{ text: `imports ${a.path} (from ${a.importer || 'entry'}): not allowed in a browser / React Native bundle` }] };
         return undefined;
       });
     },

@@ -33,7 +33,10 @@ export async function startRealGateway(name: string, o: { env?: Record<string, s
   const topics = [`fw.telemetry.v1.${id}`, `fw.deadletter.v1.${id}`];
   const admin = kafka.admin();
   await admin.connect();
-  await provisionTopics(admin, topics.map((topic) => ({ topic, numPartitions: 1 })));
+  await provisionTopics(
+    admin,
+    topics.map((topic) => ({ topic, numPartitions: 1 })),
+  );
   await admin.disconnect();
   const { spawnGateway } = (await import(/* @vite-ignore */ SPAWN_HELPER)) as { spawnGateway: Spawn };
   const gw = await spawnGateway({

@@ -35,7 +35,8 @@ export function sampleIndexes(unique: readonly DeviceBatch[]): number[] {
     for (let k = 0; k < a.t.length; k++) {
       const i = Math.round((a.t[k]! - T0) / 10);
       const s = sample(i);
-      if (s.kind !== 'accel' || Math.round(s.x * 1000) !== a.xMg[k] || Math.round(s.y * 1000) !== a.yMg[k]) throw new Error(`accel sample ${i} has wrong values`);
+      if (s.kind !== 'accel' || Math.round(s.x * 1000) !== a.xMg[k] || Math.round(s.y * 1000) !== a.yMg[k])
+        throw new Error(`accel sample ${i} has wrong values`);
       idx.push({ t: a.t[k]!, i });
     }
     const g = gpsColumns(b.gps);
@@ -56,7 +57,11 @@ export function checkComplete(idx: readonly number[], n: number): string | null 
   if (idx.length !== n) {
     const seen = new Set(idx);
     let missing = -1;
-    for (let i = 0; i < n; i++) if (!seen.has(i)) { missing = i; break; }
+    for (let i = 0; i < n; i++)
+      if (!seen.has(i)) {
+        missing = i;
+        break;
+      }
     return `got ${idx.length} samples, expected ${n}; first missing ${missing}`;
   }
   for (let i = 0; i < n; i++) if (idx[i] !== i) return `sample at position ${i} is ${idx[i]}`;

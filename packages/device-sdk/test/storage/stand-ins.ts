@@ -17,7 +17,8 @@ type OoStmt = ReturnType<OoDb['prepare']>;
 
 const rcOf = (e: unknown): number => (e as { resultCode?: number }).resultCode ?? 1;
 const msgOf = (e: unknown): string => String((e as Error).message ?? e).replace(/^SQLITE_[A-Z_]+: sqlite3 result code \d+: /, '');
-const toArrayBuffer = (v: unknown): unknown => (v instanceof Uint8Array ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : typeof v === 'bigint' ? Number(v) : v);
+const toArrayBuffer = (v: unknown): unknown =>
+  v instanceof Uint8Array ? v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) : typeof v === 'bigint' ? Number(v) : v;
 
 function bindValue(v: unknown): unknown {
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
@@ -79,7 +80,8 @@ export class OpSqliteStandIn implements OpSqliteDb {
   }
 }
 
-const expoError = (fn: string, e: unknown) => Object.assign(new Error(`Calling the '${fn}' function has failed\n→ Caused by: Error code ${rcOf(e)}: ${msgOf(e)}`), { code: 'ERR_INTERNAL_SQLITE_ERROR' });
+const expoError = (fn: string, e: unknown) =>
+  Object.assign(new Error(`Calling the '${fn}' function has failed\n→ Caused by: Error code ${rcOf(e)}: ${msgOf(e)}`), { code: 'ERR_INTERNAL_SQLITE_ERROR' });
 
 export class ExpoSqliteStandIn implements ExpoSqliteDb {
   private db: OoDb | null;

@@ -4,9 +4,7 @@
 //                            subscribe any filter inside fw/t/.
 import { isValidSegment } from '@fleetwire/proto';
 
-export type Principal =
-  | { kind: 'device'; tenant: string; deviceId: string }
-  | { kind: 'partner'; tenant: string; name: string };
+export type Principal = { kind: 'device'; tenant: string; deviceId: string } | { kind: 'partner'; tenant: string; name: string };
 
 export const PARTNER_PREFIX = 'partner:';
 

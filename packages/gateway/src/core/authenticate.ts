@@ -69,7 +69,8 @@ export class Authenticator {
     const password = typeof passwordIn === 'string' ? passwordIn : Buffer.from(passwordIn).toString('utf8');
     const isPartner = username.startsWith(PARTNER_PREFIX);
     const name = isPartner ? username.slice(PARTNER_PREFIX.length) : username;
-    if (!isValidSegment(username) || name.length === 0) return fail(CONNACK.BAD_USERNAME_OR_PASSWORD, 'bad_username', 'username must be a deviceId or partner:<name> in [A-Za-z0-9._:-]');
+    if (!isValidSegment(username) || name.length === 0)
+      return fail(CONNACK.BAD_USERNAME_OR_PASSWORD, 'bad_username', 'username must be a deviceId or partner:<name> in [A-Za-z0-9._:-]');
 
     const secrets = this.o.tokenSecrets;
     if (looksLikeToken(password) && secrets.length > 0) {
@@ -80,7 +81,9 @@ export class Authenticator {
           if (r.claims.deviceId !== username) {
             return fail(CONNACK.NOT_AUTHORIZED, 'token_subject_mismatch', `token is for ${r.claims.deviceId}, username is ${username}`);
           }
-          const principal: Principal = isPartner ? { kind: 'partner', tenant: r.claims.tenant, name } : { kind: 'device', tenant: r.claims.tenant, deviceId: name };
+          const principal: Principal = isPartner
+            ? { kind: 'partner', tenant: r.claims.tenant, name }
+            : { kind: 'device', tenant: r.claims.tenant, deviceId: name };
           return { ok: true, principal, expiresAtMs: r.claims.expSec * 1000 };
         }
         last = fail(r.code === 'token_expired' ? CONNACK.NOT_AUTHORIZED : CONNACK.BAD_USERNAME_OR_PASSWORD, r.code, r.message);

@@ -109,7 +109,8 @@ export class MicroBatcher<T> {
         // makes fewer, larger requests (kafkajs costs ~1 ms of CPU per request on top of each record).
         if (!this.closed && !this.full()) {
           const age = performance.now() - this.queue[0]!.at;
-          if (age < this.o.lingerMs - 0.5) { // timers may fire up to ~1 ms early by this clock
+          if (age < this.o.lingerMs - 0.5) {
+            // timers may fire up to ~1 ms early by this clock
             wait = this.o.lingerMs - age;
             break;
           }

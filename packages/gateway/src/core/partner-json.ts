@@ -16,12 +16,28 @@
 //   "gyro_rate_hz": 50,               // optional
 //   "phone": [ { "t": 1718000000000, "state": "unlocked" } ],  // optional: screen_on|screen_off|unlocked|locked|
 //                                     //   call_start|call_end|handling (app-reported)
-//   "events": [ { "type": "harsh_braking", "t": 1718000000000, "duration_ms": 800, "peak": 450,   // also "phone_use", "crash" 
+//   "events": [ { "type": "harsh_braking", "t": 1718000000000, "duration_ms": 800, "peak": 450,   // also "phone_use", "crash"
 //                 "lat": 48.1, "lon": 11.5, "speed": 12.5 } ]
 // }
 // Units: t/sent_at epoch ms; lat/lon degrees; speed m/s; heading degrees; alt metres; accel in g; peak in
 // milli-g (harsh events) or cm/s over the limit (speeding). Unknown keys are ignored.
-import { type AccelSample, CodecError, fleetwire, type GpsSample, type GyroSample, type IDeviceBatch, type Limits, packAccel, packGps, packGyro, packPhone, PHONE_STATES, type PhoneSample, type PhoneStateName, resolveLimits } from '@fleetwire/proto';
+import {
+  type AccelSample,
+  CodecError,
+  fleetwire,
+  type GpsSample,
+  type GyroSample,
+  type IDeviceBatch,
+  type Limits,
+  packAccel,
+  packGps,
+  packGyro,
+  packPhone,
+  PHONE_STATES,
+  type PhoneSample,
+  type PhoneStateName,
+  resolveLimits,
+} from '@fleetwire/proto';
 
 export const JSON_MAX_DEPTH = 4;
 
@@ -50,7 +66,8 @@ export function jsonDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inStr) {
-      if (c === 92) i++; // backslash: skip next char
+      if (c === 92)
+        i++; // backslash: skip next char
       else if (c === 34) inStr = false;
       continue;
     }
@@ -182,16 +199,19 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
       const w = `gyro[${i}]`;
       if (!isObj(s)) return bad(`${w} must be an object`);
       const g = { t: num(s, 't', w, true), x: num(s, 'x', w, true), y: num(s, 'y', w, true), z: num(s, 'z', w, true) };
-      if (Math.abs(g.x) > 10_000 || Math.abs(g.y) > 10_000 || Math.abs(g.z) > 10_000) throw new CodecError('value_out_of_range', `${w} angular rate beyond ±10000 deg/s`);
+      if (Math.abs(g.x) > 10_000 || Math.abs(g.y) > 10_000 || Math.abs(g.z) > 10_000)
+        throw new CodecError('value_out_of_range', `${w} angular rate beyond ±10000 deg/s`);
       return g;
     });
     const gyroRate = num(o, 'gyro_rate_hz', '$', false) ?? 0;
-    if (!Number.isInteger(gyroRate) || gyroRate < 0 || gyroRate > 10_000) throw new CodecError('value_out_of_range', `gyro_rate_hz ${gyroRate} outside [0, 10000]`);
+    if (!Number.isInteger(gyroRate) || gyroRate < 0 || gyroRate > 10_000)
+      throw new CodecError('value_out_of_range', `gyro_rate_hz ${gyroRate} outside [0, 10000]`);
     const phone: PhoneSample[] = arr(o, 'phone', limits.maxSamplesPerTrack, 'too_many_samples').map((s, i) => {
       const w = `phone[${i}]`;
       if (!isObj(s)) return bad(`${w} must be an object`);
       const state = str(s, 'state', w, 16, true)! as PhoneStateName;
-      if (!(state in PHONE_STATES)) throw new CodecError('value_out_of_range', `${w}.state ${JSON.stringify(state)} is not one of ${Object.keys(PHONE_STATES).join(', ')}`);
+      if (!(state in PHONE_STATES))
+        throw new CodecError('value_out_of_range', `${w}.state ${JSON.stringify(state)} is not one of ${Object.keys(PHONE_STATES).join(', ')}`);
       return { t: Math.round(num(s, 't', w, true)), state };
     });
     const events = arr(o, 'events', limits.maxEvents, 'too_many_events').map((e, i) => {
@@ -199,7 +219,8 @@ export function partnerJsonToBatch(bytes: Uint8Array, topicDeviceId: string, lim
       if (!isObj(e)) return bad(`${w} must be an object`);
       const typeName = str(e, 'type', w, 32, true)!;
       const type = EVENT_TYPES[typeName];
-      if (type === undefined) throw new CodecError('value_out_of_range', `${w}.type ${JSON.stringify(typeName)} is not one of ${Object.keys(EVENT_TYPES).join(', ')}`);
+      if (type === undefined)
+        throw new CodecError('value_out_of_range', `${w}.type ${JSON.stringify(typeName)} is not one of ${Object.keys(EVENT_TYPES).join(', ')}`);
       const lat = num(e, 'lat', w, false) ?? 0;
       const lon = num(e, 'lon', w, false) ?? 0;
       if (Math.abs(lat) > 90) throw new CodecError('lat_out_of_range', `${w}.lat ${lat} outside ±90`);

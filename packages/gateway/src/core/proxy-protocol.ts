@@ -79,7 +79,7 @@ function parseV2(b: Buffer): ProxyHeader {
 function compressIpv6(groups: string[]): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++;
       continue;

@@ -31,7 +31,8 @@ export class Semaphore {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // slot handed over directly
+    if (next)
+      next(); // slot handed over directly
     else this.used = Math.max(0, this.used - 1);
   }
 }

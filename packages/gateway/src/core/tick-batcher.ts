@@ -39,12 +39,10 @@ export class TickBatcher<I, O> {
     } catch (e) {
       p = Promise.reject(e);
     }
-    p.then(
-      (out) => {
-        if (out.length !== items.length) throw new Error(`batch answered ${out.length} results for ${items.length} items`);
-        for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(out[i]!);
-      },
-    ).catch((e: unknown) => {
+    p.then((out) => {
+      if (out.length !== items.length) throw new Error(`batch answered ${out.length} results for ${items.length} items`);
+      for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(out[i]!);
+    }).catch((e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
       for (const w of waiters) w.reject(err);
     });

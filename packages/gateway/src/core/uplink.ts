@@ -43,7 +43,8 @@ export function validateUplink(kind: string, topicDeviceId: string, payload: Uin
     const err = validateDeviceBatch(r.batch, limits, nowMs);
     if (err) return { ok: false, code: err.code, reason: err.message };
     const raw = encodeDeviceBatch(r.batch);
-    if (raw.length > limits.maxPayloadBytes) return { ok: false, code: 'payload_too_large', reason: `converted batch is ${raw.length} bytes, limit ${limits.maxPayloadBytes}` };
+    if (raw.length > limits.maxPayloadBytes)
+      return { ok: false, code: 'payload_too_large', reason: `converted batch is ${raw.length} bytes, limit ${limits.maxPayloadBytes}` };
     return { ok: true, raw, deviceId: topicDeviceId, bootId: String(r.batch.bootId), seq: String(r.batch.seq), sourceFormat: 'json' };
   }
   return { ok: false, code: 'unsupported_kind', reason: `uplink kind ${JSON.stringify(kind)} is not one of batch, json` };

@@ -35,7 +35,13 @@ export async function consume(brokers: string[], topic: string, count: number, t
       void consumer.run({
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            out.push({ key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0), headers: hdrs(m.headers), partition: batch.partition, offset: m.offset });
+            out.push({
+              key: m.key?.toString() ?? '',
+              value: m.value ?? Buffer.alloc(0),
+              headers: hdrs(m.headers),
+              partition: batch.partition,
+              offset: m.offset,
+            });
           }
           if (out.length >= count) {
             clearTimeout(timer);

@@ -163,7 +163,7 @@ export async function runCli(args: string[], env: Record<string, string>, timeou
   assertCliBuilt();
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' }, (e, stdout, stderr) => {
-      const code = e ? (typeof (e as { code?: unknown }).code === 'number' ? ((e as { code: number }).code) : -1) : 0;
+      const code = e ? (typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : -1) : 0;
       resolve({ code, out: String(stdout), err: String(stderr) });
     });
   });

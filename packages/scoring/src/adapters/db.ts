@@ -32,7 +32,8 @@ const TRANSIENT_CLASSES = new Set(['08', '53', '57', '58', '42', 'XX', 'F0', '55
 // Class 40: serialization failure and deadlock are retried; the rest of class 40 too.
 const TRANSIENT_CODES = new Set(['40000', '40001', '40002', '40003', '40P01']);
 const NET = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|ENETUNREACH)$/;
-const NET_MESSAGE = /Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i;
+const NET_MESSAGE =
+  /Connection terminated|connection timeout|terminating connection|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i;
 
 export function classifyDbError(e: unknown): DbErrorKind {
   const err = e as { code?: unknown; message?: unknown } | null;

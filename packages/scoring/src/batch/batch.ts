@@ -70,7 +70,12 @@ interface AggRow {
 }
 
 /** The one aggregate query: trip sums per (tenant, driver) over the period (trips_driver_time_idx, partition pruning). */
-export async function periodSums(db: Db, from: number, to: number, only: { tenant?: string; drivers?: string[] } = {}): Promise<{ driverId: string; tenant: string; sums: TripSums }[]> {
+export async function periodSums(
+  db: Db,
+  from: number,
+  to: number,
+  only: { tenant?: string; drivers?: string[] } = {},
+): Promise<{ driverId: string; tenant: string; sums: TripSums }[]> {
   if (only.drivers && only.tenant === undefined) throw new Error('drivers are per tenant: give the tenant with the driver ids');
   const params: unknown[] = [from, to];
   const where: string[] = [];
@@ -98,10 +103,20 @@ export async function periodSums(db: Db, from: number, to: number, only: { tenan
     driverId: r.driver_id,
     tenant: r.tenant,
     sums: {
-      trips: n(r.trips), distance_m: n(r.distance_m), duration_s: n(r.duration_s), moving_s: n(r.moving_s), sum_v_dt: n(r.sum_v_dt),
-      sum_v2_dt: n(r.sum_v2_dt), max_speed_ms: n(r.max_speed_ms), harsh_braking: n(r.harsh_braking), harsh_acceleration: n(r.harsh_acceleration),
-      harsh_cornering: n(r.harsh_cornering), speeding_s: n(r.speeding_s), night_s: n(r.night_s),
-      phone_use_s: n(r.phone_use_s), phone_use_events: n(r.phone_use_events),
+      trips: n(r.trips),
+      distance_m: n(r.distance_m),
+      duration_s: n(r.duration_s),
+      moving_s: n(r.moving_s),
+      sum_v_dt: n(r.sum_v_dt),
+      sum_v2_dt: n(r.sum_v2_dt),
+      max_speed_ms: n(r.max_speed_ms),
+      harsh_braking: n(r.harsh_braking),
+      harsh_acceleration: n(r.harsh_acceleration),
+      harsh_cornering: n(r.harsh_cornering),
+      speeding_s: n(r.speeding_s),
+      night_s: n(r.night_s),
+      phone_use_s: n(r.phone_use_s),
+      phone_use_events: n(r.phone_use_events),
     },
   }));
 }
@@ -137,9 +152,21 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
       t.meanScore = (t.meanScore * t.drivers + score) / (t.drivers + 1);
       t.drivers++;
       return {
-        scoreId: periodScoreId(r.tenant, r.driverId, from, to, o.model.version), tenant: r.tenant, driverId: r.driverId, deviceId: '', tripId: '',
-        scope: 'period', risk, score, modelVersion: o.model.version, features, featureNames: [...o.model.features], factors,
-        computedAtMs: computedAt, periodStartMs: from, periodEndMs: to,
+        scoreId: periodScoreId(r.tenant, r.driverId, from, to, o.model.version),
+        tenant: r.tenant,
+        driverId: r.driverId,
+        deviceId: '',
+        tripId: '',
+        scope: 'period',
+        risk,
+        score,
+        modelVersion: o.model.version,
+        features,
+        featureNames: [...o.model.features],
+        factors,
+        computedAtMs: computedAt,
+        periodStartMs: from,
+        periodEndMs: to,
       };
     });
     chunks++;
@@ -150,7 +177,9 @@ export async function runBatchScore(o: BatchScoreOptions): Promise<BatchScoreSum
       t1 = performance.now();
       const emission = { trips: [], alerts: [], scores };
       if (o.cache) await o.cache.apply(cacheOps(emission, o.cachePrefix, true));
-      if (o.publisher) for (const k of kafkaMessages(emission, { ...DEFAULT_EMIT_TOPICS, scores: o.scoresTopic ?? DEFAULT_EMIT_TOPICS.scores })) await o.publisher.send(k.topic, k.messages);
+      if (o.publisher)
+        for (const k of kafkaMessages(emission, { ...DEFAULT_EMIT_TOPICS, scores: o.scoresTopic ?? DEFAULT_EMIT_TOPICS.scores }))
+          await o.publisher.send(k.topic, k.messages);
       ms.cache += performance.now() - t1;
       done += part.length;
       o.onProgress?.({ done, total: rows.length });

@@ -40,7 +40,8 @@ export interface TelemetryInput {
 }
 
 /** The batch's idempotency key within the device's state: proto's batchKey(tenant, device, boot, seq). */
-export const idempotencyKey = (st: Pick<DeviceState, 'tenant' | 'deviceId'>, bootId: string, seq: number): string => batchKey(st.tenant, st.deviceId, bootId, seq);
+export const idempotencyKey = (st: Pick<DeviceState, 'tenant' | 'deviceId'>, bootId: string, seq: number): string =>
+  batchKey(st.tenant, st.deviceId, bootId, seq);
 
 export function isDuplicate(st: DeviceState, bootId: string, seq: number): boolean {
   return st.recent.includes(idempotencyKey(st, bootId, seq));
@@ -81,8 +82,18 @@ function forwardEdgeEvents(st: DeviceState, input: TelemetryInput, out: Collecto
   for (const e of input.edgeEvents ?? []) {
     if (e.type !== EV.CRASH) continue;
     const d: DetectedEvent = {
-      eventId: eventId(st.tenant, st.deviceId, e.type, e.tMs), tripId: st.trip?.id ?? null, deviceId: st.deviceId, type: e.type, tMs: e.tMs,
-      durationMs: e.durationMs, peak: e.peak, latE7: e.latE7, lonE7: e.lonE7, speedCms: e.speedCms, severity: 'high', source: 'edge',
+      eventId: eventId(st.tenant, st.deviceId, e.type, e.tMs),
+      tripId: st.trip?.id ?? null,
+      deviceId: st.deviceId,
+      type: e.type,
+      tMs: e.tMs,
+      durationMs: e.durationMs,
+      peak: e.peak,
+      latE7: e.latE7,
+      lonE7: e.lonE7,
+      speedCms: e.speedCms,
+      severity: 'high',
+      source: 'edge',
     };
     if (e.crash) d.crash = e.crash;
     if (st.trip) st.trip.events++;
@@ -250,8 +261,14 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
     else speed = 0;
     const hc = g.headingCdeg[i] ?? -1;
     const fix = {
-      t, latE7, lonE7, speedCms: Math.round(speed * 100), headingCdeg: hc, hdopC: g.hdopC?.[i] ?? 0,
-      limitCms: g.speedLimitCms?.[i] ?? 0, limitDefault: (g.limitDefault?.[i] ?? 0) === 1,
+      t,
+      latE7,
+      lonE7,
+      speedCms: Math.round(speed * 100),
+      headingCdeg: hc,
+      hdopC: g.hdopC?.[i] ?? 0,
+      limitCms: g.speedLimitCms?.[i] ?? 0,
+      limitDefault: (g.limitDefault?.[i] ?? 0) === 1,
     };
     addSpeeding(st, detectFix(st.motion, fix, dcfg, evs), cfg);
     countEvents(st, evs, out);

@@ -93,7 +93,7 @@ export function featuresFromSums(s: TripSums): number[] {
   const meanV = mov > 0 ? s.sum_v_dt / mov : 0;
   const varV = mov > 0 ? Math.max(0, s.sum_v2_dt / mov - meanV * meanV) : 0;
   const f = [
-    mov > 0 ? (km / (mov / 3600)) : 0,
+    mov > 0 ? km / (mov / 3600) : 0,
     s.max_speed_ms * 3.6,
     Math.sqrt(varV) * 3.6,
     (s.harsh_braking / exposure) * 100,

@@ -21,7 +21,7 @@ export function headingDiffDeg(a: number, b: number): number {
 
 /** Local mean solar hour [0, 24) at a longitude: UTC hour + lon/15. Deterministic, needs no time-zone data. */
 export function solarHour(tMs: number, lonE7: number): number {
-  const utcH = ((tMs / 3_600_000) % 24 + 24) % 24;
+  const utcH = (((tMs / 3_600_000) % 24) + 24) % 24;
   return (((utcH + lonE7 / 1e7 / 15) % 24) + 24) % 24;
 }
 

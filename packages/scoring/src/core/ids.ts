@@ -16,8 +16,7 @@ export function uuidV5(name: string): string {
 // Names hold the tenant-scoped identity "<tenant>/<id>" (identityKey): equal ids of two tenants never share
 // a trip, event or score id. (Ids of rows written before schema v2 were derived from the bare id.)
 export const tripId = (tenant: string, deviceId: string, startMs: number): string => uuidV5(`trip:${identityKey(tenant, deviceId)}:${startMs}`);
-export const eventId = (tenant: string, deviceId: string, type: number, tMs: number): string =>
-  uuidV5(`event:${identityKey(tenant, deviceId)}:${type}:${tMs}`);
+export const eventId = (tenant: string, deviceId: string, type: number, tMs: number): string => uuidV5(`event:${identityKey(tenant, deviceId)}:${type}:${tMs}`);
 export const tripScoreId = (tripIdValue: string, modelVersion: string): string => uuidV5(`score:trip:${tripIdValue}:${modelVersion}`);
 export const periodScoreId = (tenant: string, driverId: string, startMs: number, endMs: number, modelVersion: string): string =>
   uuidV5(`score:period:${identityKey(tenant, driverId)}:${startMs}:${endMs}:${modelVersion}`);

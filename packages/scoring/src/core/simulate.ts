@@ -53,7 +53,7 @@ function integrate(o: DriveOptions): Sample[] {
       const dt = stepMs / 1000;
       const a = v <= 0 && (ph.accel ?? 0) < 0 ? 0 : (ph.accel ?? 0);
       const yaw = ph.yaw ?? 0;
-      out.push({ t, lat, lon, speed: v, heading, aLong: a, aLat: v * (yaw * Math.PI / 180) });
+      out.push({ t, lat, lon, speed: v, heading, aLong: a, aLat: v * ((yaw * Math.PI) / 180) });
       v = Math.max(0, v + a * dt);
       heading = (((heading + yaw * dt) % 360) + 360) % 360;
       const d = v * dt;

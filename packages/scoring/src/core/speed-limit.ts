@@ -70,7 +70,8 @@ export class ZoneSpeedLimits implements SpeedLimitSource {
   constructor(private readonly zones: readonly SpeedLimitZone[]) {
     for (const z of zones) {
       const [a, b, c, d] = z.bbox;
-      if (!(a <= c && b <= d) || Math.abs(a) > 90 || Math.abs(c) > 90 || Math.abs(b) > 180 || Math.abs(d) > 180) throw new Error(`speed-limit zone bbox ${JSON.stringify(z.bbox)} is not [minLat, minLon, maxLat, maxLon]`);
+      if (!(a <= c && b <= d) || Math.abs(a) > 90 || Math.abs(c) > 90 || Math.abs(b) > 180 || Math.abs(d) > 180)
+        throw new Error(`speed-limit zone bbox ${JSON.stringify(z.bbox)} is not [minLat, minLon, maxLat, maxLon]`);
       if (z.limitKmh === undefined && z.roadType === undefined) throw new Error('speed-limit zone needs limitKmh or roadType');
     }
   }

@@ -1,7 +1,19 @@
 // Runs one recording as a device would send it: 30 s DeviceBatch protobufs (the wire format, with the
 // posted-limit column when the recording has one) -> decode -> the scorer's core -> trips and events.
 import { orientationOf } from '@fleetwire/detect';
-import { accelColumns, decodeDeviceBatch, encodeDeviceBatch, gpsColumns, packAccel, packGps, phoneColumns, phoneStateName, packPhone, type GpsSample, type PhoneSample } from '@fleetwire/proto';
+import {
+  accelColumns,
+  decodeDeviceBatch,
+  encodeDeviceBatch,
+  gpsColumns,
+  packAccel,
+  packGps,
+  phoneColumns,
+  phoneStateName,
+  packPhone,
+  type GpsSample,
+  type PhoneSample,
+} from '@fleetwire/proto';
 import type { CoreConfig } from '../core/config.js';
 import { detectConfigOf } from '../core/detect.js';
 import { flushIdle, processTelemetry, type TelemetryInput } from '../core/engine.js';
@@ -81,7 +93,14 @@ export async function runRecording(rec: Recording, cfg: CoreConfig, limits?: Spe
       continue;
     }
     const b = r.value;
-    const input: TelemetryInput = { deviceId, bootId: b.bootId, seq: Number(b.seq), gps: gpsColumns(b.gps), accel: accelColumns(b.accel), phone: b.phone ? phoneColumns(b.phone) : null };
+    const input: TelemetryInput = {
+      deviceId,
+      bootId: b.bootId,
+      seq: Number(b.seq),
+      gps: gpsColumns(b.gps),
+      accel: accelColumns(b.accel),
+      phone: b.phone ? phoneColumns(b.phone) : null,
+    };
     if (limits) await applySpeedLimits(input, limits);
     const o = processTelemetry(st, input, cfg);
     trips.push(...o.trips);

@@ -40,7 +40,15 @@ export function readNebraska(file: string, set: string): Recording[] {
     if (Number.isFinite(lat) && Number.isFinite(lon)) {
       const mph = num(c(r, 'speed_mph'));
       const hd = num(c(r, 'gps_heading'));
-      rec.gps.push({ t, lat, lon, speed: Number.isFinite(mph) ? mph * 0.44704 : -1, heading: Number.isFinite(hd) ? ((hd % 360) + 360) % 360 : -1, hdop: num(c(r, 'gps_hdop')) || 0, limitKmh: 0 });
+      rec.gps.push({
+        t,
+        lat,
+        lon,
+        speed: Number.isFinite(mph) ? mph * 0.44704 : -1,
+        heading: Number.isFinite(hd) ? ((hd % 360) + 360) % 360 : -1,
+        hdop: num(c(r, 'gps_hdop')) || 0,
+        limitKmh: 0,
+      });
     }
     const x = num(c(r, 'accel_x'));
     const y = num(c(r, 'accel_y'));
@@ -77,7 +85,15 @@ export function readNdsbr(file: string, set: string): Recording[] {
     const lim = num(c(r, 'LIMITE_VEL'), true);
     const prev = rec.gps[rec.gps.length - 1];
     if (prev && t <= prev.t) continue;
-    rec.gps.push({ t, lat, lon, speed: Number.isFinite(kmh) ? kmh / 3.6 : -1, heading: Number.isFinite(hd) && kmh > 0 ? ((hd % 360) + 360) % 360 : -1, hdop: 0, limitKmh: Number.isFinite(lim) && lim > 0 ? lim : 0 });
+    rec.gps.push({
+      t,
+      lat,
+      lon,
+      speed: Number.isFinite(kmh) ? kmh / 3.6 : -1,
+      heading: Number.isFinite(hd) && kmh > 0 ? ((hd % 360) + 360) % 360 : -1,
+      hdop: 0,
+      limitKmh: Number.isFinite(lim) && lim > 0 ? lim : 0,
+    });
     if (h.has('ACTION')) (rec.phoneLabels ??= []).push({ t, label: c(r, 'ACTION') ?? '' });
   }
   for (const rec of by.values()) if (rec.phoneLabels) rec.phone = replayPhoneLabels(rec.phoneLabels, rec.id);
@@ -86,15 +102,27 @@ export function readNdsbr(file: string, set: string): Recording[] {
 
 /** AndroSensor-style pair: gps.<name>.csv and accel.<name>.csv, times in ms since the recording started. */
 export function readAndroSensor(dir: string, name: string, set: string, startUtcMs: number): Recording {
-  const g = lines(readFileSync(join(dir, `gps.${name}.csv`), 'utf8')).slice(1).map((l) => cells(l, ','));
-  const a = lines(readFileSync(join(dir, `accel.${name}.csv`), 'utf8')).slice(1).map((l) => cells(l, ','));
+  const g = lines(readFileSync(join(dir, `gps.${name}.csv`), 'utf8'))
+    .slice(1)
+    .map((l) => cells(l, ','));
+  const a = lines(readFileSync(join(dir, `accel.${name}.csv`), 'utf8'))
+    .slice(1)
+    .map((l) => cells(l, ','));
   const gps: RecordedFix[] = [];
   for (const r of g) {
     const t = startUtcMs + num(r[0]);
     const kmh = num(r[3]);
     const hd = num(r[4]);
     if (gps.length > 0 && t <= gps[gps.length - 1]!.t) continue;
-    gps.push({ t, lat: num(r[1]), lon: num(r[2]), speed: Number.isFinite(kmh) ? kmh / 3.6 : -1, heading: Number.isFinite(hd) ? hd % 360 : -1, hdop: 0, limitKmh: 0 });
+    gps.push({
+      t,
+      lat: num(r[1]),
+      lon: num(r[2]),
+      speed: Number.isFinite(kmh) ? kmh / 3.6 : -1,
+      heading: Number.isFinite(hd) ? hd % 360 : -1,
+      hdop: 0,
+      limitKmh: 0,
+    });
   }
   const accel: RecordedAccel[] = [];
   for (const r of a) {
@@ -124,7 +152,15 @@ export function readFleetwireCsv(file: string, set: string): Recording {
       const sp = num(c(r, 'speed'));
       const hd = num(c(r, 'heading'));
       const lim = num(c(r, 'speed_limit_kmh'));
-      gps.push({ t, lat, lon, speed: Number.isFinite(sp) ? sp : -1, heading: Number.isFinite(hd) ? hd % 360 : -1, hdop: num(c(r, 'hdop')) || 0, limitKmh: lim > 0 ? lim : 0 });
+      gps.push({
+        t,
+        lat,
+        lon,
+        speed: Number.isFinite(sp) ? sp : -1,
+        heading: Number.isFinite(hd) ? hd % 360 : -1,
+        hdop: num(c(r, 'hdop')) || 0,
+        limitKmh: lim > 0 ? lim : 0,
+      });
     }
     const x = num(c(r, 'x'));
     const y = num(c(r, 'y'));
@@ -142,7 +178,11 @@ function applyLabels(dir: string, set: string, recs: Recording[]): void {
   } catch {
     return;
   }
-  const m = new Map(lines(text).slice(1).map((l) => cells(l, ',') as [string, string]));
+  const m = new Map(
+    lines(text)
+      .slice(1)
+      .map((l) => cells(l, ',') as [string, string]),
+  );
   for (const r of recs) {
     const l = m.get(r.id.slice(set.length + 1));
     if (l) r.label = l;
@@ -152,7 +192,11 @@ function applyLabels(dir: string, set: string, recs: Recording[]): void {
 /** Start times of AndroSensor recordings: start.csv "name,iso_utc" beside the files (else the file's name is taken as UTC). */
 function androStart(dir: string, name: string): number {
   try {
-    const m = new Map(lines(readFileSync(join(dir, 'start.csv'), 'utf8')).slice(1).map((l) => cells(l, ',') as [string, string]));
+    const m = new Map(
+      lines(readFileSync(join(dir, 'start.csv'), 'utf8'))
+        .slice(1)
+        .map((l) => cells(l, ',') as [string, string]),
+    );
     const v = m.get(name);
     if (v) return Date.parse(v);
   } catch {

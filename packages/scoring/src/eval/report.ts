@@ -29,7 +29,14 @@ export interface RecordingFigures {
   /** Distance-weighted trip score and factors (when a model is given). */
   score: number | null;
   factors: Record<string, number>;
-  orientation: { confident: boolean; quality: number; forward: number[] | null; up: number[] | null; convergedAfterS: number | null; mountChanges: number } | null;
+  orientation: {
+    confident: boolean;
+    quality: number;
+    forward: number[] | null;
+    up: number[] | null;
+    convergedAfterS: number | null;
+    mountChanges: number;
+  } | null;
   gpsCleaning: { speedSpikes: number; courseSpikes: number; poorHdop: number; rejectedImplausible: number };
   reference?: Record<string, number>;
   rejectedBatches: number;
@@ -101,7 +108,10 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
     rejectedBatches: run.rejected,
     tripSums: run.trips.map((t) => t.sums),
   };
-  const pu = phoneUseFigures(run.rec, run.events.filter((e) => e.type === EV.PHONE_USE));
+  const pu = phoneUseFigures(
+    run.rec,
+    run.events.filter((e) => e.type === EV.PHONE_USE),
+  );
   if (pu) f.phoneUse = pu;
   if (run.rec.label) f.label = run.rec.label;
   if (run.rec.reference) f.reference = run.rec.reference;
@@ -124,10 +134,26 @@ export function yawDeg(fwd: number[] | null, up: number[] | null): number | null
 }
 
 export function formatTable(rows: RecordingFigures[]): string {
-  const head = ['recording', 'trips', 'km', 'brake/100km', 'accel/100km', 'corner/100km', 'imu/gps ev', 'max mg', 'speed s posted/default', 'score', 'factors', 'mount yaw', 'conv s'];
+  const head = [
+    'recording',
+    'trips',
+    'km',
+    'brake/100km',
+    'accel/100km',
+    'corner/100km',
+    'imu/gps ev',
+    'max mg',
+    'speed s posted/default',
+    'score',
+    'factors',
+    'mount yaw',
+    'conv s',
+  ];
   const lines = [head.join('\t')];
   for (const r of rows) {
-    const fac = Object.entries(r.factors).map(([k, v]) => `${k.slice(0, 5)} ${v}`).join(' ');
+    const fac = Object.entries(r.factors)
+      .map(([k, v]) => `${k.slice(0, 5)} ${v}`)
+      .join(' ');
     lines.push(
       [
         r.id + (r.label ? ` (${r.label})` : ''),

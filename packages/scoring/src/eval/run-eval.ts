@@ -10,7 +10,11 @@ import { figures, formatTable, type RecordingFigures, type TripScore } from './r
 
 export const defaultEvalDirs = (): string[] => {
   const root = join(packageDir('eval'), 'data');
-  return existsSync(root) ? readdirSync(root).sort().map((d) => join(root, d)) : [];
+  return existsSync(root)
+    ? readdirSync(root)
+        .sort()
+        .map((d) => join(root, d))
+    : [];
 };
 
 export interface EvalResult {

@@ -26,8 +26,12 @@ export function summarise(rows: RecordingFigures[]): string {
         `acceleration ${f1((ev('acceleration') / km) * 100)}, cornering ${f1((ev('cornering') / km) * 100)}; max peak ${Math.max(0, ...rs.map((r) => r.maxPeakMg))} mg; ` +
         `score mean ${f1(mean(scores))} (min ${f1(Math.min(...scores))}); ` +
         (limitS > 0 ? `speeding ${posted} s of ${limitS} s with a posted limit; ` : '') +
-        (pu.length ? `phone use while moving: ${tS} s labelled, ${pS} s counted, recall ${f1((100 * tp) / (tS || 1))} %, precision ${f1((100 * tp) / (pS || 1))} %; ` : '') +
-        (yaws.length ? `mount yaw ${yaws.join(', ')} deg (${yaws.length}/${rs.filter((r) => r.orientation).length} confident), converged after median ${f1(conv.sort((a, b) => a - b)[Math.floor(conv.length / 2)] ?? NaN)} s` : 'no confident mount estimate'),
+        (pu.length
+          ? `phone use while moving: ${tS} s labelled, ${pS} s counted, recall ${f1((100 * tp) / (tS || 1))} %, precision ${f1((100 * tp) / (pS || 1))} %; `
+          : '') +
+        (yaws.length
+          ? `mount yaw ${yaws.join(', ')} deg (${yaws.length}/${rs.filter((r) => r.orientation).length} confident), converged after median ${f1(conv.sort((a, b) => a - b)[Math.floor(conv.length / 2)] ?? NaN)} s`
+          : 'no confident mount estimate'),
     );
   }
   return out.join('\n');

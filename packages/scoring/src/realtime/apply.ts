@@ -73,7 +73,11 @@ export async function writeCollected(tx: Queryable, c: Collected, ctx: ApplyCont
 export async function applyItems(tx: Queryable, items: Item[], ctx: ApplyContext): Promise<Applied> {
   const refs = items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId }));
   const states = await loadStatesForUpdate(tx, refs);
-  const fresh = await claimKeys(tx, items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId, bootId: i.input.bootId, seq: i.input.seq })), ctx.source);
+  const fresh = await claimKeys(
+    tx,
+    items.map((i) => ({ tenant: i.tenant, deviceId: i.input.deviceId, bootId: i.input.bootId, seq: i.input.seq })),
+    ctx.source,
+  );
   const drivers = await resolveDrivers(tx, refs);
   const c = new Collected();
   const failed: CoreFailure[] = [];

@@ -38,7 +38,14 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
       const id = parseIdentityKey(key);
       const deviceId = id?.id ?? key;
       const tenant = id?.tenant;
-      rejected.push({ code, reason, source, tenant, deviceId, message: deadLetter({ reasonCode: code, reason, source, deviceId, tenant, key, payload: m.value }) });
+      rejected.push({
+        code,
+        reason,
+        source,
+        tenant,
+        deviceId,
+        message: deadLetter({ reasonCode: code, reason, source, deviceId, tenant, key, payload: m.value }),
+      });
       continue;
     }
     const rec = r.value;
@@ -71,7 +78,16 @@ function edgeEvents(evs: readonly import('@fleetwire/proto').fleetwire.v1.IEdgeE
   const out: NonNullable<TelemetryInput['edgeEvents']> = [];
   for (const e of evs ?? []) {
     if (e.type !== 7) continue;
-    out.push({ type: 7, tMs: Number(e.tMs ?? 0), durationMs: e.durationMs ?? 0, peak: e.peak ?? 0, latE7: e.latE7 ?? 0, lonE7: e.lonE7 ?? 0, speedCms: e.speedCms ?? 0, crash: e.crash ?? null });
+    out.push({
+      type: 7,
+      tMs: Number(e.tMs ?? 0),
+      durationMs: e.durationMs ?? 0,
+      peak: e.peak ?? 0,
+      latE7: e.latE7 ?? 0,
+      lonE7: e.lonE7 ?? 0,
+      speedCms: e.speedCms ?? 0,
+      crash: e.crash ?? null,
+    });
   }
   return out.length ? out : null;
 }

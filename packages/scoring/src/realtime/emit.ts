@@ -73,7 +73,12 @@ export interface EmitTopics {
   alerts: string;
   deadletter: string;
 }
-export const DEFAULT_EMIT_TOPICS: EmitTopics = { trips: KAFKA_TOPICS.trips, scores: KAFKA_TOPICS.scores, alerts: KAFKA_TOPICS.alerts, deadletter: KAFKA_TOPICS.deadletter };
+export const DEFAULT_EMIT_TOPICS: EmitTopics = {
+  trips: KAFKA_TOPICS.trips,
+  scores: KAFKA_TOPICS.scores,
+  alerts: KAFKA_TOPICS.alerts,
+  deadletter: KAFKA_TOPICS.deadletter,
+};
 
 const headers = (schema: string, tenant: string): Record<string, string> => ({ schema, tenant });
 
@@ -96,8 +101,17 @@ export function cacheOps(e: Emission, prefix = 'fw:', grouped = false): CacheOp[
   for (const [tenant, scores] of byTenant) {
     const latest = scores.map((s) =>
       JSON.stringify({
-        tenant: s.tenant, driverId: s.driverId, risk: s.risk, score: s.score, scope: s.scope, tripId: s.tripId || null, deviceId: s.deviceId || null,
-        modelVersion: s.modelVersion, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+        tenant: s.tenant,
+        driverId: s.driverId,
+        risk: s.risk,
+        score: s.score,
+        scope: s.scope,
+        tripId: s.tripId || null,
+        deviceId: s.deviceId || null,
+        modelVersion: s.modelVersion,
+        computedAtMs: s.computedAtMs,
+        periodStartMs: s.periodStartMs,
+        periodEndMs: s.periodEndMs,
         factors: s.factors ?? {},
       }),
     );
@@ -108,9 +122,14 @@ export function cacheOps(e: Emission, prefix = 'fw:', grouped = false): CacheOp[
       feats[s.driverId] = JSON.stringify(f);
     }
     const channel = scoresChannel(tenant, prefix);
-    ops.push({ op: 'mset', pairs: scores.map((s, i) => [scoreKey(tenant, s.driverId, prefix), latest[i]!]) }, { op: 'hset', key: featuresKey(tenant, prefix), fields: feats });
+    ops.push(
+      { op: 'mset', pairs: scores.map((s, i) => [scoreKey(tenant, s.driverId, prefix), latest[i]!]) },
+      { op: 'hset', key: featuresKey(tenant, prefix), fields: feats },
+    );
     if (!grouped) for (const m of latest) ops.push({ op: 'publish', channel, message: m });
-    else for (let i = 0; i < latest.length; i += 1000) ops.push({ op: 'publish', channel, message: `{"scope":"period","scores":[${latest.slice(i, i + 1000).join(',')}]}` });
+    else
+      for (let i = 0; i < latest.length; i += 1000)
+        ops.push({ op: 'publish', channel, message: `{"scope":"period","scores":[${latest.slice(i, i + 1000).join(',')}]}` });
   }
   return ops;
 }
@@ -124,19 +143,44 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     key: identityKey(t.tenant, t.deviceId),
     headers: headers(SCHEMAS.trips, t.tenant),
     value: v1.TripCompleted.encode({
-      tripId: t.tripId, tenant: t.tenant, deviceId: t.deviceId, driverId: t.driverId, startMs: t.startMs, endMs: t.endMs,
-      distanceM: t.distanceM, maxSpeedKmh: t.maxSpeedKmh, meanSpeedKmh: t.meanSpeedKmh, harshBraking: t.harshBraking,
-      harshAcceleration: t.harshAcceleration, harshCornering: t.harshCornering, speedingS: Math.round(t.speedingS),
-      nightFraction: t.nightFraction, startLatE7: t.startLatE7, startLonE7: t.startLonE7, endLatE7: t.endLatE7, endLonE7: t.endLonE7,
-      phoneUseS: Math.round(t.phoneUseS ?? 0), phoneUseEvents: t.phoneUseEvents ?? 0,
+      tripId: t.tripId,
+      tenant: t.tenant,
+      deviceId: t.deviceId,
+      driverId: t.driverId,
+      startMs: t.startMs,
+      endMs: t.endMs,
+      distanceM: t.distanceM,
+      maxSpeedKmh: t.maxSpeedKmh,
+      meanSpeedKmh: t.meanSpeedKmh,
+      harshBraking: t.harshBraking,
+      harshAcceleration: t.harshAcceleration,
+      harshCornering: t.harshCornering,
+      speedingS: Math.round(t.speedingS),
+      nightFraction: t.nightFraction,
+      startLatE7: t.startLatE7,
+      startLonE7: t.startLonE7,
+      endLatE7: t.endLatE7,
+      endLonE7: t.endLonE7,
+      phoneUseS: Math.round(t.phoneUseS ?? 0),
+      phoneUseEvents: t.phoneUseEvents ?? 0,
     }).finish(),
   }));
   const scores: OutMessage[] = e.scores.map((s) => ({
     key: identityKey(s.tenant, s.driverId),
     headers: headers(SCHEMAS.scores, s.tenant),
     value: v1.RiskScoreCalculated.encode({
-      tenant: s.tenant, driverId: s.driverId, deviceId: s.deviceId, tripId: s.tripId, scope: SCOPE[s.scope], risk: s.risk, score: s.score,
-      modelVersion: s.modelVersion, features: s.features, computedAtMs: s.computedAtMs, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs,
+      tenant: s.tenant,
+      driverId: s.driverId,
+      deviceId: s.deviceId,
+      tripId: s.tripId,
+      scope: SCOPE[s.scope],
+      risk: s.risk,
+      score: s.score,
+      modelVersion: s.modelVersion,
+      features: s.features,
+      computedAtMs: s.computedAtMs,
+      periodStartMs: s.periodStartMs,
+      periodEndMs: s.periodEndMs,
       factors: s.factors ?? {},
     }).finish(),
   }));
@@ -144,12 +188,22 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
     key: identityKey(a.tenant, a.event.deviceId),
     headers: headers(SCHEMAS.alerts, a.tenant),
     value: v1.SafetyAlert.encode({
-      tenant: a.tenant, deviceId: a.event.deviceId, driverId: a.driverId, tripId: a.event.tripId ?? '',
+      tenant: a.tenant,
+      deviceId: a.event.deviceId,
+      driverId: a.driverId,
+      tripId: a.event.tripId ?? '',
       event: {
-        type: a.event.type, tMs: a.event.tMs, durationMs: a.event.durationMs, peak: a.event.peak, latE7: a.event.latE7, lonE7: a.event.lonE7, speedCms: a.event.speedCms,
+        type: a.event.type,
+        tMs: a.event.tMs,
+        durationMs: a.event.durationMs,
+        peak: a.event.peak,
+        latE7: a.event.latE7,
+        lonE7: a.event.lonE7,
+        speedCms: a.event.speedCms,
         crash: a.event.crash ?? null,
       },
-      severity: a.event.severity satisfies Severity, detectedByBackend: a.event.source !== 'edge',
+      severity: a.event.severity satisfies Severity,
+      detectedByBackend: a.event.source !== 'edge',
     }).finish(),
   }));
   return [
@@ -160,7 +214,16 @@ export function kafkaMessages(e: Emission, topics: EmitTopics = DEFAULT_EMIT_TOP
 }
 
 /** A dead letter for fw.deadletter.v1, keyed "<tenant>/<device>" (or the input record's own key when its tenant is unknown). */
-export function deadLetter(o: { reasonCode: string; reason: string; source: string; deviceId: string; tenant?: string; key?: string; payload: Uint8Array | null; maxBytes?: number }): OutMessage {
+export function deadLetter(o: {
+  reasonCode: string;
+  reason: string;
+  source: string;
+  deviceId: string;
+  tenant?: string;
+  key?: string;
+  payload: Uint8Array | null;
+  maxBytes?: number;
+}): OutMessage {
   const max = o.maxBytes ?? 64 * 1024;
   const p = o.payload ?? new Uint8Array(0);
   const key = o.tenant ? identityKey(o.tenant, o.deviceId || 'unknown') : o.key || 'unknown';
@@ -168,8 +231,15 @@ export function deadLetter(o: { reasonCode: string; reason: string; source: stri
     key,
     headers: headers(SCHEMAS.deadletter, o.tenant ?? ''),
     value: v1.DeadLetter.encode({
-      reasonCode: o.reasonCode, reason: o.reason, stage: 'scoring-rt', tenant: o.tenant ?? '', deviceId: o.deviceId, source: o.source,
-      receivedAtMs: Date.now(), payload: p.subarray(0, max), payloadTruncated: p.length > max,
+      reasonCode: o.reasonCode,
+      reason: o.reason,
+      stage: 'scoring-rt',
+      tenant: o.tenant ?? '',
+      deviceId: o.deviceId,
+      source: o.source,
+      receivedAtMs: Date.now(),
+      payload: p.subarray(0, max),
+      payloadTruncated: p.length > max,
     }).finish(),
   };
 }

@@ -112,7 +112,13 @@ export class RealtimeProcessor {
       dead.push(r.message);
     }
     this.metrics.noteRecords(batch.messages.length);
-    if (this.o.speedLimits) await fillSpeedLimits(items.map((i) => i.input), this.o.speedLimits, this.cfg, this.log);
+    if (this.o.speedLimits)
+      await fillSpeedLimits(
+        items.map((i) => i.input),
+        this.o.speedLimits,
+        this.cfg,
+        this.log,
+      );
     const where = `${batch.topic}/${batch.partition}`;
     let applied: Applied[];
     try {

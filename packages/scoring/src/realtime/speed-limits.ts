@@ -6,7 +6,12 @@ import { detectConfigOf } from '../core/detect.js';
 import type { TelemetryInput } from '../core/engine.js';
 import { applySpeedLimits, type SpeedLimitSource } from '../core/speed-limit.js';
 
-export async function fillSpeedLimits(inputs: TelemetryInput[], source: SpeedLimitSource, cfg: CoreConfig, log?: pino.Logger): Promise<{ filled: number; failed: number }> {
+export async function fillSpeedLimits(
+  inputs: TelemetryInput[],
+  source: SpeedLimitSource,
+  cfg: CoreConfig,
+  log?: pino.Logger,
+): Promise<{ filled: number; failed: number }> {
   const defaults = detectConfigOf(cfg);
   let filled = 0;
   let failed = 0;

@@ -86,10 +86,15 @@ export function remoteIp(client: Client): string {
 
 export async function createBroker(deps: BrokerDeps): Promise<Aedes> {
   const { auth, pipeline, metrics: m, log } = deps;
-  const registrySessions = new RegistrySessions(deps.registry ?? null, deps.registryRecheckMs ?? 0, (client, p) => {
-    m.sessionsRevoked.inc();
-    log.info({ client: client.id, tenant: p.tenant }, 'registry account disabled or removed: closing the session');
-  }, log);
+  const registrySessions = new RegistrySessions(
+    deps.registry ?? null,
+    deps.registryRecheckMs ?? 0,
+    (client, p) => {
+      m.sessionsRevoked.inc();
+      log.info({ client: client.id, tenant: p.tenant }, 'registry account disabled or removed: closing the session');
+    },
+    log,
+  );
 
   const opts: AedesOptions = {
     id: deps.id,

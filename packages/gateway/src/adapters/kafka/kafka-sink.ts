@@ -1,6 +1,14 @@
 // Kafka TelemetrySink: kafkajs idempotent producer (acks=all, one request in flight per broker so
 // ordering holds across retries), key = device id, headers `schema` and `tenant`.
-import { KAFKA_TOPICS, provisionReplicatedTopics, recordingPartitioner, SCHEMAS, unackedPartitions, UnackedPartitionsError, type ReplicationSettings } from '@fleetwire/proto';
+import {
+  KAFKA_TOPICS,
+  provisionReplicatedTopics,
+  recordingPartitioner,
+  SCHEMAS,
+  unackedPartitions,
+  UnackedPartitionsError,
+  type ReplicationSettings,
+} from '@fleetwire/proto';
 import { Kafka, logLevel, type Admin, type LogEntry, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { SinkRecord, TelemetrySink } from '../sink.js';
@@ -239,8 +247,16 @@ export class KafkaSink implements TelemetrySink {
       const r = await provisionReplicatedTopics(admin, [spec(this.topics.telemetry), spec(this.topics.deadletter)], this.o.replication ?? {});
       const log = this.o.logger;
       if (r.created.length > 0) log?.info({ topics: r.created, ...r.replication, brokers: r.brokers }, 'kafka topics created');
-      if (r.created.length > 0 && r.replication.replicationFactor < 3) log?.warn({ ...r.replication, brokers: r.brokers }, 'kafka topics created with fewer than 3 replicas: one broker loss loses or blocks data (set FW_KAFKA_REPLICATION_FACTOR)');
-      for (const u of r.underReplicated) log?.warn({ topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor }, 'existing kafka topic has fewer replicas than configured; reassign its partitions (kafka-reassign-partitions) to raise it');
+      if (r.created.length > 0 && r.replication.replicationFactor < 3)
+        log?.warn(
+          { ...r.replication, brokers: r.brokers },
+          'kafka topics created with fewer than 3 replicas: one broker loss loses or blocks data (set FW_KAFKA_REPLICATION_FACTOR)',
+        );
+      for (const u of r.underReplicated)
+        log?.warn(
+          { topic: u.topic, replicas: u.replicas, want: r.replication.replicationFactor },
+          'existing kafka topic has fewer replicas than configured; reassign its partitions (kafka-reassign-partitions) to raise it',
+        );
     } finally {
       await admin.disconnect();
     }
@@ -262,7 +278,10 @@ export class KafkaSink implements TelemetrySink {
       const messages = toMessages(records, schema, this.keys);
       const result = await producer.send({ topic, acks: -1, messages });
       const missing = unackedPartitions(messages, this.assigned, result);
-      if (missing.length > 0) throw new UnackedPartitionsError(`kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`);
+      if (missing.length > 0)
+        throw new UnackedPartitionsError(
+          `kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`,
+        );
       this.sendFailure = null;
     } catch (e) {
       const text = kafkaErrorText(e);

@@ -137,13 +137,7 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
       } else if (o.trustForwardedFor) {
         ip = forwardedFor(req.getHeader('x-forwarded-for')) ?? ip;
       }
-      res.upgrade<WsData>(
-        { ip },
-        req.getHeader('sec-websocket-key'),
-        proto ?? '',
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
+      res.upgrade<WsData>({ ip }, req.getHeader('sec-websocket-key'), proto ?? '', req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const data = ws.getUserData();
@@ -171,7 +165,11 @@ export async function startHttpWs(o: HttpWsOptions): Promise<HttpWsServer> {
   });
   app.get('/readyz', (res) => {
     if (o.isReady()) res.writeHeader('content-type', 'text/plain').end('ready\n');
-    else res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain').end(`not ready: ${o.notReadyReason?.() ?? 'unknown'}\n`);
+    else
+      res
+        .writeStatus('503 Service Unavailable')
+        .writeHeader('content-type', 'text/plain')
+        .end(`not ready: ${o.notReadyReason?.() ?? 'unknown'}\n`);
   });
   app.get('/metrics', (res) => {
     let aborted = false;

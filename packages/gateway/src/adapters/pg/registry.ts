@@ -113,8 +113,14 @@ export class PgRegistry {
     const key = (kind: Principal['kind'], tenant: string, name: string) => `${kind}\u0000${tenant}\u0000${name}`;
     const valid = new Set<string>();
     const tables = [
-      { kind: 'device', sql: `SELECT d.tenant, d.device_id AS name FROM ${this.schema}.gateway_devices d JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON d.tenant = k.tenant AND d.device_id = k.name WHERE d.enabled` },
-      { kind: 'partner', sql: `SELECT p.tenant, p.username AS name FROM ${this.schema}.gateway_partners p JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON p.tenant = k.tenant AND p.username = k.name` },
+      {
+        kind: 'device',
+        sql: `SELECT d.tenant, d.device_id AS name FROM ${this.schema}.gateway_devices d JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON d.tenant = k.tenant AND d.device_id = k.name WHERE d.enabled`,
+      },
+      {
+        kind: 'partner',
+        sql: `SELECT p.tenant, p.username AS name FROM ${this.schema}.gateway_partners p JOIN unnest($1::text[], $2::text[]) AS k(tenant, name) ON p.tenant = k.tenant AND p.username = k.name`,
+      },
     ] as const;
     for (const { kind, sql } of tables) {
       const these = principals.filter((p) => p.kind === kind);

@@ -52,7 +52,9 @@ export async function connectClusterBackplane(redisUrl: string): Promise<Cluster
         (c) =>
           new Promise<void>((resolve, reject) => {
             c.once('ready', () => resolve());
-            c.once('error', (e: Error) => reject(new FleetwireError('redis_unavailable', `FW_REDIS_URL: cannot connect for cluster mode: ${e.message}`, { retriable: true, cause: e })));
+            c.once('error', (e: Error) =>
+              reject(new FleetwireError('redis_unavailable', `FW_REDIS_URL: cannot connect for cluster mode: ${e.message}`, { retriable: true, cause: e })),
+            );
           }),
       ),
     );

@@ -148,7 +148,14 @@ export class RedisDedupe implements DedupeStore {
       ? new Cluster(
           o.clusterNodes.map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) })),
           // A node that fails over: re-read the slot map soon and retry a moved/down call a few times.
-          { enableOfflineQueue: false, redisOptions, clusterRetryStrategy: (n: number) => Math.min(1000, 100 * n), retryDelayOnFailover: 100, retryDelayOnClusterDown: 200, slotsRefreshTimeout: 1000 },
+          {
+            enableOfflineQueue: false,
+            redisOptions,
+            clusterRetryStrategy: (n: number) => Math.min(1000, 100 * n),
+            retryDelayOnFailover: 100,
+            retryDelayOnClusterDown: 200,
+            slotsRefreshTimeout: 1000,
+          },
         )
       : new Redis(o.url, redisOptions);
     redis.defineCommand('fwClaim', { lua: CLAIM_LUA });
@@ -207,7 +214,9 @@ export class RedisDedupe implements DedupeStore {
     for (const k of keys) this.fallback.commitNow(k);
     if (this.redis.status === 'ready') {
       const rkeys = keys.map((k) => dedupeRedisKey(k, this.prefix));
-      await Promise.all(byTag(rkeys).map((idx) => this.redis.fwCommit(idx.length, ...idx.map((i) => rkeys[i]!), this.o.ttlMs).catch(() => this.refreshSlots())));
+      await Promise.all(
+        byTag(rkeys).map((idx) => this.redis.fwCommit(idx.length, ...idx.map((i) => rkeys[i]!), this.o.ttlMs).catch(() => this.refreshSlots())),
+      );
     }
     return keys.map(() => undefined);
   }

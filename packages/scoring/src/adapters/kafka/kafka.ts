@@ -1,5 +1,12 @@
 import { type Consumer, type ConsumerRunConfig, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
-import { provisionReplicatedTopics, recordingPartitioner, unackedPartitions, UnackedPartitionsError, type ReplicatedProvision, type ReplicationSettings } from '@fleetwire/proto';
+import {
+  provisionReplicatedTopics,
+  recordingPartitioner,
+  unackedPartitions,
+  UnackedPartitionsError,
+  type ReplicatedProvision,
+  type ReplicationSettings,
+} from '@fleetwire/proto';
 import type { BatchControl, OutMessage, Publisher, RecordSource, SourceBatch } from '../source.js';
 
 export interface KafkaOptions {
@@ -159,7 +166,9 @@ export class KafkaPublisher implements Publisher {
   private readonly assigned = new WeakMap<object, number>();
   private create(): Producer {
     return this.kafka.producer({
-      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
       createPartitioner: recordingPartitioner(Partitioners.DefaultPartitioner, this.assigned),
     });
   }
@@ -174,7 +183,10 @@ export class KafkaPublisher implements Publisher {
       // kafkajs 2.2.4 may resolve a send that skipped a partition whose leader moved (proto ack-coverage): the
       // outbox row must stay until every partition acknowledged.
       const missing = unackedPartitions(out, this.assigned, result);
-      if (missing.length > 0) throw new UnackedPartitionsError(`kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`);
+      if (missing.length > 0)
+        throw new UnackedPartitionsError(
+          `kafkajs resolved the send without an ack for ${topic} partition(s) ${missing.join(', ')} (their leader moved during a retry)`,
+        );
     } catch (e) {
       if (this.producer === producer) {
         this.producer = this.create();
@@ -200,11 +212,20 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
  * ("auto" by default: 3 and 2 on a cluster of 3 or more brokers, else all brokers and 1), and the
  * existing topics with fewer replicas than that (left unchanged).
  */
-export async function ensureReplicatedTopics(kafka: Kafka, topics: string[], numPartitions = 3, replication: ReplicationSettings = {}): Promise<ReplicatedProvision> {
+export async function ensureReplicatedTopics(
+  kafka: Kafka,
+  topics: string[],
+  numPartitions = 3,
+  replication: ReplicationSettings = {},
+): Promise<ReplicatedProvision> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await provisionReplicatedTopics(admin, [...new Set(topics)].map((topic) => ({ topic, numPartitions })), replication);
+    return await provisionReplicatedTopics(
+      admin,
+      [...new Set(topics)].map((topic) => ({ topic, numPartitions })),
+      replication,
+    );
   } finally {
     await admin.disconnect();
   }

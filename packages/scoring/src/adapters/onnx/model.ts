@@ -60,7 +60,10 @@ export function checkFeatures(card: Pick<ModelCard, 'features' | 'version' | 'fa
   if (Array.isArray(card.factors) && card.factors.length > 0) {
     const unknown = got.filter((f) => !KNOWN_FEATURES.has(f));
     if (unknown.length > 0 || got.length === 0) {
-      throw new ModelError('feature_mismatch', `model ${card.version} expects features [${unknown.join(', ') || '(none)'}] that this code does not compute. Retrain or use a matching model version.`);
+      throw new ModelError(
+        'feature_mismatch',
+        `model ${card.version} expects features [${unknown.join(', ') || '(none)'}] that this code does not compute. Retrain or use a matching model version.`,
+      );
     }
     return;
   }
@@ -128,7 +131,8 @@ class OnnxRiskModel implements RiskModel {
     this.features = Object.freeze([...card.features]);
     this.factors = Object.freeze([...(card.factors ?? [])]);
     this.factorOutput = this.factors.length > 0 ? (session.outputNames.find((n) => n === 'factor_scores') ?? null) : null;
-    if (this.factors.length > 0 && !this.factorOutput) throw new ModelError('card_invalid', `model ${card.version}: card lists factors but the ONNX model has no "factor_scores" output`);
+    if (this.factors.length > 0 && !this.factorOutput)
+      throw new ModelError('card_invalid', `model ${card.version}: card lists factors but the ONNX model has no "factor_scores" output`);
   }
 
   async scoreSums(sums: readonly TripSums[]): Promise<ScoredSums[]> {

@@ -53,7 +53,10 @@ export async function migrate(db: Db, migrations: Migration[] = readMigrations()
       const prev = done.get(m.version);
       if (prev) {
         if (prev.checksum !== m.checksum) {
-          throw new MigrationError('checksum_mismatch', `migration ${m.version}_${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
+          throw new MigrationError(
+            'checksum_mismatch',
+            `migration ${m.version}_${m.name} was changed after it was applied (checksum differs); add a new migration instead`,
+          );
         }
         continue;
       }

@@ -105,7 +105,13 @@ export class PartitionManager {
    * Retires partitions whose whole month ends at or before the start of the month `retentionMonths`
    * before now. With exportDir, each partition is first written to <exportDir>/<name>.csv.
    */
-  async retire(opts: { nowMs: number; retentionMonths: number; exportDir?: string; dryRun?: boolean; keepKeys?: boolean }): Promise<{ retired: PartitionInfo[]; exported: string[]; keysPruned: number }> {
+  async retire(opts: {
+    nowMs: number;
+    retentionMonths: number;
+    exportDir?: string;
+    dryRun?: boolean;
+    keepKeys?: boolean;
+  }): Promise<{ retired: PartitionInfo[]; exported: string[]; keysPruned: number }> {
     const cutoff = monthStart(monthOf(opts.nowMs) - opts.retentionMonths);
     const old = (await this.list()).filter((p) => p.toMs <= cutoff);
     const exported: string[] = [];

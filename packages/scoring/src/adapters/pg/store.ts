@@ -52,7 +52,10 @@ export async function resolveDrivers(tx: Queryable, devices: DeviceRef[]): Promi
     const mt = missing.map((d) => d.tenant);
     const ma = missing.map((d) => d.deviceId);
     await tx.query('INSERT INTO drivers (tenant, driver_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [mt, ma]);
-    await tx.query('INSERT INTO devices (tenant, device_id, driver_id) SELECT t, d, d FROM unnest($1::text[], $2::text[]) AS x(t, d) ON CONFLICT DO NOTHING', [mt, ma]);
+    await tx.query('INSERT INTO devices (tenant, device_id, driver_id) SELECT t, d, d FROM unnest($1::text[], $2::text[]) AS x(t, d) ON CONFLICT DO NOTHING', [
+      mt,
+      ma,
+    ]);
     const again = await tx.query<{ tenant: string; device_id: string; driver_id: string }>(sql, [mt, ma]);
     for (const r of again.rows) map.set(identityKey(r.tenant, r.device_id), r.driver_id);
   }
@@ -106,9 +109,18 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
            AS x(ten, d, b, q, t0, t1, drv, g, a, dist, vmax, late)
        ON CONFLICT DO NOTHING`,
       [
-        s.map((x) => x.s.deviceId), s.map((x) => x.s.bootId), s.map((x) => x.s.seq), s.map((x) => x.s.tStartMs), s.map((x) => x.s.tEndMs),
-        s.map((x) => x.driverId), s.map((x) => x.s.gpsSamples), s.map((x) => x.s.accelSamples), s.map((x) => x.s.distanceM),
-        s.map((x) => x.s.maxSpeedMs), s.map((x) => x.s.lateSamples), s.map((x) => x.tenant),
+        s.map((x) => x.s.deviceId),
+        s.map((x) => x.s.bootId),
+        s.map((x) => x.s.seq),
+        s.map((x) => x.s.tStartMs),
+        s.map((x) => x.s.tEndMs),
+        s.map((x) => x.driverId),
+        s.map((x) => x.s.gpsSamples),
+        s.map((x) => x.s.accelSamples),
+        s.map((x) => x.s.distanceM),
+        s.map((x) => x.s.maxSpeedMs),
+        s.map((x) => x.s.lateSamples),
+        s.map((x) => x.tenant),
       ],
     );
   }
@@ -127,13 +139,33 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
            AS x(id, t0, t1, ten, dev, drv, sla, slo, ela, elo, dist, dur, mov, svd, sv2, vmax, hb, ha, hc, spd, nig, f, risk, score, mv, pus, pue)
        ON CONFLICT DO NOTHING`,
       [
-        m((x) => x.t.tripId), m((x) => x.t.startMs), m((x) => x.t.endMs), m((x) => x.tenant), m((x) => x.t.deviceId), m((x) => x.driverId),
-        m((x) => x.t.startLatE7), m((x) => x.t.startLonE7), m((x) => x.t.endLatE7), m((x) => x.t.endLonE7),
-        m((x) => x.t.sums.distance_m), m((x) => x.t.sums.duration_s), m((x) => x.t.sums.moving_s), m((x) => x.t.sums.sum_v_dt),
-        m((x) => x.t.sums.sum_v2_dt), m((x) => x.t.sums.max_speed_ms), m((x) => x.t.sums.harsh_braking), m((x) => x.t.sums.harsh_acceleration),
-        m((x) => x.t.sums.harsh_cornering), m((x) => x.t.sums.speeding_s), m((x) => x.t.sums.night_s), m((x) => arr(x.t.features)),
-        m((x) => x.risk), m((x) => x.score), m((x) => x.modelVersion),
-        m((x) => x.t.sums.phone_use_s ?? 0), m((x) => x.t.sums.phone_use_events ?? 0), // migration 003_phone_signals
+        m((x) => x.t.tripId),
+        m((x) => x.t.startMs),
+        m((x) => x.t.endMs),
+        m((x) => x.tenant),
+        m((x) => x.t.deviceId),
+        m((x) => x.driverId),
+        m((x) => x.t.startLatE7),
+        m((x) => x.t.startLonE7),
+        m((x) => x.t.endLatE7),
+        m((x) => x.t.endLonE7),
+        m((x) => x.t.sums.distance_m),
+        m((x) => x.t.sums.duration_s),
+        m((x) => x.t.sums.moving_s),
+        m((x) => x.t.sums.sum_v_dt),
+        m((x) => x.t.sums.sum_v2_dt),
+        m((x) => x.t.sums.max_speed_ms),
+        m((x) => x.t.sums.harsh_braking),
+        m((x) => x.t.sums.harsh_acceleration),
+        m((x) => x.t.sums.harsh_cornering),
+        m((x) => x.t.sums.speeding_s),
+        m((x) => x.t.sums.night_s),
+        m((x) => arr(x.t.features)),
+        m((x) => x.risk),
+        m((x) => x.score),
+        m((x) => x.modelVersion),
+        m((x) => x.t.sums.phone_use_s ?? 0),
+        m((x) => x.t.sums.phone_use_events ?? 0), // migration 003_phone_signals
       ],
     );
   }
@@ -147,9 +179,20 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
                      $11::int[], $12::int[], $13::int[], $14::text[]) AS x(id, t, ten, dev, drv, trip, ty, tn, dur, pk, la, lo, sp, sev)
        ON CONFLICT DO NOTHING`,
       [
-        m((x) => x.e.eventId), m((x) => x.e.tMs), m((x) => x.tenant), m((x) => x.e.deviceId), m((x) => x.driverId), m((x) => x.e.tripId),
-        m((x) => x.e.type), m((x) => EVENT_NAMES[x.e.type] ?? 'unknown'), m((x) => x.e.durationMs), m((x) => x.e.peak), m((x) => x.e.latE7),
-        m((x) => x.e.lonE7), m((x) => x.e.speedCms), m((x) => x.e.severity),
+        m((x) => x.e.eventId),
+        m((x) => x.e.tMs),
+        m((x) => x.tenant),
+        m((x) => x.e.deviceId),
+        m((x) => x.driverId),
+        m((x) => x.e.tripId),
+        m((x) => x.e.type),
+        m((x) => EVENT_NAMES[x.e.type] ?? 'unknown'),
+        m((x) => x.e.durationMs),
+        m((x) => x.e.peak),
+        m((x) => x.e.latE7),
+        m((x) => x.e.lonE7),
+        m((x) => x.e.speedCms),
+        m((x) => x.e.severity),
       ],
     );
   }
@@ -160,7 +203,13 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
       `INSERT INTO device_state (tenant, device_id, state, trip_open, last_t_ms, updated_at)
        SELECT t, d, s::jsonb, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) AS x(t, d, s, o, l)
        ON CONFLICT (tenant, device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = clock_timestamp()`,
-      [st.map((s) => s.tenant), st.map((s) => s.deviceId), st.map((s) => JSON.stringify(s)), st.map((s) => s.trip !== null), st.map((s) => (s.last ? s.last.t : null))],
+      [
+        st.map((s) => s.tenant),
+        st.map((s) => s.deviceId),
+        st.map((s) => JSON.stringify(s)),
+        st.map((s) => s.trip !== null),
+        st.map((s) => (s.last ? s.last.t : null)),
+      ],
     );
   }
   if (w.emission) {
@@ -182,9 +231,20 @@ export async function insertScores(tx: Queryable, s: ScoreOut[], onConflict: 'no
                    $10::float8[], $11::float8[], $12::text[], $13::text[], $14::float8[]) AS x(id, t, sc, ten, drv, dev, trip, ps, pe, risk, score, mv, f, ca)
      ON CONFLICT (tenant, score_id, time) DO ${onConflict === 'nothing' ? 'NOTHING' : 'UPDATE SET risk = EXCLUDED.risk, score = EXCLUDED.score, features = EXCLUDED.features, computed_at = EXCLUDED.computed_at'}`,
     [
-      m((x) => x.scoreId), m(time), m((x) => x.scope), m((x) => x.tenant), m((x) => x.driverId), m((x) => x.deviceId), m((x) => x.tripId),
-      m((x) => x.periodStartMs), m((x) => x.periodEndMs), m((x) => x.risk), m((x) => x.score), m((x) => x.modelVersion),
-      m((x) => arr(x.features)), m((x) => x.computedAtMs),
+      m((x) => x.scoreId),
+      m(time),
+      m((x) => x.scope),
+      m((x) => x.tenant),
+      m((x) => x.driverId),
+      m((x) => x.deviceId),
+      m((x) => x.tripId),
+      m((x) => x.periodStartMs),
+      m((x) => x.periodEndMs),
+      m((x) => x.risk),
+      m((x) => x.score),
+      m((x) => x.modelVersion),
+      m((x) => arr(x.features)),
+      m((x) => x.computedAtMs),
     ],
   );
 }

@@ -90,7 +90,12 @@ const hostPort = (hp: string) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port
 export function createRedisCache(url: string, onError?: (e: Error) => void, o: { clusterNodes?: string[] } = {}): RedisCache {
   // maxRetriesPerRequest bounds how long a command waits while Redis is down; the caller retries.
   const redis = o.clusterNodes?.length
-    ? new Cluster(o.clusterNodes.map(hostPort), { redisOptions: { maxRetriesPerRequest: 2 }, retryDelayOnFailover: 200, retryDelayOnClusterDown: 300, slotsRefreshTimeout: 2000 })
+    ? new Cluster(o.clusterNodes.map(hostPort), {
+        redisOptions: { maxRetriesPerRequest: 2 },
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 300,
+        slotsRefreshTimeout: 2000,
+      })
     : new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   // Without a listener ioredis prints "Unhandled error event" on every reconnect attempt while
   // Redis is down; commands still fail and are retried by the caller.
