@@ -2,15 +2,17 @@
 // window, downlink config, retention, app lifecycle (suspend/resume) and stats. Never throws into the
 // host from background work. No Node built-ins: the same core runs in Node, browsers and React Native.
 import { downlinkConfigTopic, uplinkBatchTopic } from '@fleetwire/proto';
-import { MqttLink } from './adapters/mqtt-link.js';
+import type { MqttLink } from './adapters/mqtt-link.js';
+import { createLink, LinkRelay } from './client-link.js';
 import { type ResolvedOptions, resolveOptions } from './core/config.js';
-import { credentialsProvider, makeStorage } from './client-setup.js';
+import { makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
+import { FlushWaiters } from './core/flush-waiters.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
-import { decimate, pushAccel, pushGps, pushGyro, pushPhone, RowBuffer, samplePeriodMs } from './core/samples.js';
+import { pushRecords, RowBuffer, samplePeriodMs, type StreamClock } from './core/samples.js';
 import type { FoundCrash } from './core/edge.js';
-import { asStorageError, type FleetwireError, LinkError, SampleError } from './errors.js';
+import { asStorageError, type FleetwireError, LinkError } from './errors.js';
 import { Outbox, type SealParams } from './outbox.js';
 import { applyRemoteConfig, initialConfig, restoreConfig } from './remote.js';
 import type { AppliedConfig, ClientEvents, ClientOptions, CrashInfoEvent, SampleRecord, Stats, SuspendOptions } from './types.js';
@@ -20,11 +22,6 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-interface FlushWaiter extends Waiter {
-  target: number;
-  timer: Timer | null;
-}
-
 export class FleetwireClient extends TypedEmitter<ClientEvents> {
   readonly bootId = randomUUID();
   private readonly buf = new RowBuffer();
@@ -32,7 +29,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   private waiters: Waiter[] = [];
   private commitScheduled = false;
   private readonly inflight = new Set<number>();
-  private flushWaiters: FlushWaiter[] = [];
+  private readonly flushWaiters = new FlushWaiters();
   private readonly outbox: Outbox;
   private readonly link: MqttLink;
   private readonly edge: EdgeDetector | null;
@@ -44,8 +41,8 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   private starting = true;
   private startupErrors: FleetwireError[] = [];
   private applied: AppliedConfig;
-  private lastT = { gps: -Infinity, accel: -Infinity, gyro: -Infinity };
-  private spacing = { gps: 0, accel: 0, gyro: 0 };
+  private lastT: StreamClock = { gps: -Infinity, accel: -Infinity, gyro: -Infinity };
+  private spacing: StreamClock = { gps: 0, accel: 0, gyro: 0 };
   /** Crashes detected in records not yet committed: sealed and published as soon as they are. */
   private crashes: FoundCrash[] = [];
   private readonly topic: string;
@@ -56,6 +53,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   private constructor(
     private readonly opts: ResolvedOptions,
     raw: ClientOptions,
+    link: MqttLink,
   ) {
     super();
     this.topic = uplinkBatchTopic(opts.tenant, opts.deviceId);
@@ -69,48 +67,65 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       },
       error: (e) => this.report(e),
     });
-    this.link = new MqttLink(
-      {
-        url: opts.url,
-        clientId: opts.clientId,
-        credentials: credentialsProvider(raw.credentials),
-        tls: raw.tls,
-        keepaliveSec: opts.keepaliveSec,
-        connectTimeoutMs: opts.connectTimeoutMs,
-        backoff: opts.reconnect,
-        subscriptions: [this.configTopic],
-      },
-      {
-        up: () => {
-          this.emit('connected', { url: opts.url, reconnects: this.link.reconnects });
-          this.pump();
-        },
-        down: () => this.inflight.clear(),
-        message: (topic, payload) => {
-          if (topic === this.configTopic) this.onConfig(payload);
-        },
-        error: (e) => this.report(e),
-      },
-    );
+    this.link = link;
   }
 
-  /** Validates options, opens (or recovers) the outbox and starts connecting. Resolves before the first connect. */
+  /**
+   * Validates options, opens (or recovers) the outbox and starts connecting. Resolves before the first
+   * connect. A storage given as a promise is awaited while the link already connects.
+   */
   static async create(options: ClientOptions): Promise<FleetwireClient> {
-    const c = new FleetwireClient(resolveOptions(options), options);
-    c.outbox.open();
+    const opts = resolveOptions(options);
+    const relay = new LinkRelay();
+    const link = createLink(opts, options, downlinkConfigTopic(opts.tenant, opts.deviceId), relay);
+    let raw = options;
+    if (isPromiseLike(options.storage)) {
+      link.start(); // connect (credentials, TCP/TLS/WebSocket, CONNECT) while the outbox opens
+      try {
+        raw = { ...options, storage: await options.storage };
+      } catch (e) {
+        await link.stop();
+        throw asStorageError(e);
+      }
+    }
+    let c: FleetwireClient;
+    try {
+      c = new FleetwireClient(opts, raw, link);
+      c.outbox.open();
+    } catch (e) {
+      await link.stop();
+      throw e;
+    }
     c.setConfig(c.applied);
     if (c.outbox.config) {
       const next = restoreConfig(c.applied, c.outbox.config);
       if (next) c.setConfig(next);
     }
     c.timer = setInterval(() => c.tick(false), Math.min(1000, Math.floor(c.opts.batch.intervalMs / 4)));
-    c.link.start();
+    c.link.start(); // no-op when it is already connecting
     c.starting = false;
     const early = c.startupErrors;
     c.startupErrors = [];
+    // Deferred, so listeners added right after `await createClient()` see 'connected' and early errors.
+    runSoon(() => c.attach(relay));
     if (early.length > 0) runSoon(() => early.forEach((e) => c.report(e)));
     runSoon(() => c.tick(c.outbox.crashPending()));
     return c;
+  }
+
+  /** The link's reports reach this client from now on (what it reported while the outbox opened first). */
+  private attach(relay: LinkRelay): void {
+    relay.attach({
+      up: () => {
+        this.emit('connected', { url: this.opts.url, reconnects: this.link.reconnects });
+        this.pump();
+      },
+      down: () => this.inflight.clear(),
+      message: (topic, payload) => {
+        if (topic === this.configTopic) this.onConfig(payload);
+      },
+      error: (e) => this.report(e),
+    });
   }
 
   /** Settings in effect (options merged with the last applied remote config). */
@@ -129,25 +144,9 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     const buf = this.buf;
     const start = buf.n;
     const saved = { ...this.lastT };
-    let decimated = 0;
+    let decimated: number;
     try {
-      for (let i = 0; i < arr.length; i++) {
-        const s = arr[i] as unknown as Record<string, unknown>;
-        if (typeof s !== 'object' || s === null) throw new SampleError(i, 'sample', s, 'must be an object');
-        const kind = s.kind;
-        if (kind === 'phone') {
-          pushPhone(buf, i, s);
-          continue;
-        }
-        if (kind !== 'gps' && kind !== 'accel' && kind !== 'gyro') throw new SampleError(i, 'kind', kind, "must be 'gps', 'accel', 'gyro' or 'phone'");
-        const k = kind;
-        const row = k === 'gps' ? pushGps(buf, i, s) : k === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s);
-        const slot = decimate(this.lastT[k], buf.t[row]!, this.spacing[k]);
-        if (slot === null) {
-          buf.n--;
-          decimated++;
-        } else this.lastT[k] = slot;
-      }
+      decimated = pushRecords(buf, arr, this.lastT, this.spacing);
     } catch (e) {
       buf.n = start;
       this.lastT = saved;
@@ -328,14 +327,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   }
 
   private settleFlush(): void {
-    if (this.flushWaiters.length === 0) return;
-    const oldest = this.outbox.batches[0]?.seq ?? Infinity;
-    this.flushWaiters = this.flushWaiters.filter((w) => {
-      if (oldest <= w.target) return true;
-      if (w.timer) clearTimeout(w.timer);
-      w.resolve();
-      return false;
-    });
+    this.flushWaiters.settle(this.outbox.batches[0]?.seq ?? Infinity);
   }
 
   /**
@@ -346,18 +338,9 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     if (this.closed) throw new LinkError('client_closed', 'flush() after close()');
     if (this.commitScheduled) this.commit();
     this.tick(true);
-    const target = this.outbox.nextSeq - 1;
-    await new Promise<void>((resolve, reject) => {
-      const w: FlushWaiter = { target, resolve, reject, timer: null };
-      if (opts.timeoutMs !== undefined) {
-        w.timer = setTimeout(() => {
-          this.flushWaiters = this.flushWaiters.filter((x) => x !== w);
-          reject(new LinkError('flush_timeout', `flush: batches up to seq ${target} not acknowledged within ${opts.timeoutMs} ms`));
-        }, opts.timeoutMs);
-      }
-      this.flushWaiters.push(w);
-      this.settleFlush();
-    });
+    const done = this.flushWaiters.wait(this.outbox.nextSeq - 1, opts.timeoutMs);
+    this.settleFlush();
+    await done;
   }
 
   /**
@@ -397,11 +380,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const w of this.flushWaiters) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(new LinkError('client_closed', 'client closed before flush completed'));
-    }
-    this.flushWaiters = [];
+    this.flushWaiters.rejectAll(new LinkError('client_closed', 'client closed before flush completed'));
     await this.link.stop();
     this.outbox.storage.close();
   }
@@ -428,6 +407,10 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
       lastError: this.lastError ? { ...this.lastError } : null,
     };
   }
+}
+
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
 /** Creates a client. Throws ConfigError for bad options and StorageError when the outbox cannot be opened. */

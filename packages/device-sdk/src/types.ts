@@ -26,7 +26,11 @@ export type SampleRecord = GpsRecord | AccelRecord | GyroRecord | PhoneRecord;
 export type Durability = 'fsync-per-batch' | 'normal';
 
 /** Where the outbox lives: a SQLite file (better-sqlite3), memory (tests, no durability), or your own adapter. */
-export type StorageOption = { path: string } | { memory: true } | OutboxStorage;
+/**
+ * Where the outbox lives. A promise of an OutboxStorage (e.g. `openOpfsStorage()` not awaited) lets the client
+ * connect while the storage opens; createClient still resolves only once the outbox is open.
+ */
+export type StorageOption = { path: string } | { memory: true } | OutboxStorage | PromiseLike<OutboxStorage>;
 
 export interface BatchOptions {
   /** Seal a batch at least this often while samples are pending. 1000..60000, default 5000. */

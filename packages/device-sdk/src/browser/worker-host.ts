@@ -49,7 +49,8 @@ export function serveWorkerClient(o: ServeOptions = {}, port: Port = globalThis 
     if (m.op === 'create') {
       if (client) throw new LinkError('client_closed', 'this worker already serves a client');
       const { storage, credentials, ...rest } = m.options;
-      const c = await createClient({ ...rest, storage: await open(storage), credentials: credentials === 'ask' ? askPage : credentials });
+      // The storage promise is not awaited here: the client connects while sqlite-wasm loads and the OPFS outbox opens.
+      const c = await createClient({ ...rest, storage: open(storage), credentials: credentials === 'ask' ? askPage : credentials });
       for (const ev of EVENTS) c.on(ev, (...args: unknown[]) => post({ event: ev, args: ev === 'error' ? [toWire(args[0])] : args }));
       client = c;
       return { bootId: c.bootId };

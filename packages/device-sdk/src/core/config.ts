@@ -181,7 +181,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   const tenant = str('tenant', o.tenant, ID_RE, 'must be 1-128 characters of [A-Za-z0-9._:-]');
   const url = validateUrl(o.url);
   if (o.storage === undefined || o.storage === null || typeof o.storage !== 'object') {
-    throw new ConfigError('storage', o.storage, 'must be { path }, { memory: true } or an OutboxStorage');
+    throw new ConfigError('storage', o.storage, 'must be { path }, { memory: true }, an OutboxStorage or a promise of one');
   }
   if (o.credentials !== undefined && typeof o.credentials !== 'function') {
     const c = section('credentials', o.credentials);

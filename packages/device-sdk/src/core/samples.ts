@@ -177,3 +177,32 @@ export function pushPhone(buf: RowBuffer, i: number, s: Record<string, unknown>)
   buf.push(t, KIND_PHONE, code, 0, 0, 0, 0, 0);
   return buf.n - 1;
 }
+
+/** Per stream: the last kept sample's slot time and the minimum spacing (0 = keep everything). */
+export type StreamClock = Record<'gps' | 'accel' | 'gyro', number>;
+
+/**
+ * Validates and appends one record() call's samples to `buf`, dropping those closer than `spacing` to the
+ * last kept one of their stream (`lastT` advances). Throws SampleError at the first bad sample, having
+ * appended some: the caller restores buf.n and lastT. Returns how many were dropped by decimation.
+ */
+export function pushRecords(buf: RowBuffer, arr: readonly unknown[], lastT: StreamClock, spacing: Readonly<StreamClock>): number {
+  let decimated = 0;
+  for (let i = 0; i < arr.length; i++) {
+    const s = arr[i] as Record<string, unknown>;
+    if (typeof s !== 'object' || s === null) throw new SampleError(i, 'sample', s, 'must be an object');
+    const kind = s.kind;
+    if (kind === 'phone') {
+      pushPhone(buf, i, s);
+      continue;
+    }
+    if (kind !== 'gps' && kind !== 'accel' && kind !== 'gyro') throw new SampleError(i, 'kind', kind, "must be 'gps', 'accel', 'gyro' or 'phone'");
+    const row = kind === 'gps' ? pushGps(buf, i, s) : kind === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s);
+    const slot = decimate(lastT[kind], buf.t[row]!, spacing[kind]);
+    if (slot === null) {
+      buf.n--;
+      decimated++;
+    } else lastT[kind] = slot;
+  }
+  return decimated;
+}
