@@ -5,7 +5,10 @@ import type { FleetwireError } from './errors.js';
 
 export type { AccelSample, GpsSample, GyroSample, PhoneSample, PhoneStateName };
 
-/** A GPS fix: speed in m/s, heading in degrees, hdop unitless, alt in metres. */
+/**
+ * A GPS fix: speed in m/s, heading in degrees, hdop unitless, alt in metres; `speedLimit` the posted limit at
+ * the fix in m/s from the app's map SDK (0..80, omitted or 0 = unknown), sent with the batch.
+ */
 export type GpsRecord = GpsSample & { kind: 'gps' };
 /** An accelerometer sample in g (device frame: x forward, y left, z up when mounted aligned). */
 export type AccelRecord = AccelSample & { kind: 'accel' };
@@ -25,7 +28,6 @@ export type SampleRecord = GpsRecord | AccelRecord | GyroRecord | PhoneRecord;
  */
 export type Durability = 'fsync-per-batch' | 'normal';
 
-/** Where the outbox lives: a SQLite file (better-sqlite3), memory (tests, no durability), or your own adapter. */
 /**
  * Where the outbox lives. A promise of an OutboxStorage (e.g. `openOpfsStorage()` not awaited) lets the client
  * connect while the storage opens; createClient still resolves only once the outbox is open.

@@ -1,6 +1,6 @@
 // Client behaviour on the in-memory outbox with no broker reachable (127.0.0.1:1 refuses connections).
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeDeviceBatch } from '@fleetwire/proto';
+import { decodeDeviceBatch, unpackGps } from '@fleetwire/proto';
 import { KIND_EVENT, RowBuffer } from '../src/core/samples.js';
 import { createClient, type FleetwireClient, MemoryStorage, SampleError, type SampleRecord } from '../src/index.js';
 import { Outbox } from '../src/outbox.js';
@@ -105,6 +105,27 @@ describe('client', () => {
     expect(decoded.reduce((s, b) => s + (b!.gps?.tDeltaMs?.length ?? 0), 0)).toBe(715);
     expect(decoded.reduce((s, b) => s + (b!.events?.length ?? 0), 0)).toBe(st.events);
     expect(decoded.map((b) => Number(b!.seq))).toEqual(decoded.map((_, i) => i + 1));
+  });
+
+  it('carries the posted speed limit of a fix (map SDK) in the batch, beside an intact hdop; omitted stays absent', async () => {
+    const storage = new MemoryStorage();
+    const c = await make({ storage, batch: { maxSamples: 4, intervalMs: 60_000 } });
+    const at = (i: number, extra: Record<string, number>) => ({ kind: 'gps' as const, t: T0 + i * 1000, lat: 48.1, lon: 11.5, speed: 20, ...extra });
+    await c.record([at(0, { speedLimit: 13.89, hdop: 1000 }), at(1, { hdop: 0.9 }), at(2, { speedLimit: 80, hdop: 2.5 }), at(3, { speedLimit: 0 })]);
+    await c.record([0, 1, 2, 3].map((i) => at(4 + i, { hdop: 1.2 })));
+    await new Promise((r) => setImmediate(r));
+    const [first, second] = [1, 2].map((seq) => {
+      const r = decodeDeviceBatch(storage.readBatch(seq)!);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    });
+    expect(first!.gps!.speedLimitCms).toEqual([1389, 0, 8000, 0]);
+    expect(first!.gps!.hdopC).toEqual([100_000, 90, 250, 0]);
+    expect(unpackGps(first!.gps).map((g) => g.speedLimit)).toEqual([13.89, undefined, 80, undefined]);
+    expect(second!.gps!.speedLimitCms ?? []).toEqual([]); // no fix had one: the field is not sent
+    expect(second!.gps!.hdopC).toEqual([120, 120, 120, 120]);
+    for (const bad of [-1, 80.5, Number.NaN, '50'])
+      await expect(c.record(at(9, { speedLimit: bad as number }))).rejects.toMatchObject({ field: 'speedLimit', index: 0 });
   });
 
   it('an event detected at the last sample of a full batch rides with that batch', async () => {

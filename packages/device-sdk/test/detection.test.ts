@@ -87,16 +87,32 @@ describe('trips and speeding', () => {
     const d = new TripDetector({ ...DEFAULT_DETECTION, tripStopHoldMs: 60_000, speedLimit: 20 });
     const out: EdgeEventRow[] = [];
     const speedAt = (s: number) => (s < 10 ? 0 : s < 100 ? 15 : s < 120 ? 0 : s < 200 ? 25 : 0); // m/s per second
-    for (let s = 0; s < 400; s++) d.push(1e12 + s * 1000, { ...fix, speedCms: speedAt(s) * 100 }, out);
+    for (let s = 0; s < 400; s++) d.push(1e12 + s * 1000, { ...fix, speedCms: speedAt(s) * 100 }, 0, out);
     expect(out.map((e) => e.type)).toEqual([ET.EVENT_TYPE_TRIP_START, ET.EVENT_TYPE_SPEEDING, ET.EVENT_TYPE_TRIP_END]);
     expect(out[0]!.tMs).toBe(1e12 + 10_000);
     expect(out[1]!.peak).toBe(500);
     expect(out[2]!.tMs).toBe(1e12 + 200_000);
   });
+  it('measures speeding against the posted limit a fix carries, over the configured one, and is off without either', () => {
+    // 20 s at 22 m/s: in a posted 50 km/h zone (13.89 m/s) that is speeding, under the configured 25 m/s it is not.
+    const run = (speedLimit: number, posted: (s: number) => number) => {
+      const d = new TripDetector({ ...DEFAULT_DETECTION, speedLimit });
+      const out: EdgeEventRow[] = [];
+      for (let s = 0; s < 60; s++) d.push(1e12 + s * 1000, { ...fix, speedCms: s >= 20 && s < 40 ? 2200 : 1000 }, posted(s), out);
+      return out.filter((e) => e.type === ET.EVENT_TYPE_SPEEDING);
+    };
+    const zone50 = run(25, () => 1389);
+    expect(zone50).toHaveLength(1);
+    expect(zone50[0]!.peak).toBe(2200 - 1389);
+    expect(zone50[0]!.tMs).toBe(1e12 + 20_000);
+    expect(run(25, () => 0)).toEqual([]); // no posted limit: the configured 25 m/s, not exceeded
+    expect(run(0, () => 0)).toEqual([]); // neither: off
+    expect(run(0, (s) => (s < 30 ? 3000 : 1389))).toHaveLength(1); // the limit drops mid-run: 10 s over it
+  });
   it('ignores unknown speed', () => {
     const d = new TripDetector(DEFAULT_DETECTION);
     const out: EdgeEventRow[] = [];
-    for (let s = 0; s < 100; s++) d.push(1e12 + s * 1000, { ...fix, speedCms: -1 }, out);
+    for (let s = 0; s < 100; s++) d.push(1e12 + s * 1000, { ...fix, speedCms: -1 }, 0, out);
     expect(out).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Pure batching: pending chunks -> rows -> columnar, delta-encoded DeviceBatch bytes within size bounds.
 import { encodeDeviceBatch, type fleetwire } from '@fleetwire/proto';
-import { KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS } from './samples.js';
+import { gpsHdopC, gpsLimitCms, KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS } from './samples.js';
 import { crashInfoOf, isCrashRow, isWindowKind } from './crash-batch.js';
 
 /** Rows of one group commit as kept in memory and stored (packed) in the outbox. */
@@ -117,6 +117,8 @@ export function gpsTrack(idx: number[], rows: Rows): fleetwire.v1.IGpsTrack {
   const heading = new Array<number>(m);
   const hdop = new Array<number>(m);
   const alt = new Array<number>(m);
+  const limit = new Array<number>(m);
+  let anyLimit = false;
   const base = rows.t[idx[0]!]!;
   let pt = base;
   let pla = 0;
@@ -135,10 +137,25 @@ export function gpsTrack(idx: number[], rows: Rows): fleetwire.v1.IGpsTrack {
     plo = lo;
     speed[j] = rows.v[o + 3]!;
     heading[j] = rows.v[o + 4]!;
-    hdop[j] = rows.v[o + 5]!;
+    const packed = rows.v[o + 5]!;
+    hdop[j] = gpsHdopC(packed);
+    limit[j] = gpsLimitCms(packed);
+    if (limit[j]! > 0) anyLimit = true;
     alt[j] = rows.v[o + 6]!;
   }
-  return { baseTimeMs: base, tDeltaMs: tD, latDeltaE7: lat, lonDeltaE7: lon, speedCms: speed, headingCdeg: heading, hdopC: hdop, altDm: alt };
+  const track: fleetwire.v1.IGpsTrack = {
+    baseTimeMs: base,
+    tDeltaMs: tD,
+    latDeltaE7: lat,
+    lonDeltaE7: lon,
+    speedCms: speed,
+    headingCdeg: heading,
+    hdopC: hdop,
+    altDm: alt,
+  };
+  // Only when some fix has a posted limit: batches without one stay byte-identical to before the field.
+  if (anyLimit) track.speedLimitCms = limit;
+  return track;
 }
 
 function gyroTrack(idx: number[], rows: Rows, rateHz: number): fleetwire.v1.IGyroTrack {

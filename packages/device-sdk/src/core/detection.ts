@@ -136,7 +136,10 @@ export class HarshDetector {
   }
 }
 
-/** Trip start/end and speeding from GPS speed, with hold times so short stops or spikes do not split trips. */
+/**
+ * Trip start/end and speeding from GPS speed, with hold times so short stops or spikes do not split trips.
+ * Speeding is against the fix's posted limit when it carries one, else the configured `speedLimit` (0 = off).
+ */
 export class TripDetector {
   inTrip = false;
   private moveSince = -1;
@@ -157,7 +160,8 @@ export class TripDetector {
     this.speedLimitCms = cms;
   }
 
-  push(t: number, fix: Fix, out: EdgeEventRow[]): void {
+  /** Feeds one fix; `postedLimitCms` (> 0) is the posted limit it carries, which overrides the configured one. */
+  push(t: number, fix: Fix, postedLimitCms: number, out: EdgeEventRow[]): void {
     const v = fix.speedCms;
     if (v < 0) return;
     const startCms = this.cfg.tripStartSpeed * 100;
@@ -185,11 +189,10 @@ export class TripDetector {
         out.push(ev(ET.EVENT_TYPE_TRIP_END, this.stopSince, 0, 0, this.stopFix!));
       }
     } else this.stopSince = -1;
-    this.speeding(t, fix, out);
+    this.speeding(t, fix, postedLimitCms > 0 ? postedLimitCms : this.speedLimitCms, out);
   }
 
-  private speeding(t: number, fix: Fix, out: EdgeEventRow[]): void {
-    const lim = this.speedLimitCms;
+  private speeding(t: number, fix: Fix, lim: number, out: EdgeEventRow[]): void {
     if (lim > 0 && fix.speedCms > lim) {
       if (this.speedSince < 0) {
         this.speedSince = t;

@@ -4,7 +4,7 @@
 import type { ResolvedDetection } from './config.js';
 import { CrashWindow, type WindowRow } from './crash-window.js';
 import { type EdgeEventRow, type Fix, HarshDetector, TripDetector } from './detection.js';
-import { KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS, type RowBuffer } from './samples.js';
+import { gpsHdopC, gpsLimitCms, KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS, type RowBuffer } from './samples.js';
 
 const SENSITIVITY_CODE = { low: 0, normal: 1, high: 2 } as const;
 export const SENSITIVITY_NAMES = ['low', 'normal', 'high'] as const;
@@ -66,8 +66,8 @@ export class EdgeDetector {
         this.fix.latE7 = v[o + 1]!;
         this.fix.lonE7 = v[o + 2]!;
         this.fix.speedCms = v[o + 3]!;
-        this.harsh.pushFix(t, v[o + 1]!, v[o + 2]!, v[o + 3]!, v[o + 4]!, v[o + 5]!, out);
-        this.trip.push(t, this.fix, out);
+        this.harsh.pushFix(t, v[o + 1]!, v[o + 2]!, v[o + 3]!, v[o + 4]!, gpsHdopC(v[o + 5]!), out);
+        this.trip.push(t, this.fix, gpsLimitCms(v[o + 5]!), out);
       }
       while (after.length < out.length) after.push(i);
     }

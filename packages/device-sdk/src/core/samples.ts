@@ -24,6 +24,18 @@ export const ROW_BYTES = 8 + ROW_INTS * 4;
 const MIN_T = Date.UTC(2000, 0, 1);
 const MAX_T = Date.UTC(2200, 0, 1);
 const SPEED_MAX = 200; // m/s, as the gateway's bound (20000 cm/s)
+/** Highest posted limit a fix may carry (m/s; 288 km/h, above any posted limit): it fits the packing below. */
+export const SPEED_LIMIT_MAX = 80;
+
+// A GPS row's 6th value holds hdop x100 (<= 100,000) in its low 17 bits and the posted speed limit in cm/s
+// (<= 8,000) above them, so rows keep their width and outboxes written before the limit existed read as
+// "no limit" (upper bits 0).
+const HDOP_BITS = 17;
+const HDOP_MASK = (1 << HDOP_BITS) - 1;
+/** hdop x100 of a GPS row's packed 6th value. */
+export const gpsHdopC = (packed: number): number => packed & HDOP_MASK;
+/** Posted speed limit (cm/s, 0 = unknown) of a GPS row's packed 6th value. */
+export const gpsLimitCms = (packed: number): number => packed >>> HDOP_BITS;
 const ACCEL_MAX_G = 200;
 const GYRO_MAX_DPS = 10_000; // as the gateway's bound
 
@@ -106,6 +118,8 @@ export function pushGps(buf: RowBuffer, i: number, s: Record<string, unknown>): 
   const heading = optional(i, 'heading', s.heading, -Infinity, 360);
   const hdop = optional(i, 'hdop', s.hdop, 0, 1000);
   const alt = optional(i, 'alt', s.alt, -5000, 20_000);
+  const limit = optional(i, 'speedLimit', s.speedLimit, 0, SPEED_LIMIT_MAX);
+  const hdopC = hdop === undefined ? 0 : Math.round(hdop * 100);
   buf.push(
     t,
     KIND_GPS,
@@ -113,7 +127,7 @@ export function pushGps(buf: RowBuffer, i: number, s: Record<string, unknown>): 
     Math.round(lon * 1e7),
     speed === undefined || speed < 0 ? -1 : Math.round(speed * 100),
     heading === undefined || heading < 0 ? -1 : Math.round(heading * 100) % 36000,
-    hdop === undefined ? 0 : Math.round(hdop * 100),
+    hdopC + (limit === undefined ? 0 : Math.round(limit * 100)) * (HDOP_MASK + 1),
     alt === undefined ? 0 : Math.round(alt * 10),
   );
   return buf.n - 1;
