@@ -4,7 +4,7 @@
 import { type DetectConfig, G } from './config.js';
 import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thresholdOf } from './episode.js';
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
-import { closeInterval, estimate, type ImuState, learn, newImuState, pushAccel, type VehicleAccel } from './imu.js';
+import { closeInterval, estimate, type ImuState, learn, learnYaw, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
 import {
   advancePhone,
@@ -66,6 +66,10 @@ export interface FixResult {
 }
 
 const gyroActive = (st: MotionState, t: number, cfg: DetectConfig): boolean => st.gyro !== undefined && st.gyro.t >= 0 && t - st.gyro.t <= cfg.gyroMaxGapMs;
+/** A GPS speed within the last 5 s: the gyroscope's yaw rate can be turned into lateral acceleration. */
+const gpsSpeedRecent = (st: MotionState, t: number): boolean => st.lastFix !== null && st.lastFix.v >= 0 && t - st.lastFix.t < 5000;
+/** Cornering comes from yaw rate x GPS speed (detectGyro); otherwise from the IMU's lateral acceleration. */
+const gyroCornering = (st: MotionState, t: number, cfg: DetectConfig): boolean => gyroActive(st, t, cfg) && gpsSpeedRecent(st, t);
 
 function phoneCtx(st: MotionState, t: number, cfg: DetectConfig): PhoneContext {
   const f = st.lastFix;
@@ -158,8 +162,8 @@ function imuEvents(st: MotionState, va: VehicleAccel, cfg: DetectConfig, out: Mo
   // lastT is the end of the sample's period, so a 1 Hz IMU's single sample has a duration.
   const t0 = va.t - va.dt * 1000;
   feed(st, 'long', fwd < 0 ? EVENT.HARSH_BRAKING : EVENT.HARSH_ACCELERATION, 'imu', t0, va.t, Math.abs(fwd), cfg, out);
-  // With a gyroscope, cornering comes from its yaw rate (detectGyro).
-  if (!gyroActive(st, va.t, cfg)) feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t0, va.t, Math.abs(lat), cfg, out);
+  // With a gyroscope and a GPS speed, cornering comes from its yaw rate (detectGyro).
+  if (!gyroCornering(st, va.t, cfg)) feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t0, va.t, Math.abs(lat), cfg, out);
 }
 
 function gpsEvents(st: MotionState, k: Kinematics, cfg: DetectConfig, out: MotionEvent[]): void {
@@ -264,11 +268,13 @@ export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number
     if (cfg.crashDetection) crashAccel((st.crash ??= newCrashState()), t, t - before, a, g0, st.crashSpeed ?? { v: -1, t: -1 }, cfg);
     if (handlingEvidence(st, t, cfg)) notePhoneHandling((st.phone ??= newPhoneUseState()), t);
   }
+  // Without GPS the gyroscope's yaw rate is the mount's evidence (learnYaw).
+  if (st.gyro && gyroActive(st, t, cfg) && before >= 0) learnYaw(st.imu, t - before, (st.gyro.yawDps * Math.PI) / 180, cfg);
   if (va) imuEvents(st, va, cfg, out);
   else {
     // Not trusted (yet): any IMU episode in progress ends here.
     if (st.long?.source === 'imu') close(st, 'long', cfg, out);
-    if (st.lat?.source === 'imu' && !gyroActive(st, t, cfg)) close(st, 'lat', cfg, out);
+    if (st.lat?.source === 'imu' && !gyroCornering(st, t, cfg)) close(st, 'lat', cfg, out);
   }
 }
 
@@ -315,7 +321,9 @@ export function detectGyro(st: MotionState, t: number, xMdps: number, yMdps: num
     st.imu.handledUntil = Math.max(st.imu.handledUntil, t + 1000);
   }
   const f = st.lastFix;
-  const moving = f !== null && f.v >= IMU_MIN_SPEED && t - f.t < 5000;
+  // No GPS speed: cornering is the IMU's lateral acceleration (imuEvents), the yaw rate only its mount evidence.
+  if (!gpsSpeedRecent(st, t) || f === null) return;
+  const moving = f.v >= IMU_MIN_SPEED;
   if (!moving || t < st.imu.handledUntil || dtMs === 0) {
     feed(st, 'lat', 0, 'imu', t, t, 0, cfg, out);
     return;

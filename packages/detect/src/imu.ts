@@ -69,6 +69,23 @@ export interface ImuState {
   /** Data time of the first confident estimate since the last (re)start of the estimate, -1 not yet. */
   confidentSince: number;
   startedAt: number;
+  /**
+   * GPS-less evidence from a gyroscope: the horizontal acceleration that goes with the yaw rate is lateral
+   * (a_lat = v * yaw rate), so forward = (lateral x up). Used while the GPS evidence is not trusted.
+   */
+  oy?: Orientation;
+  /** The open yaw window: sum of hs * V0 * yaw * dt (device frame), of (V0 * yaw)^2 dt, of |hs| |V0 yaw| dt, its start and duration (s). */
+  yw?: [number, number, number, number, number, number, number];
+  /** Which evidence the vehicle-frame acceleration of the last sample came from. */
+  source?: 'gps' | 'gyro';
+  /**
+   * -1 when the gyroscope turns the other way than a right-handed frame with the accelerometer's axes says
+   * (a recorder whose axes are left-handed): learnt once GPS and gyroscope evidence are both trusted. A device
+   * property, kept across mount changes.
+   */
+  yawSign?: 1 | -1;
+  /** The handedness was checked against GPS evidence (until then a device with GPS does not use the gyro's). */
+  yawChecked?: boolean;
 }
 
 export const newImuState = (): ImuState => ({
@@ -98,29 +115,49 @@ export interface OrientationEstimate {
   forward: V3 | null;
   left: V3 | null;
   up: V3 | null;
+  /** The evidence it rests on: GPS speed and course changes, or (without trusted GPS evidence) the gyroscope's yaw rate. */
+  source?: 'gps' | 'gyro';
 }
 
 export function estimate(st: ImuState, cfg: DetectConfig): OrientationEstimate {
   if (!st.g) return { confident: false, quality: 0, z: 0, excitation: 0, forward: null, left: null, up: null };
-  const up = unit(st.g);
-  const sh = horiz(st.o.s, up);
+  const fromGps = estimateFrom(st.o, unit(st.g), cfg, 'gps');
+  if (!st.oy || !yawUsable(st)) return fromGps;
+  const fromGyro = estimateFrom(st.oy, unit(st.g), cfg, 'gyro');
+  // Both trusted: the one with the clearer evidence (higher z) wins, as in pushAccel.
+  if (fromGps.confident && fromGyro.confident) return fromGyro.z > fromGps.z ? fromGyro : fromGps;
+  if (fromGps.confident) return fromGps;
+  return fromGyro.confident || fromGyro.excitation > fromGps.excitation ? fromGyro : fromGps;
+}
+
+/**
+ * The gyroscope's evidence may stand in for GPS's: once its handedness is checked against GPS, or on a device
+ * that never gave GPS evidence (its axes are then taken as documented: right-handed).
+ */
+const yawUsable = (st: ImuState): boolean => st.oy !== undefined && (st.yawChecked === true || st.o.e === 0);
+
+function estimateFrom(o: Orientation, up: V3, cfg: DetectConfig, source: 'gps' | 'gyro'): OrientationEstimate {
+  const sh = horiz(o.s, up);
   const m = norm(sh);
-  const quality = st.o.n > 0 ? m / st.o.n : 0;
+  const quality = o.n > 0 ? m / o.n : 0;
   const forward = m > 0 ? scale(sh, 1 / m) : null;
-  const z = m > 0 ? m / Math.sqrt(st.o.q + 1e-6) : 0;
+  const z = m > 0 ? m / Math.sqrt(o.q + 1e-6) : 0;
   return {
-    confident: forward !== null && st.o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ,
+    confident: forward !== null && o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ,
     quality,
     z,
-    excitation: st.o.e,
+    excitation: o.e,
     forward,
     left: forward ? cross(up, forward) : null,
     up,
+    source,
   };
 }
 
 export function resetOrientation(st: ImuState, t: number): void {
   st.o = { s: [0, 0, 0], n: 0, e: 0, q: 0 };
+  if (st.oy) st.oy = { s: [0, 0, 0], n: 0, e: 0, q: 0 };
+  if (st.yw) st.yw = [0, 0, 0, 0, 0, -1, 0];
   st.confidentSince = -1;
   st.startedAt = t;
 }
@@ -214,17 +251,19 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   const v0 = g[0] * ni;
   const v1 = g[1] * ni;
   const v2 = g[2] * ni;
-  const o = st.o;
+  let o = st.o;
+  st.source = 'gps';
+  const zGps = trustedZ(o, v0, v1, v2, cfg);
+  // The gyroscope's evidence when it is the clearer one (or the only trusted one).
+  if (st.oy && yawUsable(st) && trustedZ(st.oy, v0, v1, v2, cfg) > zGps) {
+    o = st.oy;
+    st.source = 'gyro';
+  } else if (zGps === 0) return null;
   const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
   const s0 = o.s[0] - ks * v0;
   const s1 = o.s[1] - ks * v1;
   const s2 = o.s[2] - ks * v2;
-  const m = Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2);
-  if (!(m > 0)) return null;
-  const quality = o.n > 0 ? m / o.n : 0;
-  const z = m / Math.sqrt(o.q + 1e-6);
-  if (!(o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ)) return null;
-  const mi = 1 / m;
+  const mi = 1 / Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2);
   const f0 = s0 * mi;
   const f1 = s1 * mi;
   const f2 = s2 * mi;
@@ -233,6 +272,19 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   const l2 = v0 * f1 - v1 * f0;
   if (st.confidentSince < 0) st.confidentSince = t;
   return { t, dt, forward: hs[0] * f0 + hs[1] * f1 + hs[2] * f2, left: hs[0] * l0 + hs[1] * l1 + hs[2] * l2, handled: t < st.handledUntil };
+}
+
+/** The z of the evidence `o` seen with up = (v0, v1, v2) when it is enough to trust (the thresholds of estimate(), in scalars), else 0. */
+function trustedZ(o: Orientation, v0: number, v1: number, v2: number, cfg: DetectConfig): number {
+  const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
+  const s0 = o.s[0] - ks * v0;
+  const s1 = o.s[1] - ks * v1;
+  const s2 = o.s[2] - ks * v2;
+  const m = Math.sqrt(s0 * s0 + s1 * s1 + s2 * s2);
+  if (!(m > 0)) return 0;
+  const quality = o.n > 0 ? m / o.n : 0;
+  const z = m / Math.sqrt(o.q + 1e-6);
+  return o.e >= cfg.orientMinExcitation && quality >= cfg.orientMinQuality && z >= cfg.orientMinZ ? z : 0;
 }
 
 /** A GPS fix arrived at t: closes the IMU integral of the interval that ends there. */
@@ -267,4 +319,76 @@ export function learn(st: ImuState, k: Kinematics, h: readonly [number, number, 
   const ch = horiz(c, up);
   const across = m > 0 ? norm(horiz(ch, scale(sh, 1 / m))) : norm(ch);
   o.q = o.q * lam * lam + (across * dt) ** 2;
+  checkHandedness(st, up, cfg);
+}
+
+/**
+ * GPS and gyroscope evidence both trusted: they must agree on forward. Opposite means the gyroscope's sense of
+ * rotation is the other one than the accelerometer's axes imply; its evidence so far is turned round and so is
+ * every later yaw rate. Checked once per device.
+ */
+function checkHandedness(st: ImuState, up: V3, cfg: DetectConfig): void {
+  if (st.yawChecked || !st.oy) return;
+  const a = estimateFrom(st.o, up, cfg, 'gps');
+  const b = estimateFrom(st.oy, up, cfg, 'gyro');
+  // A wrong answer here would turn every later event round: ask for twice the evidence an estimate needs.
+  const strong = (e: OrientationEstimate) => e.confident && e.z >= 2 * cfg.orientMinZ && e.excitation >= 2 * cfg.orientMinExcitation;
+  if (!strong(a) || !strong(b)) return;
+  const cos = dot(a.forward!, b.forward!);
+  if (Math.abs(cos) < 0.7) return; // no clear answer yet (one of them still moving)
+  st.yawChecked = true;
+  if (cos < 0) {
+    st.yawSign = st.yawSign === -1 ? 1 : -1;
+    st.oy.s = [-st.oy.s[0], -st.oy.s[1], -st.oy.s[2]];
+  }
+}
+
+/**
+ * Nominal speed (m/s) that turns a yaw rate into a lateral acceleration for the yaw evidence's weights, so that
+ * its excitation reads in the same units as the GPS evidence's (m²/s⁴ s). Only weights and thresholds depend on it.
+ */
+const YAW_V0 = 10;
+/** Length (ms) of one yaw evidence window: about the smoothing's correlation time, so windows are ~independent. */
+const YAW_WINDOW_MS = 1000;
+
+/**
+ * Feeds the gyroscope's smoothed yaw rate (rad/s about up, counter-clockwise from above) at the time of the last
+ * accelerometer sample: the smoothed horizontal acceleration that goes with it is lateral (a turn to the left
+ * accelerates to the left), which gives the forward axis without GPS. Evidence is taken per 1 s window, and a
+ * window with little turning (|V0 * yaw| < 0.3 m/s²) or while the phone is handled is skipped.
+ */
+export function learnYaw(st: ImuState, dtMs: number, yawRadS: number, cfg: DetectConfig): void {
+  if (!st.g || !(dtMs > 0) || dtMs > 5000) return;
+  const w = (st.yw ??= [0, 0, 0, 0, 0, -1, 0]);
+  const t = st.t;
+  if (w[5] < 0) w[5] = t;
+  const dt = dtMs / 1000;
+  const r = YAW_V0 * yawRadS * (st.yawSign ?? 1);
+  const hs = st.hs;
+  w[0] += hs[0] * r * dt;
+  w[1] += hs[1] * r * dt;
+  w[2] += hs[2] * r * dt;
+  w[3] += r * r * dt;
+  w[4] += Math.sqrt(hs[0] * hs[0] + hs[1] * hs[1] + hs[2] * hs[2]) * Math.abs(r) * dt;
+  w[6] += dt;
+  if (t - w[5] < YAW_WINDOW_MS) return;
+  const T = w[6];
+  const lateral: V3 = [w[0] / T, w[1] / T, w[2] / T];
+  const a2 = w[3] / T;
+  const spread = w[4] / T;
+  st.yw = [0, 0, 0, 0, 0, t, 0];
+  if (a2 < MIN_SIGNAL * MIN_SIGNAL || t < st.handledUntil) return;
+  const up = unit(st.g);
+  // lateral x up points forward (left x up = forward for x forward, y left, z up).
+  const c = horiz(cross(lateral, up), up);
+  const o = (st.oy ??= { s: [0, 0, 0], n: 0, e: 0, q: 0 });
+  const lam = Math.exp(-(a2 * T) / Math.max(1e-9, cfg.orientMemory));
+  o.s = [o.s[0] * lam + c[0] * T, o.s[1] * lam + c[1] * T, o.s[2] * lam + c[2] * T];
+  o.n = o.n * lam + spread * T;
+  o.e = o.e * lam + a2 * T;
+  const sh = horiz(o.s, up);
+  const m = norm(sh);
+  const across = m > 0 ? norm(horiz(c, scale(sh, 1 / m))) : norm(c);
+  o.q = o.q * lam * lam + (across * T) ** 2;
+  checkHandedness(st, up, cfg);
 }

@@ -48,9 +48,9 @@ export function phone(s: number, state: number): Sample {
   return { t: T0 + s * 1000, kind: 'phone', state };
 }
 
-export function run(samples: Sample[], overrides: Partial<DetectConfig> = {}) {
+/** Runs the samples through the detector, from a fresh state or from `st` (a state carried over, e.g. one a scorer persisted). */
+export function run(samples: Sample[], overrides: Partial<DetectConfig> = {}, st = newMotionState()) {
   const cfg: DetectConfig = { ...DEFAULT_DETECT_CONFIG, ...overrides };
-  const st = newMotionState();
   const out: MotionEvent[] = [];
   const sorted = [...samples].sort((a, b) => a.t - b.t || (a.kind === 'gps' ? 1 : 0) - (b.kind === 'gps' ? 1 : 0));
   for (const x of sorted) {

@@ -1,5 +1,5 @@
 // Readers for the recording formats the evaluation accepts (see README "Real-data evaluation"):
-//   nds-nebraska  nds_data.csv (DrivePlotR): drive, time_utc, gps_*, speed_mph, accel_x/y/z (g), accel_event
+//   nds-nebraska  nds_data.csv (DrivePlotR): drive, time_utc, gps_*, speed_mph, accel_x/y/z (g), accel_event, gyro_x/y/z (deg/s, optional)
 //   ndsbr         driver_*.csv (NDS-BR): ';'-separated, decimal comma, ID, DAY, clock, SPD_KMH, HEADING, LIMITE_VEL
 //   androsensor   gps.<name>.csv + accel.<name>.csv (ms since start; accel m/s²), e.g. quat-orient
 //   fleetwire-csv any other *.csv with header t,lat,lon[,speed,heading,hdop,speed_limit_kmh,x,y,z]
@@ -54,6 +54,10 @@ export function readNebraska(file: string, set: string): Recording[] {
     const y = num(c(r, 'accel_y'));
     const z = num(c(r, 'accel_z'));
     if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)) rec.accel.push({ t, x, y, z });
+    if (h.has('gyro_x')) {
+      const [gx, gy, gz] = [num(c(r, 'gyro_x')), num(c(r, 'gyro_y')), num(c(r, 'gyro_z'))];
+      if (Number.isFinite(gx) && Number.isFinite(gy) && Number.isFinite(gz)) (rec.gyro ??= []).push({ t, x: gx, y: gy, z: gz });
+    }
     if ((c(r, 'accel_event') ?? '') !== '' && c(r, 'accel_event') !== 'NA') rec.reference!.recorder_events_035g!++;
   }
   return [...by.values()];

@@ -32,6 +32,8 @@ export interface Recording {
   format: 'nds-nebraska' | 'ndsbr' | 'androsensor' | 'fleetwire-csv';
   gps: RecordedFix[];
   accel: RecordedAccel[];
+  /** Gyroscope (deg/s, device frame, counter-clockwise positive as the recorder reports it), when recorded. */
+  gyro?: RecordedAccel[];
   /** Optional label (e.g. normal / aggressive) from labels.csv beside the files. */
   label?: string;
   /** Reference values the recording carries (e.g. the recorder's own event flags). */
