@@ -328,8 +328,12 @@ export function detectGyro(st: MotionState, t: number, xMdps: number, yMdps: num
     feed(st, 'lat', 0, 'imu', t, t, 0, cfg, out);
     return;
   }
-  // Yaw about up, counter-clockwise seen from above (a left turn) accelerates to the left.
-  const latMg = ((f.v * ((gy.yawDps * Math.PI) / 180)) / G) * 1000;
+  // Yaw about up, counter-clockwise seen from above (a left turn) accelerates to the left. The speed: the lower
+  // of the last judged fix and the newest raw one (judging waits for the next fix, so the judged speed lags a
+  // fix behind; braking into a turn it would overstate the lateral acceleration, and min() keeps a raw spike out).
+  const raw = st.gps.pending;
+  const v = raw && raw.v >= 0 && raw.t > f.t ? Math.min(f.v, raw.v) : f.v;
+  const latMg = ((v * ((gy.yawDps * Math.PI) / 180)) / G) * 1000;
   feed(st, 'lat', EVENT.HARSH_CORNERING, 'imu', t - dtMs, t, Math.abs(latMg), cfg, out);
 }
 
