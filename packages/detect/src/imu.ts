@@ -71,13 +71,12 @@ export interface ImuState {
   startedAt: number;
   /**
    * GPS-less evidence from a gyroscope: the horizontal acceleration that goes with the yaw rate is lateral
-   * (a_lat = v * yaw rate), so forward = (lateral x up). Used while the GPS evidence is not trusted.
+   * (a_lat = v * yaw rate), so forward = (lateral x up). Used when it is trusted and clearer than the GPS
+   * evidence (higher z), or the only trusted one.
    */
   oy?: Orientation;
   /** The open yaw window: sum of hs * V0 * yaw * dt (device frame), of (V0 * yaw)^2 dt, of |hs| |V0 yaw| dt, its start and duration (s). */
   yw?: [number, number, number, number, number, number, number];
-  /** Which evidence the vehicle-frame acceleration of the last sample came from. */
-  source?: 'gps' | 'gyro';
   /**
    * -1 when the gyroscope turns the other way than a right-handed frame with the accelerometer's axes says
    * (a recorder whose axes are left-handed): learnt once GPS and gyroscope evidence are both trusted. A device
@@ -121,9 +120,10 @@ export interface OrientationEstimate {
 
 export function estimate(st: ImuState, cfg: DetectConfig): OrientationEstimate {
   if (!st.g) return { confident: false, quality: 0, z: 0, excitation: 0, forward: null, left: null, up: null };
-  const fromGps = estimateFrom(st.o, unit(st.g), cfg, 'gps');
+  const up = unit(st.g);
+  const fromGps = estimateFrom(st.o, up, cfg, 'gps');
   if (!st.oy || !yawUsable(st)) return fromGps;
-  const fromGyro = estimateFrom(st.oy, unit(st.g), cfg, 'gyro');
+  const fromGyro = estimateFrom(st.oy, up, cfg, 'gyro');
   // Both trusted: the one with the clearer evidence (higher z) wins, as in pushAccel.
   if (fromGps.confident && fromGyro.confident) return fromGyro.z > fromGps.z ? fromGyro : fromGps;
   if (fromGps.confident) return fromGps;
@@ -252,13 +252,10 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   const v1 = g[1] * ni;
   const v2 = g[2] * ni;
   let o = st.o;
-  st.source = 'gps';
   const zGps = trustedZ(o, v0, v1, v2, cfg);
   // The gyroscope's evidence when it is the clearer one (or the only trusted one).
-  if (st.oy && yawUsable(st) && trustedZ(st.oy, v0, v1, v2, cfg) > zGps) {
-    o = st.oy;
-    st.source = 'gyro';
-  } else if (zGps === 0) return null;
+  if (st.oy && yawUsable(st) && trustedZ(st.oy, v0, v1, v2, cfg) > zGps) o = st.oy;
+  else if (zGps === 0) return null;
   const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
   const s0 = o.s[0] - ks * v0;
   const s1 = o.s[1] - ks * v1;
@@ -308,18 +305,24 @@ export function learn(st: ImuState, k: Kinematics, h: readonly [number, number, 
   const hv: V3 = horiz([h[0], h[1], h[2]], up);
   const uh = cross(up, hv);
   const c: V3 = [hv[0] * k.aLong - uh[0] * aLat, hv[1] * k.aLong - uh[1] * aLat, hv[2] * k.aLong - uh[2] * aLat];
+  addEvidence(st.o, c, horiz(c, up), up, a2, norm(hv) * Math.sqrt(a2), dt, cfg);
+  checkHandedness(st, up, cfg);
+}
+
+/**
+ * Adds one contribution `c` (its horizontal part `ch`) of signal a2 ((m/s²)²) and agreement weight `n` over
+ * `dt` s to the evidence `o`, fading what is there by the evidence memory. Shared by the GPS and yaw evidence.
+ */
+function addEvidence(o: Orientation, c: V3, ch: V3, up: V3, a2: number, n: number, dt: number, cfg: DetectConfig): void {
   const lam = Math.exp(-(a2 * dt) / Math.max(1e-9, cfg.orientMemory));
-  const o = st.o;
   o.s = [o.s[0] * lam + c[0] * dt, o.s[1] * lam + c[1] * dt, o.s[2] * lam + c[2] * dt];
-  o.n = o.n * lam + norm(hv) * Math.sqrt(a2) * dt;
+  o.n = o.n * lam + n * dt;
   o.e = o.e * lam + a2 * dt;
   // Spread: the part of each contribution across the current forward estimate (all of it at first).
   const sh = horiz(o.s, up);
   const m = norm(sh);
-  const ch = horiz(c, up);
   const across = m > 0 ? norm(horiz(ch, scale(sh, 1 / m))) : norm(ch);
   o.q = o.q * lam * lam + (across * dt) ** 2;
-  checkHandedness(st, up, cfg);
 }
 
 /**
@@ -381,14 +384,6 @@ export function learnYaw(st: ImuState, dtMs: number, yawRadS: number, cfg: Detec
   const up = unit(st.g);
   // lateral x up points forward (left x up = forward for x forward, y left, z up).
   const c = horiz(cross(lateral, up), up);
-  const o = (st.oy ??= { s: [0, 0, 0], n: 0, e: 0, q: 0 });
-  const lam = Math.exp(-(a2 * T) / Math.max(1e-9, cfg.orientMemory));
-  o.s = [o.s[0] * lam + c[0] * T, o.s[1] * lam + c[1] * T, o.s[2] * lam + c[2] * T];
-  o.n = o.n * lam + spread * T;
-  o.e = o.e * lam + a2 * T;
-  const sh = horiz(o.s, up);
-  const m = norm(sh);
-  const across = m > 0 ? norm(horiz(c, scale(sh, 1 / m))) : norm(c);
-  o.q = o.q * lam * lam + (across * T) ** 2;
+  addEvidence((st.oy ??= { s: [0, 0, 0], n: 0, e: 0, q: 0 }), c, c, up, a2, spread, T, cfg);
   checkHandedness(st, up, cfg);
 }
