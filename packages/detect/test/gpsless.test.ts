@@ -2,64 +2,21 @@
 // gyroscope's yaw rate and the lateral acceleration that goes with it; events come from the vehicle-frame IMU.
 import { describe, expect, it } from 'vitest';
 import { EVENT, orientationOf, DEFAULT_DETECT_CONFIG, newMotionState } from '../src/index.js';
-import { run, type Sample, T0 } from './synthetic.js';
+import {
+  applyMount as apply,
+  cruise,
+  type ImuPhase as Phase,
+  imuDrive as imuRecords,
+  manoeuvreDrive,
+  type ManoeuvreKind,
+  mountMatrix as mount,
+} from '@fleetwire/test-kit';
+import { fromRecords, run, type Sample, T0 } from './synthetic.js';
 
-type M3 = [[number, number, number], [number, number, number], [number, number, number]];
 const D = Math.PI / 180;
-/** device = M * vehicle: a yaw of `yawDeg` about up, then a pitch of `pitchDeg` (a windshield mount leans back). */
-function mount(yawDeg: number, pitchDeg: number): M3 {
-  const [cy, sy, cp, sp] = [Math.cos(yawDeg * D), Math.sin(yawDeg * D), Math.cos(pitchDeg * D), Math.sin(pitchDeg * D)];
-  const yaw: M3 = [
-    [cy, sy, 0],
-    [-sy, cy, 0],
-    [0, 0, 1],
-  ];
-  const pitch: M3 = [
-    [cp, 0, -sp],
-    [0, 1, 0],
-    [sp, 0, cp],
-  ];
-  return pitch.map((r) => [0, 1, 2].map((j) => r[0] * yaw[0]![j]! + r[1] * yaw[1]![j]! + r[2] * yaw[2]![j]!)) as M3;
-}
-const apply = (m: M3, v: [number, number, number]): [number, number, number] =>
-  m.map((r) => r[0] * v[0] + r[1] * v[1] + r[2] * v[2]) as [number, number, number];
+const imuDrive = (phases: Phase[], m: ReturnType<typeof mount>, withGyro = true, o: { gps?: boolean; gyroSign?: number } = {}): Sample[] =>
+  fromRecords(imuRecords(phases, m, { ...o, gyro: withGyro }));
 
-interface Phase {
-  s: number;
-  /** longitudinal acceleration (g), yaw rate (deg/s, + = left), speed (m/s) */
-  aLong: number;
-  yawDps: number;
-  v: number;
-}
-/**
- * 50 Hz accelerometer (+ gyroscope, its sense of rotation times `gyroSign`) of a drive given as phases, seen
- * through the mount; 1 Hz GPS speed only when `gps`.
- */
-function imuDrive(phases: Phase[], m: M3, withGyro = true, o: { gps?: boolean; gyroSign?: number } = {}): Sample[] {
-  const out: Sample[] = [];
-  let seed = 12345;
-  // Uniform noise of +-0.08 g (a phone accelerometer in a moving car, road vibration included) and +-1.6 deg/s.
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.16;
-  let t = 0;
-  let vel = phases[0]?.v ?? 0; // the GPS speed: the longitudinal acceleration integrated
-  for (const p of phases) {
-    for (let ms = 0; ms < p.s * 1000; ms += 20, t += 20) {
-      const aLat = (p.v * p.yawDps * D) / 9.80665;
-      const [x, y, z] = apply(m, [p.aLong + noise(), aLat + noise(), 1 + noise()]);
-      out.push({ t: T0 + t, kind: 'accel', x, y, z });
-      if (withGyro) {
-        const k = o.gyroSign ?? 1;
-        const [gx, gy, gz] = apply(m, [noise() * 10, noise() * 10, p.yawDps + noise() * 10]);
-        out.push({ t: T0 + t, kind: 'gyro', x: k * gx, y: k * gy, z: k * gz });
-      }
-      if (o.gps && t % 1000 === 0) out.push({ t: T0 + t, kind: 'gps', v: vel });
-      vel += p.aLong * 9.80665 * 0.02;
-    }
-  }
-  return out;
-}
-
-const cruise = (s: number, v = 12): Phase => ({ s, aLong: 0, yawDps: 0, v });
 /**
  * A town drive: 12 ordinary turns (10 deg/s at 10 m/s, 0.18 g), braking into them and speeding up out of them
  * (the longitudinal part during a turn is what the estimate must not take for lateral), gentle speed changes
@@ -138,6 +95,34 @@ describe('mount and events without GPS (gyroscope)', () => {
     expect(o.confident).toBe(true);
     expect(dot(o.forward!)).toBeGreaterThan(Math.cos(10 * D));
     expect(seeded.events.map((e) => e.type)).toEqual([EVENT.HARSH_BRAKING, EVENT.HARSH_ACCELERATION, EVENT.HARSH_CORNERING, EVENT.HARSH_CORNERING]);
+  });
+
+  it('a labelled test drive from a fresh state (12 brakings, 12 accelerations, 12 turns, no warm-up): every manoeuvre after the first turn as its type, none as another', () => {
+    const { phases, labels } = manoeuvreDrive(12);
+    const want: Record<ManoeuvreKind, number> = {
+      brake: EVENT.HARSH_BRAKING,
+      accel: EVENT.HARSH_ACCELERATION,
+      left: EVENT.HARSH_CORNERING,
+      right: EVENT.HARSH_CORNERING,
+    };
+    const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
+    for (const [yaw, pitch] of [
+      [0, 0],
+      [-150, 70],
+      [45, 30],
+    ] as const) {
+      // An uncalibrated gyroscope's bias (1-1.5 deg/s on each axis) too.
+      const r = run(fromRecords(imuRecords(phases, mount(yaw, pitch), { gyroBias: [1, -1, 1.5] })));
+      const typesOf = (l: (typeof labels)[number]) =>
+        r.events.filter((e) => e.startT >= T0 + (l.start - 1) * 1000 && e.startT <= T0 + (l.end + 1) * 1000).map((e) => e.type);
+      const got = labels.map(typesOf);
+      // Before the first turn the mount is unknown: nothing is guessed.
+      for (const g of got.slice(0, firstTurn)) expect(g).toEqual([]);
+      // From the first turn on, one event of the labelled type per manoeuvre.
+      expect(got.slice(firstTurn)).toEqual(labels.slice(firstTurn).map((l) => [want[l.kind]]));
+      // And nothing in the ordinary driving between them.
+      expect(r.events.length).toBe(labels.length - firstTurn);
+    }
   });
 
   it('straight driving only (no turns) gives no gyro evidence: no estimate, no events', () => {

@@ -11,6 +11,7 @@ import {
   type MotionEvent,
   newMotionState,
 } from '../src/index.js';
+import type { DriveRecord } from '@fleetwire/test-kit';
 
 export const T0 = 1.7e12;
 export interface Sample {
@@ -69,3 +70,9 @@ export function pulse(s: number, s0: number, ms: number, g: number): number {
   const u = (s - s0) / (ms / 1000);
   return u >= 0 && u <= 1 ? g * Math.sin(Math.PI * u) : 0;
 }
+
+/** The shared test-kit's drive records (accelerometer g, gyroscope deg/s, GPS speed m/s) as samples here. */
+export const fromRecords = (rs: DriveRecord[]): Sample[] =>
+  rs.flatMap((r): Sample[] =>
+    r.kind === 'gps' ? [{ t: r.t, kind: 'gps', v: r.speed }] : r.kind === 'phone' ? [] : [{ t: r.t, kind: r.kind, x: r.x, y: r.y, z: r.z }],
+  );

@@ -61,6 +61,7 @@ export function freePort(port = 0): Promise<number> {
   });
 }
 export * from './phone-drive.js';
+export * from './imu-drive.js';
 
 export { chromiumPath, launchChromium, type ChromiumOptions } from './chromium.js';
 export { serveStatic, type StaticSite, type Route } from './static-site.js';

@@ -1,0 +1,60 @@
+// Edge events without GPS (a phone app without location permission, an IMU-only dongle): accelerometer and
+// gyroscope only, in a mount the SDK is not told. The same detection core as the scorer's (its own tests
+// in packages/detect/test/gpsless.test.ts); here through createClient, the outbox and the wire.
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeDeviceBatch, fleetwire } from '@fleetwire/proto';
+import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { createClient, type FleetwireClient, MemoryStorage, type SampleRecord } from '../src/index.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const ET = fleetwire.v1.EventType;
+const WANT: Record<ManoeuvreKind, number> = {
+  brake: ET.EVENT_TYPE_HARSH_BRAKING,
+  accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
+  left: ET.EVENT_TYPE_HARSH_CORNERING,
+  right: ET.EVENT_TYPE_HARSH_CORNERING,
+};
+let client: FleetwireClient | null = null;
+afterEach(async () => {
+  await client?.close();
+  client = null;
+});
+
+async function edgeEvents(records: SampleRecord[], storage = new MemoryStorage()) {
+  client = await createClient({ deviceId: 'imu1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage, detection: true, batch: { intervalMs: 60_000 } });
+  client.on('error', () => {});
+  // As an app hands them over: a second of samples at a time.
+  for (let i = 0; i < records.length; i += 100) await client.record(records.slice(i, i + 100));
+  await client.flush({ timeoutMs: 20 }).catch(() => undefined);
+  return storage
+    .open()
+    .batches.map((b) => decodeDeviceBatch(storage.readBatch(b.seq)!, { nowMs: T0 + 86_400_000 }))
+    .flatMap((r) => {
+      if (!r.ok) throw r.error;
+      return r.value.events;
+    })
+    .filter((e) => e.type !== ET.EVENT_TYPE_TRIP_START && e.type !== ET.EVENT_TYPE_TRIP_END);
+}
+
+describe('edge events without GPS', () => {
+  it('a labelled test drive in a tilted, turned mount: each manoeuvre after the first turn as its type, none as another', async () => {
+    const { phases, labels } = manoeuvreDrive(12);
+    const records = imuDrive(phases, mountMatrix(130, 20), { t0: T0, gyroBias: [0.5, -0.5, 1] }) as SampleRecord[];
+    const events = await edgeEvents(records);
+    const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
+    const got = labels.map((l) =>
+      events.filter((e) => Number(e.tMs) >= T0 + (l.start - 1) * 1000 && Number(e.tMs) <= T0 + (l.end + 1) * 1000).map((e) => e.type),
+    );
+    expect(got.slice(0, firstTurn).flat()).toEqual([]);
+    expect(got.slice(firstTurn)).toEqual(labels.slice(firstTurn).map((l) => [WANT[l.kind]]));
+    expect(events).toHaveLength(labels.length - firstTurn);
+    // Without GPS an event has no position and no speed to tag it with.
+    expect(events.every((e) => e.latE7 === 0 && e.lonE7 === 0)).toBe(true);
+  });
+
+  it('accelerometer only (no gyroscope, no GPS): the mount cannot be known, so no harsh event is guessed', async () => {
+    const { phases } = manoeuvreDrive(4);
+    const events = await edgeEvents(imuDrive(phases, mountMatrix(130, 20), { t0: T0, gyro: false }) as SampleRecord[]);
+    expect(events).toEqual([]);
+  });
+});
