@@ -6,6 +6,8 @@ import type { DriveRecord } from './phone-drive.js';
 export type Vec3 = [number, number, number];
 export type Mat3 = [Vec3, Vec3, Vec3];
 const D = Math.PI / 180;
+/** A deterministic uniform [0, 1) generator (the one LCG of these drives). */
+const lcg = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 /** device = M * vehicle: a yaw of `yawDeg` about up, then a pitch of `pitchDeg` (a windshield mount leans back). */
 export function mountMatrix(yawDeg: number, pitchDeg: number): Mat3 {
@@ -54,8 +56,10 @@ export interface ImuDriveOptions {
 export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): DriveRecord[] {
   const out: DriveRecord[] = [];
   const t0 = o.t0 ?? 1.7e12;
-  let seed = o.seed ?? 12345;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.16;
+  const rnd = lcg(o.seed ?? 12345);
+  const noise = () => (rnd() - 0.5) * 0.16;
+  const k = o.gyroSign ?? 1;
+  const b = o.gyroBias ?? [0, 0, 0];
   let t = 0;
   let vel = phases[0]?.v ?? 0;
   for (const p of phases) {
@@ -64,9 +68,7 @@ export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): 
       const [x, y, z] = applyMount(m, [p.aLong + noise(), aLat + noise(), 1 + noise()]);
       out.push({ kind: 'accel', t: t0 + t, x, y, z });
       if (o.gyro !== false) {
-        const k = o.gyroSign ?? 1;
         const [gx, gy, gz] = applyMount(m, [noise() * 10, noise() * 10, p.yawDps + noise() * 10]);
-        const b = o.gyroBias ?? [0, 0, 0];
         out.push({ kind: 'gyro', t: t0 + t, x: k * gx + b[0], y: k * gy + b[1], z: k * gz + b[2] });
       }
       if (o.gps && t % 1000 === 0) out.push({ kind: 'gps', t: t0 + t, lat: 48, lon: 11, speed: vel, heading: 90, hdop: 0.8 });
@@ -94,7 +96,7 @@ export interface Manoeuvre {
  * between them and an ordinary turn in every third gap. Deterministic for a seed.
  */
 export function manoeuvreDrive(each = 12, seed = 7): { phases: ImuPhase[]; labels: Manoeuvre[] } {
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rnd = lcg(seed);
   const kinds: ManoeuvreKind[] = [];
   for (let i = 0; i < each; i++) kinds.push('brake', 'accel', i % 2 ? 'left' : 'right');
   for (let i = kinds.length - 1; i > 0; i--) {
