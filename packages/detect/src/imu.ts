@@ -154,6 +154,15 @@ function estimateFrom(o: Orientation, up: V3, cfg: DetectConfig, source: 'gps' |
   };
 }
 
+/**
+ * The gyroscope's handedness declared by the integrator (1: right-handed with the accelerometer's axes, -1: the
+ * other way) instead of learnt against GPS: trusted from the first sample, never re-checked.
+ */
+export function declareGyroHandedness(st: ImuState, sign: 1 | -1): void {
+  st.yawSign = sign;
+  st.yawChecked = true;
+}
+
 export function resetOrientation(st: ImuState, t: number): void {
   st.o = { s: [0, 0, 0], n: 0, e: 0, q: 0 };
   if (st.oy) st.oy = { s: [0, 0, 0], n: 0, e: 0, q: 0 };

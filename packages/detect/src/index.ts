@@ -3,7 +3,7 @@
 export * from './config.js';
 export * from './episode.js';
 export { type CleanFix, type Fix, type GpsState, headingDiffDeg, type Kinematics } from './gps.js';
-export { estimate, type ImuState, type OrientationEstimate, type V3, type VehicleAccel } from './imu.js';
+export { declareGyroHandedness, estimate, type ImuState, type OrientationEstimate, type V3, type VehicleAccel } from './imu.js';
 export * from './detector.js';
 export * from './speed-limit.js';
 export * from './phone.js';

@@ -68,6 +68,13 @@ export interface DetectionOptions {
   /** Speeding events above this speed in m/s held for speedingHoldMs (default 5000). 0 = off (default). */
   speedLimit?: number;
   speedingHoldMs?: number;
+  /**
+   * The gyroscope's sense of rotation relative to the accelerometer's axes. 'learn' (default): checked against
+   * GPS once both give a clear mount; without GPS the axes are taken as right-handed (as Android, iOS and the
+   * W3C sensor APIs document). 'left' for an IMU whose gyroscope turns the other way (some dongle IMUs and
+   * recorders): without it such a device with no GPS reads its mount backwards.
+   */
+  gyroHandedness?: 'learn' | 'right' | 'left';
   /** Crash detection on the accelerometer (needs >= 50 Hz): on by default with detection; false = off. */
   crash?: boolean | CrashOptions;
   /** Phone use while moving (app states + IMU handling) as PHONE_USE events: on by default; false = off. */

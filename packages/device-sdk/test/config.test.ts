@@ -26,6 +26,8 @@ describe('option validation', () => {
     expect(r.detection).toBeNull();
     expect(r.clientId).toBe('dev-1');
     expect(resolveOptions({ ...base, detection: true }).detection?.harshBrakingMg).toBe(350);
+    expect(resolveOptions({ ...base, detection: true }).detection?.gyroHandedness).toBe('learn');
+    expect(resolveOptions({ ...base, detection: { gyroHandedness: 'left' } }).detection?.gyroHandedness).toBe('left');
   });
 
   it('rejects bad values naming the option and the value', () => {
@@ -46,6 +48,7 @@ describe('option validation', () => {
     rejects({ reconnect: { initialDelayMs: 1000, maxDelayMs: 100 } }, 'reconnect.maxDelayMs');
     rejects({ detection: { harshBrakingMg: 10 } }, 'detection.harshBrakingMg');
     rejects({ detection: { tripStartSpeed: 1, tripStopSpeed: 2 } }, 'detection.tripStopSpeed');
+    rejects({ detection: { gyroHandedness: 'lefty' } }, 'detection.gyroHandedness');
     rejects({ credentials: { username: 'u' } }, 'credentials.password');
     rejects({ sampleRates: { accelHz: -1 } }, 'sampleRates.accelHz');
     expect(() => resolveOptions({ ...base, batch: { intervalMs: 500 } })).toThrow('invalid option batch.intervalMs=500: must be in [1000, 60000]');

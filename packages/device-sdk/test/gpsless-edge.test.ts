@@ -20,8 +20,10 @@ afterEach(async () => {
   client = null;
 });
 
-async function edgeEvents(records: SampleRecord[], storage = new MemoryStorage()) {
-  client = await createClient({ deviceId: 'imu1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage, detection: true, batch: { intervalMs: 60_000 } });
+async function edgeEvents(records: SampleRecord[], gyroHandedness?: 'left' | 'right') {
+  const storage = new MemoryStorage();
+  const detection = gyroHandedness ? { gyroHandedness } : true;
+  client = await createClient({ deviceId: 'imu1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage, detection, batch: { intervalMs: 60_000 } });
   client.on('error', () => {});
   // As an app hands them over: a second of samples at a time.
   for (let i = 0; i < records.length; i += 100) await client.record(records.slice(i, i + 100));
@@ -36,15 +38,18 @@ async function edgeEvents(records: SampleRecord[], storage = new MemoryStorage()
     .filter((e) => e.type !== ET.EVENT_TYPE_TRIP_START && e.type !== ET.EVENT_TYPE_TRIP_END);
 }
 
+type Label = ReturnType<typeof manoeuvreDrive>['labels'][number];
+/** The event types inside each labelled manoeuvre's time window (1 s either side). */
+const typesPer = (labels: Label[], events: { tMs: unknown; type: number }[]) =>
+  labels.map((l) => events.filter((e) => Number(e.tMs) >= T0 + (l.start - 1) * 1000 && Number(e.tMs) <= T0 + (l.end + 1) * 1000).map((e) => e.type));
+
 describe('edge events without GPS', () => {
   it('a labelled test drive in a tilted, turned mount: each manoeuvre after the first turn as its type, none as another', async () => {
     const { phases, labels } = manoeuvreDrive(12);
     const records = imuDrive(phases, mountMatrix(130, 20), { t0: T0, gyroBias: [0.5, -0.5, 1] }) as SampleRecord[];
     const events = await edgeEvents(records);
     const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
-    const got = labels.map((l) =>
-      events.filter((e) => Number(e.tMs) >= T0 + (l.start - 1) * 1000 && Number(e.tMs) <= T0 + (l.end + 1) * 1000).map((e) => e.type),
-    );
+    const got = typesPer(labels, events);
     expect(got.slice(0, firstTurn).flat()).toEqual([]);
     expect(got.slice(firstTurn)).toEqual(labels.slice(firstTurn).map((l) => [WANT[l.kind]]));
     expect(events).toHaveLength(labels.length - firstTurn);
@@ -56,5 +61,19 @@ describe('edge events without GPS', () => {
     const { phases } = manoeuvreDrive(4);
     const events = await edgeEvents(imuDrive(phases, mountMatrix(130, 20), { t0: T0, gyro: false }) as SampleRecord[]);
     expect(events).toEqual([]);
+  });
+
+  it('a left-handed gyroscope: read backwards unless declared; with detection.gyroHandedness = left, each as its type', async () => {
+    const { phases, labels } = manoeuvreDrive(12);
+    const records = imuDrive(phases, mountMatrix(-60, 30), { t0: T0, gyroSign: -1 }) as SampleRecord[];
+    const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
+    const later = labels.slice(firstTurn);
+    const brakes = later.map((l, i) => (l.kind === 'brake' ? i : -1)).filter((i) => i >= 0);
+    // Learnt (no GPS to check against): taken as right-handed, so forward comes out reversed.
+    const learnt = typesPer(later, await edgeEvents(records));
+    await client?.close();
+    expect(brakes.filter((i) => learnt[i]!.includes(ET.EVENT_TYPE_HARSH_ACCELERATION)).length).toBeGreaterThan(brakes.length / 2);
+    const declared = typesPer(later, await edgeEvents(records, 'left'));
+    expect(declared).toEqual(later.map((l) => [WANT[l.kind]]));
   });
 });

@@ -17,6 +17,8 @@ export interface ResolvedDetection {
   tripStopHoldMs: number;
   speedLimit: number;
   speedingHoldMs: number;
+  /** The gyroscope's sense of rotation: learnt against GPS, or declared. */
+  gyroHandedness: 'learn' | 'right' | 'left';
   /** null = off. */
   crash: ResolvedCrash | null;
   phoneUse: { minSpeedMs: number; minUseMs: number } | null;
@@ -105,6 +107,7 @@ export const DEFAULT_DETECTION: Readonly<ResolvedDetection> = Object.freeze({
   tripStopHoldMs: 180_000,
   speedLimit: 0,
   speedingHoldMs: 5000,
+  gyroHandedness: 'learn',
   crash: DEFAULT_CRASH,
   phoneUse: Object.freeze({ minSpeedMs: 3, minUseMs: 3000 }),
 });
@@ -147,6 +150,12 @@ function validateUrl(v: unknown): string {
   return s;
 }
 
+function handedness(v: unknown): ResolvedDetection['gyroHandedness'] {
+  if (v === undefined) return 'learn';
+  if (v !== 'learn' && v !== 'right' && v !== 'left') throw new ConfigError('detection.gyroHandedness', v, "must be 'learn', 'right' or 'left'");
+  return v;
+}
+
 function resolveDetection(v: unknown): ResolvedDetection | null {
   if (v === undefined || v === false) return null;
   if (v === true) return { ...DEFAULT_DETECTION, crash: { ...DEFAULT_CRASH }, phoneUse: { minSpeedMs: 3, minUseMs: 3000 } };
@@ -165,6 +174,7 @@ function resolveDetection(v: unknown): ResolvedDetection | null {
     tripStopHoldMs: num('detection.tripStopHoldMs', d.tripStopHoldMs, D.tripStopHoldMs, 0, 3_600_000),
     speedLimit: num('detection.speedLimit', d.speedLimit, D.speedLimit, 0, 200, false),
     speedingHoldMs: num('detection.speedingHoldMs', d.speedingHoldMs, D.speedingHoldMs, 0, 600_000),
+    gyroHandedness: handedness(d.gyroHandedness),
     crash: resolveCrash(d.crash),
     phoneUse: resolvePhoneUse(d.phoneUse),
   };

@@ -5,6 +5,7 @@ import {
   DEFAULT_DETECT_CONFIG,
   type CrashDetail,
   type DetectConfig,
+  declareGyroHandedness,
   detectAccel,
   detectFix,
   detectGyro,
@@ -44,6 +45,7 @@ export class HarshDetector {
   constructor(c: ResolvedDetection) {
     this.base = c;
     this.cfg = HarshDetector.configOf(c);
+    if (c.gyroHandedness !== 'learn') declareGyroHandedness(this.st.imu, c.gyroHandedness === 'left' ? -1 : 1);
   }
 
   private static configOf(c: ResolvedDetection, t?: { b: number; a: number; c: number }): DetectConfig {
