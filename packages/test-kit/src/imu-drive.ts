@@ -1,6 +1,7 @@
-// A synthetic IMU drive seen through any mount: 50 Hz accelerometer (+ gyroscope), 1 Hz GPS speed only when
-// asked. The drive is a list of phases (longitudinal g, yaw rate, speed); the mount is a rotation of the
-// device against the car. Shared by the detection core's tests and the device SDK's (one copy).
+// A synthetic IMU drive seen through any mount: 50 Hz accelerometer (+ gyroscope), 1 Hz GPS (speed, and a
+// position moving due east) only when asked. The drive is a list of phases (longitudinal g, yaw rate, speed);
+// the mount is a rotation of the device against the car. Shared by the detection core's, the device SDK's and
+// the scorer's tests (one copy).
 import type { DriveRecord } from './phone-drive.js';
 
 export type Vec3 = [number, number, number];
@@ -40,7 +41,7 @@ export interface ImuDriveOptions {
   t0?: number;
   /** a gyroscope at all (default true) */
   gyro?: boolean;
-  /** 1 Hz GPS fixes (speed: the longitudinal acceleration integrated); default none */
+  /** 1 Hz GPS fixes (speed: the longitudinal acceleration integrated; position: that speed due east); default none */
   gps?: boolean;
   /** the gyroscope's sense of rotation: -1 = a left-handed recorder */
   gyroSign?: number;
@@ -53,6 +54,9 @@ export interface ImuDriveOptions {
  * 50 Hz accelerometer (g, gravity included) and gyroscope (deg/s) of the phases seen through mount `m`, with
  * uniform noise of +-0.08 g (a phone in a moving car, road vibration included) and +-1.6 deg/s.
  */
+/** Metres per degree of longitude at the drive's latitude (48°). */
+const M_PER_DEG_LON = 111_320 * Math.cos((48 * Math.PI) / 180);
+
 export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): DriveRecord[] {
   const out: DriveRecord[] = [];
   const t0 = o.t0 ?? 1.7e12;
@@ -62,6 +66,7 @@ export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): 
   const b = o.gyroBias ?? [0, 0, 0];
   let t = 0;
   let vel = phases[0]?.v ?? 0;
+  let east = 0; // m driven (due east, along heading 90)
   for (const p of phases) {
     for (let ms = 0; ms < p.s * 1000; ms += 20, t += 20) {
       const aLat = (p.v * p.yawDps * D) / 9.80665;
@@ -71,7 +76,8 @@ export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): 
         const [gx, gy, gz] = applyMount(m, [noise() * 10, noise() * 10, p.yawDps + noise() * 10]);
         out.push({ kind: 'gyro', t: t0 + t, x: k * gx + b[0], y: k * gy + b[1], z: k * gz + b[2] });
       }
-      if (o.gps && t % 1000 === 0) out.push({ kind: 'gps', t: t0 + t, lat: 48, lon: 11, speed: vel, heading: 90, hdop: 0.8 });
+      if (o.gps && t % 1000 === 0) out.push({ kind: 'gps', t: t0 + t, lat: 48, lon: 11 + east / M_PER_DEG_LON, speed: vel, heading: 90, hdop: 0.8 });
+      east += vel * 0.02;
       vel += p.aLong * 9.80665 * 0.02;
     }
   }

@@ -57,12 +57,23 @@ class Collector {
   events: DetectedEvent[] = [];
 }
 
-function countEvents(st: DeviceState, evs: MotionEvent[], out: Collector): void {
+/** Harsh types the detector can give from the IMU alone (no GPS): braking, acceleration, cornering. */
+const gpsLess = (st: DeviceState, e: MotionEvent, cfg: CoreConfig): boolean =>
+  e.source === 'imu' &&
+  (e.type === EV.HARSH_BRAKING || e.type === EV.HARSH_ACCELERATION || e.type === EV.HARSH_CORNERING) &&
+  (!st.last || e.startT - st.last.t > cfg.gapMs);
+
+function countEvents(st: DeviceState, evs: MotionEvent[], out: Collector, cfg: CoreConfig): void {
   if (evs.length === 0) return; // called once per sample; almost always nothing to count
   const trip = st.trip;
   for (const e of evs) {
-    // Events count inside trips only (the detector runs throughout, to keep learning the mount).
-    if (!trip) continue;
+    // Events count inside trips only (the detector runs throughout, to keep learning the mount): outside one a
+    // GPS device is parking or standing. A device with no GPS (none yet, or none for longer than a trip gap) has
+    // no trips; its IMU harsh events are kept without a trip (no distance to score them against).
+    if (!trip) {
+      if (gpsLess(st, e, cfg)) out.events.push(toDetectedEvent(st, e, null));
+      continue;
+    }
     if (e.type === EV.HARSH_BRAKING) trip.sums.harsh_braking++;
     else if (e.type === EV.HARSH_ACCELERATION) trip.sums.harsh_acceleration++;
     else if (e.type === EV.HARSH_CORNERING) trip.sums.harsh_cornering++;
@@ -118,7 +129,7 @@ function addSpeeding(st: DeviceState, r: FixResult, cfg: CoreConfig): void {
 function endTrip(st: DeviceState, cfg: CoreConfig, out: Collector): void {
   const evs: MotionEvent[] = [];
   addSpeeding(st, flushMotion(st.motion, detectConfigOf(cfg), evs), cfg);
-  countEvents(st, evs, out);
+  countEvents(st, evs, out, cfg);
   const trip = st.trip;
   st.trip = null;
   if (!trip) return;
@@ -245,7 +256,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
         detectPhone(st.motion, tp, p!.state[jp]!, dcfg, evs);
         jp++;
       }
-      countEvents(st, evs, out);
+      countEvents(st, evs, out, cfg);
     }
     if (i === g.t.length) break;
     if (st.last && t <= st.last.t) {
@@ -271,7 +282,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
       limitDefault: (g.limitDefault?.[i] ?? 0) === 1,
     };
     addSpeeding(st, detectFix(st.motion, fix, dcfg, evs), cfg);
-    countEvents(st, evs, out);
+    countEvents(st, evs, out, cfg);
     const cur: LastSample = { t, latE7, lonE7, speed, heading: hc >= 0 ? hc / 100 : -1 };
     distance += step(st, cur, cfg, out);
     if (speed > maxSpeed) maxSpeed = speed;

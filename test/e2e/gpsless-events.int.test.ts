@@ -1,0 +1,105 @@
+// Harsh events from a device without GPS, end to end on the real servers: device SDK (accelerometer and
+// gyroscope only, mount not told) -> MQTT -> gateway -> Kafka -> the real-time scorer (the built CLI) ->
+// Postgres safety_events and fw.alerts.v1. Fault: the scorer is SIGKILLed right after the first half of the
+// drive is acknowledged, and a new one takes over: the mount it learnt is in the persisted device state, so
+// the second half's manoeuvres come out as their types at once, and nothing is counted twice.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient, MemoryStorage, type SampleRecord } from '@fleetwire/device-sdk';
+import { mintDeviceToken } from '@fleetwire/gateway';
+import { fleetwire } from '@fleetwire/proto';
+import { createKafka, createPgDb, migrate } from '@fleetwire/scoring';
+import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { stackEnv, uniq, until } from '../helpers/env.js';
+import { allTopics, createTopics, deleteTopics, inProcessGateway, runNames, TOKEN_SECRET } from '../helpers/pipeline.js';
+import { ScorerProcess } from '../helpers/scorer-process.js';
+import { groupLag } from '../chaos/scorer-group.js';
+
+const ET = fleetwire.v1.EventType;
+const WANT: Record<ManoeuvreKind, number> = {
+  brake: ET.EVENT_TYPE_HARSH_BRAKING,
+  accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
+  left: ET.EVENT_TYPE_HARSH_CORNERING,
+  right: ET.EVENT_TYPE_HARSH_CORNERING,
+};
+
+describe('GPS-less harsh events, SDK to Postgres and fw.alerts.v1', () => {
+  const env = stackEnv();
+  const n = runNames(uniq('gpsless'));
+  const kafka = createKafka({ brokers: env.brokers, clientId: `${n.id}-test` });
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const f of cleanup.reverse()) await f().catch(() => undefined);
+    await deleteTopics(kafka, allTopics(n));
+  });
+
+  it('every manoeuvre after the first turn stored and alerted as its type, without a trip, across a scorer SIGKILL', { timeout: 240_000 }, async () => {
+    await createTopics(kafka, allTopics(n), 1);
+    const db = await createPgDb(env.databaseUrl, { schema: n.schema });
+    cleanup.push(async () => {
+      await db.exec(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`);
+      await db.close();
+    });
+    await migrate(db);
+    const gw = await inProcessGateway(env, n);
+    cleanup.push(() => gw.close());
+    const extra = { FW_SCORING_SESSION_TIMEOUT_MS: '6000' };
+    const s1 = await ScorerProcess.start('s1', env, n, extra);
+    cleanup.push(() => s1.kill());
+    const alerts: fleetwire.v1.SafetyAlert[] = [];
+    const consumer = kafka.consumer({ groupId: `${n.id}-alerts`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    cleanup.push(() => consumer.disconnect());
+    await consumer.subscribe({ topic: n.out.alerts, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void alerts.push(fleetwire.v1.SafetyAlert.decode(message.value!)) });
+
+    const deviceId = 'imu-1';
+    const client = await createClient({
+      deviceId,
+      tenant: n.tenant,
+      url: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
+      storage: new MemoryStorage(),
+      detection: true,
+      credentials: { username: deviceId, password: mintDeviceToken({ tenant: n.tenant, deviceId, secret: TOKEN_SECRET, ttlSec: 3600 }) },
+    });
+    cleanup.push(() => client.close());
+    client.on('error', () => {});
+    const { phases, labels } = manoeuvreDrive(12);
+    const t0 = Date.now() - 3_600_000; // an hour ago: sent after the drive, as a device back online would
+    const drive = imuDrive(phases, mountMatrix(130, 20), { t0, gyroBias: [0.5, -0.5, 1] }) as SampleRecord[];
+    // Cut 5 s before the 19th manoeuvre: the second half opens with a braking, an acceleration and a braking
+    // before its first turn, which a scorer that had lost the mount would not report.
+    const half = drive.findIndex((r) => r.t >= t0 + (labels[labels.length / 2]!.start - 5) * 1000);
+    const send = async (part: SampleRecord[]) => {
+      for (let i = 0; i < part.length; i += 1000) await client.record(part.slice(i, i + 1000));
+      await client.flush({ timeoutMs: 60_000 });
+    };
+    await send(drive.slice(0, half));
+    await s1.kill(); // right after the acknowledgements: mid-stream, whatever it had not committed is redone
+    const s2 = await ScorerProcess.start('s2', env, n, extra);
+    cleanup.push(() => s2.kill());
+    await send(drive.slice(half));
+    await until('scorer group lag 0', async () => (await groupLag(kafka, n.telemetry, n.group)).every((p) => p.committed >= p.high), 90_000, 500);
+
+    const rows = (
+      await db.query<{ tenant: string; device_id: string; trip_id: string | null; type: number; t: string }>(
+        'SELECT tenant, device_id, trip_id::text, type, (extract(epoch FROM time) * 1000)::bigint::text AS t FROM safety_events ORDER BY time',
+      )
+    ).rows;
+    const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
+    const got = labels.map((l) => rows.filter((r) => Number(r.t) >= t0 + (l.start - 1) * 1000 && Number(r.t) <= t0 + (l.end + 1) * 1000).map((r) => r.type));
+    expect(got.slice(0, firstTurn).flat()).toEqual([]);
+    expect(got.slice(firstTurn)).toEqual(labels.slice(firstTurn).map((l) => [WANT[l.kind]]));
+    expect(rows).toHaveLength(labels.length - firstTurn);
+    for (const r of rows) expect([r.tenant, r.device_id, r.trip_id]).toEqual([n.tenant, deviceId, null]);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM trips')).rows[0]!.n).toBe(0);
+
+    // Every stored event is alerted (from the scorer's outbox, which survives the kill; Kafka outputs are
+    // at-least-once, so a republished alert is the same event: compared as a set of (type, time)).
+    const key = (type: number, t: number | string) => `${type}@${t}`;
+    const want = new Set(rows.map((r) => key(r.type, r.t)));
+    const seen = () => new Set(alerts.map((a) => key(a.event!.type!, Number(a.event!.tMs))));
+    await until('an alert for every stored event', () => [...want].every((k) => seen().has(k)), 30_000);
+    expect(seen()).toEqual(want);
+    for (const a of alerts) expect([a.tenant, a.deviceId, a.tripId, a.detectedByBackend]).toEqual([n.tenant, deviceId, '', true]);
+  });
+});
