@@ -7,6 +7,7 @@ import { createLink, LinkRelay } from './client-link.js';
 import { type ResolvedOptions, resolveOptions } from './core/config.js';
 import { makeStorage } from './client-setup.js';
 import { EdgeDetector } from './core/edge.js';
+import { DetectionMemory } from './detection-memory.js';
 import { FlushWaiters } from './core/flush-waiters.js';
 import { TypedEmitter } from './core/emitter.js';
 import { randomUUID, runSoon, type Timer } from './platform/runtime.js';
@@ -33,6 +34,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
   private readonly outbox: Outbox;
   private readonly link: MqttLink;
   private readonly edge: EdgeDetector | null;
+  private memory: DetectionMemory | null = null;
   private timer: Timer | null = null;
   private closed = false;
   private suspended = false;
@@ -92,6 +94,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       c = new FleetwireClient(opts, raw, link);
       c.outbox.open();
+      if (c.edge) c.memory = DetectionMemory.open(c.outbox, c.edge, (e) => c.report(e));
     } catch (e) {
       await link.stop();
       throw e;
@@ -181,6 +184,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     try {
       if (rows.n > 0) this.outbox.append(rows, Date.now());
       this.counters.stored += samples;
+      this.memory?.save(false, this.sampleT());
       for (const w of waiters) w.resolve();
       // A crash goes out now: everything pending is sealed (the crash group as a batch of its own) and published.
       if (crashes.length > 0) return this.sendCrashes(crashes);
@@ -352,6 +356,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     if (this.closed) throw new LinkError('client_closed', 'suspend() after close()');
     const token = ++this.lifecycle;
     if (this.commitScheduled) this.commit();
+    this.memory?.save(true, this.sampleT());
     this.tick(true);
     if (o.timeoutMs && o.timeoutMs > 0 && this.link.connected) await this.flush({ timeoutMs: o.timeoutMs }).catch(() => undefined);
     if (this.closed || token !== this.lifecycle) return;
@@ -381,8 +386,13 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.flushWaiters.rejectAll(new LinkError('client_closed', 'client closed before flush completed'));
+    this.memory?.save(true, this.sampleT());
     await this.link.stop();
     this.outbox.storage.close();
+  }
+
+  private sampleT(): number {
+    return Math.max(this.lastT.gps, this.lastT.accel, this.lastT.gyro);
   }
 
   stats(): Stats {

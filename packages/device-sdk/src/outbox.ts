@@ -44,6 +44,8 @@ export class Outbox {
   bytes = 0;
   dropped = { batches: 0, samples: 0 };
   config: Uint8Array | null = null;
+  /** The edge detector's saved state, if the storage keeps one. */
+  detection: Uint8Array | null = null;
   /** Sealed CRASH batches not yet acknowledged: published first (in memory; after a restart they go in seq order). */
   readonly urgent = new Set<number>();
   private pendingEst = 0;
@@ -75,6 +77,7 @@ export class Outbox {
     this.batches = snap.batches;
     this.nextSeq = Math.max(this.nextSeq, snap.nextSeq);
     this.config = snap.config ?? this.config;
+    this.detection = snap.detection ?? this.detection;
     this.pendingRows = 0;
     this.pendingEst = 0;
     this.bytes = 0;

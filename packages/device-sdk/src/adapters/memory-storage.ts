@@ -11,6 +11,7 @@ export class MemoryStorage implements OutboxStorage {
   private chunks = new Map<number, PendingChunk>();
   private batches = new Map<number, { info: BatchInfo; bytes: Uint8Array }>();
   private config: Uint8Array | null = null;
+  private detection: Uint8Array | null = null;
   private closed = false;
 
   open(): OutboxSnapshot {
@@ -20,6 +21,7 @@ export class MemoryStorage implements OutboxStorage {
       chunks: [...this.chunks.values()].map((c) => ({ ...c })),
       batches: [...this.batches.values()].map((b) => ({ ...b.info })),
       config: this.config,
+      detection: this.detection,
       recovered: [],
     };
   }
@@ -66,6 +68,11 @@ export class MemoryStorage implements OutboxStorage {
   saveConfig(bytes: Uint8Array): void {
     this.live();
     this.config = bytes.slice();
+  }
+
+  saveDetectionState(bytes: Uint8Array): void {
+    this.live();
+    this.detection = bytes.slice();
   }
 
   recover(): OutboxSnapshot {

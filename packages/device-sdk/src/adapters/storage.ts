@@ -20,6 +20,8 @@ export interface OutboxSnapshot {
   batches: BatchInfo[];
   /** Last applied DeviceConfig (encoded), if any. */
   config: Uint8Array | null;
+  /** Last saved edge-detection state (the learnt mount; encoded by the client), if the storage keeps one. */
+  detection?: Uint8Array | null;
   /** Problems recovered from while opening (e.g. a corrupt file rotated away). */
   recovered: StorageError[];
 }
@@ -53,6 +55,11 @@ export interface OutboxStorage {
   /** Deletes pending chunks (dropped by retention). */
   deleteChunks(ids: readonly number[]): void;
   saveConfig(bytes: Uint8Array): void;
+  /**
+   * Keeps the edge detector's learnt state (mount, gyroscope handedness) across restarts; returned as
+   * `detection` by open(). Optional: a storage without it makes the detector learn again after each start.
+   */
+  saveDetectionState?(bytes: Uint8Array): void;
   /** Discards a corrupt store (the SQLite adapter renames the file to *.corrupt-<ts>) and opens an empty one. */
   recover(): OutboxSnapshot;
   close(): void;

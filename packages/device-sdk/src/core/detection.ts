@@ -38,14 +38,31 @@ export interface Fix {
  * without an accelerometer) events come from GPS speed and course, cleaned of single-fix spikes.
  */
 export class HarshDetector {
-  private readonly st: MotionState = newMotionState();
+  private st: MotionState = newMotionState();
   private cfg: DetectConfig;
   private readonly evs: MotionEvent[] = [];
 
   constructor(c: ResolvedDetection) {
     this.base = c;
     this.cfg = HarshDetector.configOf(c);
-    if (c.gyroHandedness !== 'learn') declareGyroHandedness(this.st.imu, c.gyroHandedness === 'left' ? -1 : 1);
+    this.declare();
+  }
+
+  /** A declared gyroscope handedness wins over a learnt (or restored) one. */
+  private declare(): void {
+    const h = this.base.gyroHandedness;
+    if (h !== 'learn') declareGyroHandedness(this.st.imu, h === 'left' ? -1 : 1);
+  }
+
+  /** The detection core's state (what the client persists: mount, handedness, open episodes). */
+  get motion(): MotionState {
+    return this.st;
+  }
+
+  /** Continues from a persisted state (core/detection-state.ts decoded it). */
+  restore(m: MotionState): void {
+    this.st = m;
+    this.declare();
   }
 
   private static configOf(c: ResolvedDetection, t?: { b: number; a: number; c: number }): DetectConfig {

@@ -3,6 +3,7 @@
 // followed by its detail row and its data window (rows of kinds KIND_CRASH_INFO and KIND_WIN_*). Pure.
 import type { ResolvedDetection } from './config.js';
 import { CrashWindow, type WindowRow } from './crash-window.js';
+import { decodeDetectionState, encodeDetectionState } from './detection-state.js';
 import { type EdgeEventRow, type Fix, HarshDetector, TripDetector } from './detection.js';
 import { gpsHdopC, gpsLimitCms, KIND_ACCEL, KIND_CRASH_INFO, KIND_EVENT, KIND_GPS, KIND_GYRO, KIND_PHONE, ROW_INTS, type RowBuffer } from './samples.js';
 
@@ -39,6 +40,18 @@ export class EdgeDetector {
 
   get inTrip(): boolean {
     return this.trip.inTrip;
+  }
+
+  /** The learnt detection state, encoded for the outbox (null when it cannot be). */
+  saveState(): Uint8Array | null {
+    return encodeDetectionState(this.harsh.motion);
+  }
+
+  /** Continues from a saved state; false (and nothing changed) when it is not one this version reads. */
+  restoreState(bytes: Uint8Array): boolean {
+    const m = decodeDetectionState(bytes);
+    if (m) this.harsh.restore(m);
+    return m !== null;
   }
 
   /** The mount estimate (diagnostics). */

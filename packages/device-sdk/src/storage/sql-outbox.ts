@@ -83,7 +83,15 @@ export class SqlOutboxStorage implements OutboxStorage {
       .query(SQL.batches)
       .map((r): BatchInfo => ({ seq: Number(r[0]), bootId: String(r[1]), bytes: Number(r[2]), samples: Number(r[3]), sealedAt: Number(r[4]) }));
     const cfg = meta.get('config');
-    return { nextSeq, chunks, batches, config: cfg != null ? asBytes(cfg, 'config').slice() : null, recovered: [] };
+    const det = meta.get('detection');
+    return {
+      nextSeq,
+      chunks,
+      batches,
+      config: cfg != null ? asBytes(cfg, 'config').slice() : null,
+      detection: det != null ? asBytes(det, 'detection').slice() : null,
+      recovered: [],
+    };
   }
 
   private live(): SqlConnection {
@@ -145,6 +153,10 @@ export class SqlOutboxStorage implements OutboxStorage {
 
   saveConfig(bytes: Uint8Array): void {
     this.tx('saving config', (c) => c.run(SQL.setMeta, ['config', bytes.slice()]));
+  }
+
+  saveDetectionState(bytes: Uint8Array): void {
+    this.tx('saving detection state', (c) => c.run(SQL.setMeta, ['detection', bytes.slice()]));
   }
 
   /** Replaces the corrupt database by an empty one (the binding keeps the old file aside where it can). */

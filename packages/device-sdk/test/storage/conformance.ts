@@ -60,6 +60,9 @@ export const conformanceCases: ConformanceCase[] = [
       const batch = bytes(5000, 1);
       s.seal({ info: info(1, 130, batch.length), bytes: batch, nextSeq: 2, deletedChunks: [a], trimmed: { id: b, skip: 30 } });
       s.saveConfig(bytes(40, 9));
+      const detection = bytes(3000, 5);
+      s.saveDetectionState?.(bytes(10, 1));
+      s.saveDetectionState?.(detection); // the last one wins
       d.crash(s);
       const s2 = d.storage();
       const snap = s2.open();
@@ -74,6 +77,7 @@ export const conformanceCases: ConformanceCase[] = [
       eq(snap.chunks[0]!.v[49 * 7 + 6], (49 * 31 + 42 - 100) | 0, 'chunk values round-trip');
       check(sameBytes(s2.readBatch(1), batch), 'batch bytes round-trip');
       check(snap.config !== null && sameBytes(snap.config, bytes(40, 9)), 'config round-trips');
+      if (s.saveDetectionState) check(sameBytes(snap.detection ?? null, detection), 'detection state round-trips');
       s2.close();
     },
   },
