@@ -8,6 +8,8 @@ import {
   gpsColumns,
   packAccel,
   packGps,
+  packGyro,
+  gyroColumns,
   phoneColumns,
   phoneStateName,
   packPhone,
@@ -35,12 +37,26 @@ export interface RecordingRun {
 
 const BATCH_MS = 30_000;
 
+/**
+ * A gyroscope is replayed when it samples at 10 Hz or more (median spacing <= 100 ms): the detector smooths
+ * its yaw rate, which a 1 Hz track of instantaneous readings (Nebraska's) does not give (see the README).
+ */
+export function replayedGyro(rec: Recording): Recording['gyro'] | null {
+  const g = rec.gyro;
+  if (!g || g.length < 10) return null;
+  const dts = g.slice(1, 201).map((x, i) => x.t - g[i]!.t);
+  dts.sort((a, b) => a - b);
+  return dts[Math.floor(dts.length / 2)]! <= 100 ? g : null;
+}
+
 export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
-  const t0 = Math.min(rec.gps[0]?.t ?? Infinity, rec.accel[0]?.t ?? Infinity);
-  const t1 = Math.max(rec.gps[rec.gps.length - 1]?.t ?? -Infinity, rec.accel[rec.accel.length - 1]?.t ?? -Infinity);
+  const gy = replayedGyro(rec) ?? [];
+  const t0 = Math.min(rec.gps[0]?.t ?? Infinity, rec.accel[0]?.t ?? Infinity, gy[0]?.t ?? Infinity);
+  const t1 = Math.max(rec.gps[rec.gps.length - 1]?.t ?? -Infinity, rec.accel[rec.accel.length - 1]?.t ?? -Infinity, gy[gy.length - 1]?.t ?? -Infinity);
   const out: Uint8Array[] = [];
   let gi = 0;
   let ai = 0;
+  let yi = 0;
   let pi = 0;
   const ph = rec.phone ?? [];
   let seq = 1;
@@ -58,9 +74,11 @@ export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
     }
     const acc = [];
     for (; ai < rec.accel.length && rec.accel[ai]!.t < to; ai++) acc.push(rec.accel[ai]!);
+    const gyr = [];
+    for (; yi < gy.length && gy[yi]!.t < to; yi++) gyr.push(gy[yi]!);
     const phone: PhoneSample[] = [];
     for (; pi < ph.length && ph[pi]!.t < to; pi++) phone.push({ t: ph[pi]!.t, state: phoneStateName(ph[pi]!.state)! });
-    if (gps.length === 0 && acc.length === 0 && phone.length === 0) continue;
+    if (gps.length === 0 && acc.length === 0 && gyr.length === 0 && phone.length === 0) continue;
     out.push(
       encodeDeviceBatch({
         deviceId,
@@ -70,6 +88,7 @@ export function toBatches(rec: Recording, deviceId: string): Uint8Array[] {
         agent: 'fleetwire-eval',
         gps: gps.length > 0 ? packGps(gps) : null,
         accel: acc.length > 0 ? packAccel(acc, 0) : null,
+        gyro: gyr.length > 0 ? packGyro(gyr, 0) : null,
         phone: phone.length > 0 ? packPhone(phone) : null,
       }),
     );
@@ -99,6 +118,7 @@ export async function runRecording(rec: Recording, cfg: CoreConfig, limits?: Spe
       seq: Number(b.seq),
       gps: gpsColumns(b.gps),
       accel: accelColumns(b.accel),
+      gyro: b.gyro ? gyroColumns(b.gyro) : null,
       phone: b.phone ? phoneColumns(b.phone) : null,
     };
     if (limits) await applySpeedLimits(input, limits);

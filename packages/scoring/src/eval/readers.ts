@@ -2,11 +2,13 @@
 //   nds-nebraska  nds_data.csv (DrivePlotR): drive, time_utc, gps_*, speed_mph, accel_x/y/z (g), accel_event, gyro_x/y/z (deg/s, optional)
 //   ndsbr         driver_*.csv (NDS-BR): ';'-separated, decimal comma, ID, DAY, clock, SPD_KMH, HEADING, LIMITE_VEL
 //   androsensor   gps.<name>.csv + accel.<name>.csv (ms since start; accel m/s²), e.g. quat-orient
-//   fleetwire-csv any other *.csv with header t,lat,lon[,speed,heading,hdop,speed_limit_kmh,x,y,z]
+//   fleetwire-csv any other *.csv with header t[,lat,lon,speed,heading,hdop,speed_limit_kmh,x,y,z,gx,gy,gz]
+//                 (GPS columns, accelerometer columns or both; gx/gy/gz the gyroscope in deg/s)
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cells, num, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
 import { replayPhoneLabels } from './phone-labels.js';
+import { applyManoeuvres } from './manoeuvres.js';
 
 const G = 9.80665;
 const lines = (text: string) => text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -137,11 +139,19 @@ export function readAndroSensor(dir: string, name: string, set: string, startUtc
   return { id: `${set}/${name}`, set, format: 'androsensor', gps, accel };
 }
 
-/** fleetwire CSV: t (epoch ms or ISO 8601), lat, lon, and optional speed (m/s), heading, hdop, speed_limit_kmh, x, y, z (g). */
+/**
+ * fleetwire CSV: t (epoch ms or ISO 8601) and lat, lon (with optional speed m/s, heading, hdop, speed_limit_kmh)
+ * and/or x, y, z (accelerometer, g, gravity included) with optional gx, gy, gz (gyroscope, deg/s). A row may
+ * leave the columns of a sensor it has no sample of empty.
+ */
 export function readFleetwireCsv(file: string, set: string): Recording {
   const ls = lines(readFileSync(file, 'utf8'));
   const h = header(ls[0]!.toLowerCase(), ',');
-  need(h, ['t', 'lat', 'lon'], file);
+  need(h, ['t'], file);
+  if (!(h.has('lat') && h.has('lon')) && !(h.has('x') && h.has('y') && h.has('z'))) {
+    throw new RecordingError(`${file}: needs GPS columns "lat", "lon" or accelerometer columns "x", "y", "z"`);
+  }
+  const gyro: RecordedAccel[] = [];
   const c = (r: string[], k: string) => (h.has(k) ? r[h.get(k)!] : undefined);
   const gps: RecordedFix[] = [];
   const accel: RecordedAccel[] = [];
@@ -170,8 +180,13 @@ export function readFleetwireCsv(file: string, set: string): Recording {
     const y = num(c(r, 'y'));
     const z = num(c(r, 'z'));
     if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z) && (accel.length === 0 || t > accel[accel.length - 1]!.t)) accel.push({ t, x, y, z });
+    const [gx, gy, gz] = [num(c(r, 'gx')), num(c(r, 'gy')), num(c(r, 'gz'))];
+    if (Number.isFinite(gx) && Number.isFinite(gy) && Number.isFinite(gz) && (gyro.length === 0 || t > gyro[gyro.length - 1]!.t))
+      gyro.push({ t, x: gx, y: gy, z: gz });
   }
-  return { id: `${set}/${basename(file, '.csv')}`, set, format: 'fleetwire-csv', gps, accel };
+  const rec: Recording = { id: `${set}/${basename(file, '.csv')}`, set, format: 'fleetwire-csv', gps, accel };
+  if (gyro.length > 0) rec.gyro = gyro;
+  return rec;
 }
 
 /** Labels beside the files: labels.csv with "recording,label" (recording = id without the set prefix). */
@@ -232,11 +247,12 @@ export function readDirectory(dir: string, set = basename(dir)): Recording[] {
     }
   }
   for (const f of files) {
-    if (used.has(f) || !f.endsWith('.csv') || f === 'labels.csv' || f === 'start.csv') continue;
+    if (used.has(f) || !f.endsWith('.csv') || f === 'labels.csv' || f === 'start.csv' || f === 'manoeuvres.csv') continue;
     const first = readFileSync(join(dir, f), 'utf8').split(/\r?\n/, 1)[0] ?? '';
     if (first.includes(';') && first.includes('LIMITE_VEL')) out.push(...readNdsbr(join(dir, f), set));
     else if (/^\uFEFF?t,/i.test(first)) out.push(readFleetwireCsv(join(dir, f), set));
   }
   applyLabels(dir, set, out);
+  applyManoeuvres(dir, set, out);
   return out;
 }

@@ -40,6 +40,8 @@ export interface Recording {
   reference?: Record<string, number>;
   /** Per-second phone-use labels (NDS-BR ACTION, from video): '' none, 'NPI' not observable, else the kind of use. */
   phoneLabels?: { t: number; label: string }[];
+  /** Labelled manoeuvres (manoeuvres.csv beside the files): epoch ms windows and their kind. */
+  manoeuvres?: import('./manoeuvres.js').Manoeuvre[];
   /** App-reported phone states to replay (from the labels: the data set has no IMU and no app log). */
   phone?: { t: number; state: number }[];
 }

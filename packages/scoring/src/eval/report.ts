@@ -2,6 +2,7 @@
 import { EV } from '../core/types.js';
 import type { RecordingRun } from './pipeline.js';
 import { phoneUseFigures, type PhoneUseFigures } from './phone-labels.js';
+import { manoeuvreFigures, type ManoeuvreFigures } from './manoeuvres.js';
 
 export interface TripScore {
   score: number;
@@ -42,6 +43,10 @@ export interface RecordingFigures {
   rejectedBatches: number;
   /** Recordings with phone-use labels (NDS-BR): labelled vs counted seconds of use while moving. */
   phoneUse?: PhoneUseFigures;
+  /** Recordings with manoeuvre labels (manoeuvres.csv): right type per labelled manoeuvre. */
+  manoeuvres?: ManoeuvreFigures;
+  /** Harsh events without a trip (a recording without GPS). */
+  tripless: number;
   /** Each trip's additive sums (training/calibrate reads these). */
   tripSums: import('../core/features.js').TripSums[];
 }
@@ -106,6 +111,7 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
       rejectedImplausible: run.state.motion.rejected.gps + run.state.motion.rejected.imu,
     },
     rejectedBatches: run.rejected,
+    tripless: harsh.filter((e) => e.tripId === null).length,
     tripSums: run.trips.map((t) => t.sums),
   };
   const pu = phoneUseFigures(
@@ -113,6 +119,8 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
     run.events.filter((e) => e.type === EV.PHONE_USE),
   );
   if (pu) f.phoneUse = pu;
+  const mf = manoeuvreFigures(run.rec.manoeuvres, run.events);
+  if (mf) f.manoeuvres = mf;
   if (run.rec.label) f.label = run.rec.label;
   if (run.rec.reference) f.reference = run.rec.reference;
   return f;

@@ -1,6 +1,25 @@
 // Per-data-set summary lines of an evaluation (what the README and the model card quote).
 import type { RecordingFigures } from './report.js';
 import { yawDeg } from './report.js';
+import { formatManoeuvres, type ManoeuvreFigures } from './manoeuvres.js';
+
+function sumManoeuvres(rows: RecordingFigures[]): ManoeuvreFigures {
+  const out: ManoeuvreFigures = { byKind: {}, outside: 0 };
+  for (const r of rows) {
+    out.outside += r.manoeuvres!.outside;
+    for (const [k, v] of Object.entries(r.manoeuvres!.byKind) as [
+      keyof ManoeuvreFigures['byKind'],
+      NonNullable<ManoeuvreFigures['byKind'][keyof ManoeuvreFigures['byKind']]>,
+    ][]) {
+      const t = (out.byKind[k] ??= { labelled: 0, right: 0, wrong: 0, missed: 0 });
+      t.labelled += v.labelled;
+      t.right += v.right;
+      t.wrong += v.wrong;
+      t.missed += v.missed;
+    }
+  }
+  return out;
+}
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
@@ -9,7 +28,17 @@ export function summarise(rows: RecordingFigures[]): string {
   const sets = [...new Set(rows.map((r) => r.set))];
   const out: string[] = [];
   for (const set of sets) {
+    const labelled = rows.filter((r) => r.set === set && r.manoeuvres);
+    if (labelled.length > 0) out.push(`${set}: labelled manoeuvres over ${labelled.length} recordings: ${formatManoeuvres(sumManoeuvres(labelled))}`);
+    const tripless = rows.filter((r) => r.set === set && r.trips === 0 && r.tripless > 0);
+    if (tripless.length > 0) {
+      const n = (k: 'braking' | 'acceleration' | 'cornering') => tripless.reduce((s, r) => s + r.events[k], 0);
+      out.push(
+        `${set}: ${tripless.length} recordings without trips (no GPS): harsh braking ${n('braking')}, acceleration ${n('acceleration')}, cornering ${n('cornering')}`,
+      );
+    }
     const rs = rows.filter((r) => r.set === set && r.trips > 0);
+    if (rs.length === 0) continue;
     const km = rs.reduce((s, r) => s + r.km, 0);
     const ev = (k: 'braking' | 'acceleration' | 'cornering') => rs.reduce((s, r) => s + r.events[k], 0);
     const scores = rs.map((r) => r.score).filter((x): x is number => x !== null);
