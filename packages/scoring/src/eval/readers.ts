@@ -4,11 +4,13 @@
 //   androsensor   gps.<name>.csv + accel.<name>.csv (ms since start; accel m/s²), e.g. quat-orient
 //   fleetwire-csv any other *.csv with header t[,lat,lon,speed,heading,hdop,speed_limit_kmh,x,y,z,gx,gy,gz]
 //                 (GPS columns, accelerometer columns or both; gx/gy/gz the gyroscope in deg/s)
+//   uah-driveset  trip folders with RAW_GPS.txt + RAW_ACCELEROMETERS.txt (see uah.ts)
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cells, num, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
 import { replayPhoneLabels } from './phone-labels.js';
 import { applyManoeuvres } from './manoeuvres.js';
+import { readUahTree } from './uah.js';
 
 const G = 9.80665;
 const lines = (text: string) => text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -233,7 +235,7 @@ export function readDirectory(dir: string, set = basename(dir)): Recording[] {
   } catch (e) {
     throw new RecordingError(`cannot read directory ${dir}: ${(e as Error).message}`);
   }
-  const out: Recording[] = [];
+  const out: Recording[] = readUahTree(dir, set);
   const used = new Set<string>();
   for (const f of files) {
     if (f === 'nds_data.csv') {
@@ -254,5 +256,23 @@ export function readDirectory(dir: string, set = basename(dir)): Recording[] {
   }
   applyLabels(dir, set, out);
   applyManoeuvres(dir, set, out);
+  for (const r of out) dropGravityFree(r);
   return out;
+}
+
+/**
+ * An accelerometer track whose typical magnitude is not ~1 g (gravity removed, or another unit) cannot give
+ * "up": it is not replayed (events then come from GPS), and the recording says so in `reference`.
+ */
+export function dropGravityFree(r: Recording): void {
+  if (r.accel.length < 10) return;
+  const step = Math.max(1, Math.floor(r.accel.length / 500));
+  const norms: number[] = [];
+  for (let i = 0; i < r.accel.length; i += step) norms.push(Math.hypot(r.accel[i]!.x, r.accel[i]!.y, r.accel[i]!.z));
+  norms.sort((a, b) => a - b);
+  const med = norms[Math.floor(norms.length / 2)]!;
+  if (med >= 0.5 && med <= 1.5) return;
+  r.accel = [];
+  delete r.gyro;
+  r.reference = { ...r.reference, accel_not_replayed_median_g: Math.round(med * 100) / 100 };
 }

@@ -29,7 +29,7 @@ export interface Recording {
   id: string;
   /** Data set (directory) it came from. */
   set: string;
-  format: 'nds-nebraska' | 'ndsbr' | 'androsensor' | 'fleetwire-csv';
+  format: 'nds-nebraska' | 'ndsbr' | 'androsensor' | 'fleetwire-csv' | 'uah-driveset';
   gps: RecordedFix[];
   accel: RecordedAccel[];
   /** Gyroscope (deg/s, device frame, counter-clockwise positive as the recorder reports it), when recorded. */
