@@ -52,7 +52,7 @@ describe('eval: UAH-DriveSet trip folders', () => {
   it('reads a data set root (driver folders, trip folders), its label, Madrid time and posted limits', async () => {
     const root = writeTree(NAME, trip());
     const recs = readDirectory(root, 'uah');
-    expect(recs.map((r) => [r.id, r.label, r.format])).toEqual([[`uah/D1/${NAME}`, 'aggressive secondary', 'uah-driveset']]);
+    expect(recs.map((r) => [r.id, r.label, r.driver, r.format])).toEqual([[`uah/D1/${NAME}`, 'aggressive secondary', 'D1', 'uah-driveset']]);
     // November: CET, one hour ahead of UTC.
     expect(recs[0]!.gps[0]!.t).toBe(Date.UTC(2015, 10, 10, 16, 57, 12));
     expect(madridToUtc(2015, 7, 1, 12, 0, 0)).toBe(Date.UTC(2015, 6, 1, 10, 0, 0)); // summer: CEST, two hours
@@ -80,5 +80,29 @@ describe('eval: UAH-DriveSet trip folders', () => {
     expect(() => readDirectory(writeTree('trip-one', trip()), 'uah')).toThrow(/UAH-DriveSet trip folders are named/);
     const t = trip();
     expect(() => readDirectory(writeTree(NAME, { ...t, gps: '0 12 40.5' }), 'uah')).toThrow(/RAW_GPS\.txt: a line has 3 columns/);
+  });
+});
+
+describe('eval: ranking of labelled recordings', () => {
+  it('AUC over all normal/aggressive pairs, per road, same-driver groups and the normal mean per road', async () => {
+    const { ranking } = await import('../src/eval/ranking.js');
+    const row = (label: string, driver: string, score: number | null) => ({ label, driver, score }) as Parameters<typeof ranking>[0][number];
+    const r = ranking([
+      row('normal motorway', 'D1', 90),
+      row('aggressive motorway', 'D1', 70),
+      row('normal secondary', 'D1', 80),
+      row('aggressive secondary', 'D1', 85),
+      row('normal secondary', 'D2', 88),
+      row('aggressive secondary', 'D2', 60),
+      row('drowsy motorway', 'D2', 50),
+      row('normal motorway', 'D3', null),
+    ])!;
+    // normal 90, 80, 88 vs aggressive 70, 85, 60: 8 of 9 pairs ordered.
+    expect(r.auc).toBeCloseTo(8 / 9, 10);
+    expect(r.pairs).toBe(9);
+    expect(r.aucByRoad).toEqual({ motorway: { auc: 1, pairs: 1 }, secondary: { auc: 3 / 4, pairs: 4 } });
+    expect(r.sameDriver).toEqual({ below: 2, groups: 3 });
+    expect(r.normalMeanByRoad).toEqual({ motorway: 90, secondary: 84 });
+    expect(ranking([row('normal', '', 80)])).toBeNull();
   });
 });

@@ -36,6 +36,8 @@ export interface Recording {
   gyro?: RecordedAccel[];
   /** Optional label (e.g. normal / aggressive) from labels.csv beside the files. */
   label?: string;
+  /** The driver, where the data set names one (UAH-DriveSet: D1..D6): same-driver comparisons use it. */
+  driver?: string;
   /** Reference values the recording carries (e.g. the recorder's own event flags). */
   reference?: Record<string, number>;
   /** Per-second phone-use labels (NDS-BR ACTION, from video): '' none, 'NPI' not observable, else the kind of use. */

@@ -13,6 +13,7 @@ export interface RecordingFigures {
   id: string;
   set: string;
   label?: string;
+  driver?: string;
   trips: number;
   km: number;
   minutes: number;
@@ -122,6 +123,7 @@ export function figures(run: RecordingRun, scores: TripScore[]): RecordingFigure
   const mf = manoeuvreFigures(run.rec.manoeuvres, run.events);
   if (mf) f.manoeuvres = mf;
   if (run.rec.label) f.label = run.rec.label;
+  if (run.rec.driver) f.driver = run.rec.driver;
   if (run.rec.reference) f.reference = run.rec.reference;
   return f;
 }

@@ -2,6 +2,7 @@
 import type { RecordingFigures } from './report.js';
 import { yawDeg } from './report.js';
 import { formatManoeuvres, type ManoeuvreFigures } from './manoeuvres.js';
+import { formatRanking, ranking } from './ranking.js';
 
 function sumManoeuvres(rows: RecordingFigures[]): ManoeuvreFigures {
   const out: ManoeuvreFigures = { byKind: {}, outside: 0 };
@@ -37,6 +38,8 @@ export function summarise(rows: RecordingFigures[]): string {
         `${set}: ${tripless.length} recordings without trips (no GPS): harsh braking ${n('braking')}, acceleration ${n('acceleration')}, cornering ${n('cornering')}`,
       );
     }
+    const rank = ranking(rows.filter((r) => r.set === set));
+    if (rank) out.push(formatRanking(set, rank));
     const rs = rows.filter((r) => r.set === set && r.trips > 0);
     if (rs.length === 0) continue;
     const km = rs.reduce((s, r) => s + r.km, 0);

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cells, num, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
 
-const NAME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-.*?-(NORMAL|AGGRESSIVE|DROWSY)\d*-(MOTORWAY|SECONDARY)$/i;
+const NAME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-.*?-([A-Za-z0-9]+)-(NORMAL|AGGRESSIVE|DROWSY)\d*-(MOTORWAY|SECONDARY)$/i;
 
 export const isUahTrip = (dir: string): boolean => existsSync(join(dir, 'RAW_GPS.txt')) && existsSync(join(dir, 'RAW_ACCELEROMETERS.txt'));
 
@@ -83,7 +83,7 @@ export function readUahTrip(dir: string, set: string, id: string): Recording {
       continue;
     accel.push({ t, x, y, z });
   }
-  return { id: `${set}/${id}`, set, format: 'uah-driveset', gps, accel, label: `${m[7]!.toLowerCase()} ${m[8]!.toLowerCase()}` };
+  return { id: `${set}/${id}`, set, format: 'uah-driveset', gps, accel, label: `${m[8]!.toLowerCase()} ${m[9]!.toLowerCase()}`, driver: m[7]! };
 }
 
 /** Trip folders in `dir` itself, or up to two levels below it (the data set's root holds D1..D6). */
