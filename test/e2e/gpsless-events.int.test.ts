@@ -8,7 +8,7 @@ import { createClient, MemoryStorage, type SampleRecord } from '@fleetwire/devic
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { fleetwire } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate } from '@fleetwire/scoring';
-import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { stackEnv, uniq, until } from '../helpers/env.js';
 import { allTopics, createTopics, deleteTopics, inProcessGateway, runNames, TOKEN_SECRET } from '../helpers/pipeline.js';
 import { ScorerProcess } from '../helpers/scorer-process.js';
@@ -86,7 +86,13 @@ describe('GPS-less harsh events, SDK to Postgres and fw.alerts.v1', () => {
       )
     ).rows;
     const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
-    const got = labels.map((l) => rows.filter((r) => Number(r.t) >= t0 + (l.start - 1) * 1000 && Number(r.t) <= t0 + (l.end + 1) * 1000).map((r) => r.type));
+    const got = typesPerManoeuvre(
+      labels,
+      rows,
+      t0,
+      (r) => Number(r.t),
+      (r) => r.type,
+    );
     expect(got.slice(0, firstTurn).flat()).toEqual([]);
     expect(got.slice(firstTurn)).toEqual(labels.slice(firstTurn).map((l) => [WANT[l.kind]]));
     expect(rows).toHaveLength(labels.length - firstTurn);

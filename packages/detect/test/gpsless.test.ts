@@ -10,6 +10,7 @@ import {
   manoeuvreDrive,
   type ManoeuvreKind,
   mountMatrix as mount,
+  typesPerManoeuvre,
 } from '@fleetwire/test-kit';
 import { fromRecords, run, type Sample, T0 } from './synthetic.js';
 
@@ -113,9 +114,13 @@ describe('mount and events without GPS (gyroscope)', () => {
     ] as const) {
       // An uncalibrated gyroscope's bias (1-1.5 deg/s on each axis) too.
       const r = run(fromRecords(imuRecords(phases, mount(yaw, pitch), { gyroBias: [1, -1, 1.5] })));
-      const typesOf = (l: (typeof labels)[number]) =>
-        r.events.filter((e) => e.startT >= T0 + (l.start - 1) * 1000 && e.startT <= T0 + (l.end + 1) * 1000).map((e) => e.type);
-      const got = labels.map(typesOf);
+      const got = typesPerManoeuvre(
+        labels,
+        r.events,
+        T0,
+        (e) => e.startT,
+        (e) => e.type,
+      );
       // Before the first turn the mount is unknown: nothing is guessed.
       for (const g of got.slice(0, firstTurn)) expect(g).toEqual([]);
       // From the first turn on, one event of the labelled type per manoeuvre.

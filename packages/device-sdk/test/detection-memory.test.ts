@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeviceBatch, fleetwire } from '@fleetwire/proto';
 import { newMotionState } from '@fleetwire/detect';
-import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { createClient, type FleetwireClient, MemoryStorage, type OutboxStorage, type SampleRecord } from '../src/index.js';
 import { decodeDetectionState, encodeDetectionState } from '../src/core/detection-state.js';
 
@@ -50,7 +50,13 @@ function laterTypes(storage: OutboxStorage) {
     .batches.map((b) => decodeDeviceBatch(storage.readBatch(b.seq)!, { nowMs: T0 + 86_400_000 }))
     .flatMap((r) => (r.ok ? r.value.events : []))
     .filter((e) => e.type !== ET.EVENT_TYPE_TRIP_START && e.type !== ET.EVENT_TYPE_TRIP_END);
-  return later.map((l) => events.filter((e) => Number(e.tMs) >= T0 + (l.start - 1) * 1000 && Number(e.tMs) <= T0 + (l.end + 1) * 1000).map((e) => e.type));
+  return typesPerManoeuvre(
+    later,
+    events,
+    T0,
+    (e) => Number(e.tMs),
+    (e) => e.type,
+  );
 }
 const want = later.map((l) => [WANT[l.kind]]);
 const firstTurn = later.findIndex((l) => l.kind === 'left' || l.kind === 'right');

@@ -3,7 +3,7 @@
 // in packages/detect/test/gpsless.test.ts); here through createClient, the outbox and the wire.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeviceBatch, fleetwire } from '@fleetwire/proto';
-import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { imuDrive, type Manoeuvre, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { createClient, type FleetwireClient, MemoryStorage, type SampleRecord } from '../src/index.js';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -38,10 +38,14 @@ async function edgeEvents(records: SampleRecord[], gyroHandedness?: 'left' | 'ri
     .filter((e) => e.type !== ET.EVENT_TYPE_TRIP_START && e.type !== ET.EVENT_TYPE_TRIP_END);
 }
 
-type Label = ReturnType<typeof manoeuvreDrive>['labels'][number];
-/** The event types inside each labelled manoeuvre's time window (1 s either side). */
-const typesPer = (labels: Label[], events: { tMs: unknown; type: number }[]) =>
-  labels.map((l) => events.filter((e) => Number(e.tMs) >= T0 + (l.start - 1) * 1000 && Number(e.tMs) <= T0 + (l.end + 1) * 1000).map((e) => e.type));
+const typesPer = (labels: Manoeuvre[], events: { tMs: unknown; type: number }[]) =>
+  typesPerManoeuvre(
+    labels,
+    events,
+    T0,
+    (e) => Number(e.tMs),
+    (e) => e.type,
+  );
 
 describe('edge events without GPS', () => {
   it('a labelled test drive in a tilted, turned mount: each manoeuvre after the first turn as its type, none as another', async () => {

@@ -3,7 +3,7 @@
 // the core. Such a device has no trips (they are cut from GPS), so its events are kept without one.
 import { describe, expect, it } from 'vitest';
 import { encodeDeviceBatch, encodeTelemetryRecord, packAccel, packGps, packGyro } from '@fleetwire/proto';
-import { type DriveRecord, imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix } from '@fleetwire/test-kit';
+import { type DriveRecord, imuDrive, type Manoeuvre, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { type DetectedEvent, type DeviceState, EV, newDeviceState, processTelemetry, resolveCoreConfig } from '../src/core/index.js';
 import { decodeBatch } from '../src/realtime/decode.js';
 
@@ -41,9 +41,14 @@ function score(bytes: Buffer[], st: DeviceState = newDeviceState('t1', 'imu1')) 
   return { st, trips: outs.flatMap((o) => o.trips), events: outs.flatMap((o) => o.events) };
 }
 
-type Label = ReturnType<typeof manoeuvreDrive>['labels'][number];
-const typesPer = (labels: Label[], events: DetectedEvent[]) =>
-  labels.map((l) => events.filter((e) => e.tMs >= T0 + (l.start - 1) * 1000 && e.tMs <= T0 + (l.end + 1) * 1000).map((e) => e.type));
+const typesPer = (labels: Manoeuvre[], events: DetectedEvent[]) =>
+  typesPerManoeuvre(
+    labels,
+    events,
+    T0,
+    (e) => e.tMs,
+    (e) => e.type,
+  );
 
 describe('scorer events without GPS', () => {
   const { phases, labels } = manoeuvreDrive(12);

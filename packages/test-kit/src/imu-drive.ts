@@ -131,3 +131,11 @@ export function manoeuvreDrive(each = 12, seed = 7): { phases: ImuPhase[]; label
   }
   return { phases, labels };
 }
+
+/**
+ * The event types that fall in each labelled manoeuvre's window (1 s of slack either side), for events timed in
+ * epoch ms (`t`) of a drive that started at `t0`. The one matching rule of the GPS-less tests.
+ */
+export function typesPerManoeuvre<E>(labels: readonly Manoeuvre[], events: readonly E[], t0: number, t: (e: E) => number, type: (e: E) => number): number[][] {
+  return labels.map((l) => events.filter((e) => t(e) >= t0 + (l.start - 1) * 1000 && t(e) <= t0 + (l.end + 1) * 1000).map(type));
+}
