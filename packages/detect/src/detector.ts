@@ -24,7 +24,18 @@ export interface GyroState {
   t: number;
   yawDps: number;
   tiltDps: number;
+  /** The yaw rate's slow bias (deg/s about up) and the seconds of evidence behind it (capped: it keeps following). */
+  biasDps?: number;
+  biasS?: number;
 }
+
+/** Yaw rates this far from the bias estimate are turning, not bias: they do not move it. */
+const BIAS_GATE_DPS = 8;
+/** The bias estimate's memory (s) once full, and the least weight it starts with (s). */
+const BIAS_MEMORY_S = 60;
+const BIAS_MIN_S = 10;
+/** Only while the smoothed horizontal acceleration is below this (m/s², ~50 mg): the car is not manoeuvring. */
+const BIAS_CALM_MS2 = 0.5;
 
 export interface MotionState {
   v: 1;
@@ -311,8 +322,19 @@ export function detectGyro(st: MotionState, t: number, xMdps: number, yMdps: num
   if (!g) return;
   const n = Math.hypot(g[0], g[1], g[2]) || 1;
   const w: [number, number, number] = [xMdps / 1000, yMdps / 1000, zMdps / 1000];
-  const yaw = (w[0] * g[0] + w[1] * g[1] + w[2] * g[2]) / n;
-  const tilt = Math.hypot(w[0] - (yaw * g[0]) / n, w[1] - (yaw * g[1]) / n, w[2] - (yaw * g[2]) / n);
+  const rawYaw = (w[0] * g[0] + w[1] * g[1] + w[2] * g[2]) / n;
+  const tilt = Math.hypot(w[0] - (rawYaw * g[0]) / n, w[1] - (rawYaw * g[1]) / n, w[2] - (rawYaw * g[2]) / n);
+  // An uncalibrated gyroscope reads a constant rate when nothing turns: a slow mean of the yaw rate outside turns
+  // (the car goes straight most of the time) is taken off, so the bias is not read as a turn.
+  const bias = gy.biasDps ?? 0;
+  const hs = st.imu.hs;
+  const calm = hs[0] * hs[0] + hs[1] * hs[1] + hs[2] * hs[2] < BIAS_CALM_MS2 * BIAS_CALM_MS2; // no manoeuvre: a turn at speed is lateral acceleration
+  if (dtMs > 0 && calm && Math.abs(rawYaw - bias) < BIAS_GATE_DPS) {
+    const s = Math.min(BIAS_MEMORY_S, (gy.biasS ?? 0) + dtMs / 1000);
+    gy.biasS = s;
+    gy.biasDps = bias + (dtMs / 1000 / Math.max(BIAS_MIN_S, s)) * (rawYaw - bias);
+  }
+  const yaw = rawYaw - (gy.biasDps ?? 0);
   const al = dtMs > 0 ? 1 - Math.exp(-dtMs / Math.max(1, cfg.gyroSmoothTauMs)) : 1;
   gy.yawDps += al * (yaw - gy.yawDps);
   gy.tiltDps += al * (tilt - gy.tiltDps);
