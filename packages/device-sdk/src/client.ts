@@ -149,7 +149,7 @@ export class FleetwireClient extends TypedEmitter<ClientEvents> {
     const saved = { ...this.lastT };
     let decimated: number;
     try {
-      decimated = pushRecords(buf, arr, this.lastT, this.spacing);
+      decimated = pushRecords(buf, arr, this.lastT, this.spacing, this.opts.detection?.gyroHandedness === 'left' ? -1 : 1);
     } catch (e) {
       buf.n = start;
       this.lastT = saved;

@@ -72,7 +72,8 @@ export interface DetectionOptions {
    * The gyroscope's sense of rotation relative to the accelerometer's axes. 'learn' (default): checked against
    * GPS once both give a clear mount; without GPS the axes are taken as right-handed (as Android, iOS and the
    * W3C sensor APIs document). 'left' for an IMU whose gyroscope turns the other way (some dongle IMUs and
-   * recorders): without it such a device with no GPS reads its mount backwards.
+   * recorders): its samples are negated when recorded, so the outbox, the wire and the scorer get them
+   * right-handed as the wire defines; without it such a device with no GPS reads its mount backwards.
    */
   gyroHandedness?: 'learn' | 'right' | 'left';
   /** Crash detection on the accelerometer (needs >= 50 Hz): on by default with detection; false = off. */

@@ -2,7 +2,7 @@
 // gyroscope only, in a mount the SDK is not told. The same detection core as the scorer's (its own tests
 // in packages/detect/test/gpsless.test.ts); here through createClient, the outbox and the wire.
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeDeviceBatch, fleetwire } from '@fleetwire/proto';
+import { decodeDeviceBatch, fleetwire, gyroColumns } from '@fleetwire/proto';
 import { imuDrive, type Manoeuvre, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { createClient, type FleetwireClient, MemoryStorage, type SampleRecord } from '../src/index.js';
 
@@ -20,8 +20,7 @@ afterEach(async () => {
   client = null;
 });
 
-async function edgeEvents(records: SampleRecord[], gyroHandedness?: 'left' | 'right') {
-  const storage = new MemoryStorage();
+async function edgeEvents(records: SampleRecord[], gyroHandedness?: 'left' | 'right', storage = new MemoryStorage()) {
   const detection = gyroHandedness ? { gyroHandedness } : true;
   client = await createClient({ deviceId: 'imu1', tenant: 't1', url: 'mqtt://127.0.0.1:1', storage, detection, batch: { intervalMs: 60_000 } });
   client.on('error', () => {});
@@ -77,7 +76,14 @@ describe('edge events without GPS', () => {
     const learnt = typesPer(later, await edgeEvents(records));
     await client?.close();
     expect(brakes.filter((i) => learnt[i]!.includes(ET.EVENT_TYPE_HARSH_ACCELERATION)).length).toBeGreaterThan(brakes.length / 2);
-    const declared = typesPer(later, await edgeEvents(records, 'left'));
+    const storage = new MemoryStorage();
+    const declared = typesPer(later, await edgeEvents(records, 'left', storage));
     expect(declared).toEqual(later.map((l) => [WANT[l.kind]]));
+    // What is sent is right-handed, as the wire defines: the scorer (which is not told) agrees with the edge.
+    const first = decodeDeviceBatch(storage.readBatch(storage.open().batches[0]!.seq)!, { nowMs: T0 + 86_400_000 });
+    if (!first.ok) throw first.error;
+    const wire = gyroColumns(first.value.gyro);
+    const sent = records.filter((r) => r.kind === 'gyro').slice(0, 3) as { x: number }[];
+    expect(Array.from(wire.xMdps.slice(0, 3))).toEqual(sent.map((r) => Math.round(-r.x * 1000)));
   });
 });

@@ -48,10 +48,13 @@ export class HarshDetector {
     this.declare();
   }
 
-  /** A declared gyroscope handedness wins over a learnt (or restored) one. */
+  /**
+   * A declared gyroscope handedness wins over a learnt (or restored) one. A left-handed sensor's samples are
+   * turned right-handed when recorded (core/samples.ts), so what this detector, the outbox and the scorer see is
+   * right-handed either way.
+   */
   private declare(): void {
-    const h = this.base.gyroHandedness;
-    if (h !== 'learn') declareGyroHandedness(this.st.imu, h === 'left' ? -1 : 1);
+    if (this.base.gyroHandedness !== 'learn') declareGyroHandedness(this.st.imu, 1);
   }
 
   /** The detection core's state (what the client persists: mount, handedness, open episodes). */

@@ -167,8 +167,11 @@ export function decimate(slot: number, t: number, periodMs: number): number | nu
   return since < 2 * periodMs ? slot + periodMs : t;
 }
 
-/** Validates and appends one gyroscope sample (deg/s -> milli-deg/s). Returns the row index. */
-export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>): number {
+/**
+ * Validates and appends one gyroscope sample (deg/s -> milli-deg/s; `sign` -1 turns a left-handed sensor's
+ * reading into the right-handed one the wire defines). Returns the row index.
+ */
+export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>, sign = 1): number {
   const t = checkTime(i, s.t);
   const x = finite(i, 'x', s.x);
   const y = finite(i, 'y', s.y);
@@ -179,7 +182,7 @@ export function pushGyro(buf: RowBuffer, i: number, s: Record<string, unknown>):
     ['z', z],
   ] as const)
     if (Math.abs(v) > GYRO_MAX_DPS) bad(i, k, v, `must be within ±${GYRO_MAX_DPS} deg/s`);
-  buf.push(t, KIND_GYRO, Math.round(x * 1000), Math.round(y * 1000), Math.round(z * 1000), 0, 0, 0);
+  buf.push(t, KIND_GYRO, Math.round(sign * x * 1000), Math.round(sign * y * 1000), Math.round(sign * z * 1000), 0, 0, 0);
   return buf.n - 1;
 }
 
@@ -200,7 +203,7 @@ export type StreamClock = Record<'gps' | 'accel' | 'gyro', number>;
  * last kept one of their stream (`lastT` advances). Throws SampleError at the first bad sample, having
  * appended some: the caller restores buf.n and lastT. Returns how many were dropped by decimation.
  */
-export function pushRecords(buf: RowBuffer, arr: readonly unknown[], lastT: StreamClock, spacing: Readonly<StreamClock>): number {
+export function pushRecords(buf: RowBuffer, arr: readonly unknown[], lastT: StreamClock, spacing: Readonly<StreamClock>, gyroSign = 1): number {
   let decimated = 0;
   for (let i = 0; i < arr.length; i++) {
     const s = arr[i] as Record<string, unknown>;
@@ -211,7 +214,7 @@ export function pushRecords(buf: RowBuffer, arr: readonly unknown[], lastT: Stre
       continue;
     }
     if (kind !== 'gps' && kind !== 'accel' && kind !== 'gyro') throw new SampleError(i, 'kind', kind, "must be 'gps', 'accel', 'gyro' or 'phone'");
-    const row = kind === 'gps' ? pushGps(buf, i, s) : kind === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s);
+    const row = kind === 'gps' ? pushGps(buf, i, s) : kind === 'accel' ? pushAccel(buf, i, s) : pushGyro(buf, i, s, gyroSign);
     const slot = decimate(lastT[kind], buf.t[row]!, spacing[kind]);
     if (slot === null) {
       buf.n--;
