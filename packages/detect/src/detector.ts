@@ -275,8 +275,10 @@ export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number
   if (st.imu.t === before) return; // late sample
   advance(st, t, cfg, out);
   if (g0 && before >= 0) {
-    const a: [number, number, number] = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
-    if (cfg.crashDetection) crashAccel((st.crash ??= newCrashState()), t, t - before, a, g0, st.crashSpeed ?? { v: -1, t: -1 }, cfg);
+    if (cfg.crashDetection) {
+      const a: [number, number, number] = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
+      crashAccel((st.crash ??= newCrashState()), t, t - before, a, g0, st.crashSpeed ?? { v: -1, t: -1 }, cfg);
+    }
     if (handlingEvidence(st, t, cfg)) notePhoneHandling((st.phone ??= newPhoneUseState()), t);
   }
   // Without GPS the gyroscope's yaw rate is the mount's evidence (learnYaw).
