@@ -9,19 +9,13 @@ import { createClient, MemoryStorage, type SampleRecord } from '@fleetwire/devic
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { fleetwire } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate } from '@fleetwire/scoring';
-import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
+import { imuDrive, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { stackEnv, uniq, until } from '../helpers/env.js';
 import { allTopics, createTopics, deleteTopics, inProcessGateway, runNames, TOKEN_SECRET } from '../helpers/pipeline.js';
 import { ScorerProcess } from '../helpers/scorer-process.js';
 import { groupLag } from '../chaos/scorer-group.js';
 
-const ET = fleetwire.v1.EventType;
-const WANT: Record<ManoeuvreKind, number> = {
-  brake: ET.EVENT_TYPE_HARSH_BRAKING,
-  accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
-  left: ET.EVENT_TYPE_HARSH_CORNERING,
-  right: ET.EVENT_TYPE_HARSH_CORNERING,
-};
+const WANT = MANOEUVRE_EVENT;
 
 describe('GPS-less harsh events, SDK to Postgres and fw.alerts.v1', () => {
   const env = stackEnv();

@@ -8,7 +8,7 @@ import {
   type ImuPhase as Phase,
   imuDrive as imuRecords,
   manoeuvreDrive,
-  type ManoeuvreKind,
+  MANOEUVRE_EVENT,
   mountMatrix as mount,
   typesPerManoeuvre,
 } from '@fleetwire/test-kit';
@@ -100,12 +100,7 @@ describe('mount and events without GPS (gyroscope)', () => {
 
   it('a labelled test drive from a fresh state (12 brakings, 12 accelerations, 12 turns, no warm-up): every manoeuvre after the first turn as its type, none as another', () => {
     const { phases, labels } = manoeuvreDrive(12);
-    const want: Record<ManoeuvreKind, number> = {
-      brake: EVENT.HARSH_BRAKING,
-      accel: EVENT.HARSH_ACCELERATION,
-      left: EVENT.HARSH_CORNERING,
-      right: EVENT.HARSH_CORNERING,
-    };
+    const want = MANOEUVRE_EVENT;
     const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
     for (const [yaw, pitch] of [
       [0, 0],
@@ -134,12 +129,7 @@ describe('mount and events without GPS (gyroscope)', () => {
     // Before the estimate (measured on this drive, 6 mounts x 3 bias directions): at 5 deg/s 10 of the 18 lost
     // manoeuvres (27-34 of 35 right, 1-2 mistyped), at 8 deg/s 14 of 18.
     const { phases, labels } = manoeuvreDrive(12);
-    const want: Record<ManoeuvreKind, number> = {
-      brake: EVENT.HARSH_BRAKING,
-      accel: EVENT.HARSH_ACCELERATION,
-      left: EVENT.HARSH_CORNERING,
-      right: EVENT.HARSH_CORNERING,
-    };
+    const want = MANOEUVRE_EVENT;
     const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
     for (const [yaw, pitch] of [
       [0, 0],

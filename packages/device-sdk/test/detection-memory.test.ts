@@ -6,18 +6,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeviceBatch, fleetwire } from '@fleetwire/proto';
 import { newMotionState } from '@fleetwire/detect';
-import { imuDrive, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
+import { imuDrive, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { createClient, type FleetwireClient, MemoryStorage, type OutboxStorage, type SampleRecord } from '../src/index.js';
 import { decodeDetectionState, encodeDetectionState } from '../src/core/detection-state.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const ET = fleetwire.v1.EventType;
-const WANT: Record<ManoeuvreKind, number> = {
-  brake: ET.EVENT_TYPE_HARSH_BRAKING,
-  accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
-  left: ET.EVENT_TYPE_HARSH_CORNERING,
-  right: ET.EVENT_TYPE_HARSH_CORNERING,
-};
+const WANT = MANOEUVRE_EVENT;
 const open: FleetwireClient[] = [];
 let dir = '';
 afterEach(async () => {

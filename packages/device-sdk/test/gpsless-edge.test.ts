@@ -3,17 +3,12 @@
 // in packages/detect/test/gpsless.test.ts); here through createClient, the outbox and the wire.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeDeviceBatch, fleetwire, gyroColumns } from '@fleetwire/proto';
-import { imuDrive, type Manoeuvre, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
+import { imuDrive, type Manoeuvre, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { createClient, type FleetwireClient, MemoryStorage, type SampleRecord } from '../src/index.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const ET = fleetwire.v1.EventType;
-const WANT: Record<ManoeuvreKind, number> = {
-  brake: ET.EVENT_TYPE_HARSH_BRAKING,
-  accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
-  left: ET.EVENT_TYPE_HARSH_CORNERING,
-  right: ET.EVENT_TYPE_HARSH_CORNERING,
-};
+const WANT = MANOEUVRE_EVENT;
 let client: FleetwireClient | null = null;
 afterEach(async () => {
   await client?.close();
@@ -47,6 +42,15 @@ const typesPer = (labels: Manoeuvre[], events: { tMs: unknown; type: number }[])
   );
 
 describe('edge events without GPS', () => {
+  it("test-kit's manoeuvre event types are the proto's", () => {
+    expect(WANT).toEqual({
+      brake: ET.EVENT_TYPE_HARSH_BRAKING,
+      accel: ET.EVENT_TYPE_HARSH_ACCELERATION,
+      left: ET.EVENT_TYPE_HARSH_CORNERING,
+      right: ET.EVENT_TYPE_HARSH_CORNERING,
+    });
+  });
+
   it('a labelled test drive in a tilted, turned mount: each manoeuvre after the first turn as its type, none as another', async () => {
     const { phases, labels } = manoeuvreDrive(12);
     const records = imuDrive(phases, mountMatrix(130, 20), { t0: T0, gyroBias: [0.5, -0.5, 1] }) as SampleRecord[];

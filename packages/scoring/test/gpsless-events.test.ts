@@ -3,13 +3,13 @@
 // the core. Such a device has no trips (they are cut from GPS), so its events are kept without one.
 import { describe, expect, it } from 'vitest';
 import { encodeDeviceBatch, encodeTelemetryRecord, packAccel, packGps, packGyro } from '@fleetwire/proto';
-import { type DriveRecord, imuDrive, type Manoeuvre, manoeuvreDrive, type ManoeuvreKind, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
-import { type DetectedEvent, type DeviceState, EV, newDeviceState, processTelemetry, resolveCoreConfig } from '../src/core/index.js';
+import { type DriveRecord, imuDrive, type Manoeuvre, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
+import { type DetectedEvent, type DeviceState, newDeviceState, processTelemetry, resolveCoreConfig } from '../src/core/index.js';
 import { decodeBatch } from '../src/realtime/decode.js';
 
 const cfg = resolveCoreConfig();
 const T0 = Date.UTC(2024, 0, 1, 12);
-const WANT: Record<ManoeuvreKind, number> = { brake: EV.HARSH_BRAKING, accel: EV.HARSH_ACCELERATION, left: EV.HARSH_CORNERING, right: EV.HARSH_CORNERING };
+const WANT = MANOEUVRE_EVENT;
 
 /** 10 s batches of the records, encoded as the gateway puts them on fw.telemetry.v1. */
 function wire(records: DriveRecord[], deviceId = 'imu1'): Buffer[] {

@@ -88,6 +88,12 @@ export function imuDrive(phases: ImuPhase[], m: Mat3, o: ImuDriveOptions = {}): 
 export const cruise = (s: number, v = 12): ImuPhase => ({ s, aLong: 0, yawDps: 0, v });
 
 export type ManoeuvreKind = 'brake' | 'accel' | 'left' | 'right';
+/**
+ * The event type each manoeuvre should come out as, in fleetwire.v1.EventType numbers (HARSH_BRAKING 1,
+ * HARSH_ACCELERATION 2, HARSH_CORNERING 3; test-kit has no dependencies, the SDK's GPS-less test checks these
+ * against the proto enum).
+ */
+export const MANOEUVRE_EVENT: Readonly<Record<ManoeuvreKind, number>> = Object.freeze({ brake: 1, accel: 2, left: 3, right: 3 });
 export interface Manoeuvre {
   kind: ManoeuvreKind;
   /** seconds since the drive's start */
