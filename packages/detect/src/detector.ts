@@ -4,6 +4,7 @@
 import { type DetectConfig, G } from './config.js';
 import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thresholdOf } from './episode.js';
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
+import { BACKFILL_GAP_MS, keepUnresolved, resolveKept } from './backfill.js';
 import { closeInterval, estimate, type ImuState, learn, learnYaw, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
 import {
@@ -55,6 +56,8 @@ export interface MotionState {
   crash?: CrashState;
   /** Longitudinal acceleration of the last judged GPS interval (m/s²): the car, not the phone, when large. */
   aLong?: number;
+  /** Samples that could be harsh, kept while a device without GPS has no mount yet (backfill.ts). */
+  pre?: number[];
   /** Last raw GPS speed (m/s) and its time, for crash detection. */
   crashSpeed?: { v: number; t: number };
 }
@@ -224,6 +227,8 @@ export function detectFix(st: MotionState, f: Fix, cfg: DetectConfig, out: Motio
   const prev = st.gps.pending;
   if (prev && f.t <= prev.t) return { k: null, speeding: null };
   advance(st, f.t, cfg, out);
+  // GPS from now on: its events cover what is to come, and the kept moments before it are not replayed.
+  if (st.pre) delete st.pre;
   if (cfg.crashDetection) crashOnFix(st, f, cfg, out);
   // The IMU integral since the previous raw fix belongs to the interval (prev, f].
   const pendingIv = st.imu.ivLast;
@@ -283,12 +288,36 @@ export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number
   }
   // Without GPS the gyroscope's yaw rate is the mount's evidence (learnYaw).
   if (st.gyro && gyroActive(st, t, cfg) && before >= 0) learnYaw(st.imu, t - before, (st.gyro.yawDps * Math.PI) / 180, cfg);
-  if (va) imuEvents(st, va, cfg, out);
-  else {
+  if (va) {
+    if (st.pre) backfill(st, t, cfg, out);
+    imuEvents(st, va, cfg, out);
+  } else {
+    // No GPS and no mount yet: what could be a manoeuvre is kept, to be typed once the mount is known.
+    if (!st.lastFix && !st.gps.pending && before >= 0 && st.imu.g) keepUnresolved((st.pre ??= []), st.imu, t, t - before, cfg);
     // Not trusted (yet): any IMU episode in progress ends here.
     if (st.long?.source === 'imu') close(st, 'long', cfg, out);
     if (st.lat?.source === 'imu' && !gyroCornering(st, t, cfg)) close(st, 'lat', cfg, out);
   }
+}
+
+/**
+ * The mount just became trusted: the kept samples go through the episode logic in the vehicle frame. A
+ * stretch that runs up to now (the turn that gave the mount) stays open for the live samples to continue.
+ */
+function backfill(st: MotionState, t: number, cfg: DetectConfig, out: MotionEvent[]): void {
+  const buf = st.pre!;
+  delete st.pre;
+  let prev = -Infinity;
+  const closeBoth = () => {
+    close(st, 'long', cfg, out);
+    close(st, 'lat', cfg, out);
+  };
+  resolveKept(buf, st.imu, cfg, (at, dt, forward, left, handled) => {
+    if (at - prev > BACKFILL_GAP_MS) closeBoth();
+    prev = at;
+    imuEvents(st, { t: at, dt, forward, left, handled }, cfg, out);
+  });
+  if (t - prev > BACKFILL_GAP_MS) closeBoth();
 }
 
 /** The phone is being handled: tilted away from its mount, or turned about a horizontal axis (gyro). */

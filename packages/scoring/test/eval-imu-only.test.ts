@@ -9,6 +9,7 @@ import { runEval } from '../src/eval/run-eval.js';
 import { readDirectory } from '../src/eval/readers.js';
 import { replayedGyro } from '../src/eval/pipeline.js';
 import { summarise } from '../src/eval/summary.js';
+import type { RecordingFigures } from '../src/eval/report.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
 const dirs: string[] = [];
@@ -37,24 +38,32 @@ const labelCsv = ['recording,start,end,kind', ...labels.map((l) => `drive,${T0 +
 
 describe('eval on IMU-only recordings with labelled manoeuvres', () => {
   it('reads accelerometer and gyroscope without GPS, and scores every label by its type', async () => {
-    const dir = writeSet({ 'drive.csv': driveCsv(), 'manoeuvres.csv': labelCsv });
+    // The same drive twice: with its gyroscope, and with the accelerometer only (no mount can be known).
+    const full = driveCsv();
+    const accelOnly = full
+      .split('\n')
+      .map((l, i) => (i === 0 ? l : l.replace(/,[^,]*,[^,]*,[^,]*$/, ',,,')))
+      .join('\n');
+    const dir = writeSet({
+      'drive.csv': full,
+      'nogyro.csv': accelOnly,
+      'manoeuvres.csv': labelCsv + '\n' + labelCsv.split('\n').slice(1).join('\n').replaceAll('drive,', 'nogyro,'),
+    });
     const r = await runEval([dir], null);
-    expect(r.recordings).toHaveLength(1);
-    const f = r.recordings[0]!;
+    expect(r.recordings.map((x) => x.id.split('/')[1])).toEqual(['drive', 'nogyro']);
+    const [f, g] = r.recordings as [RecordingFigures, RecordingFigures];
     expect(f.trips).toBe(0);
-    const m = f.manoeuvres!;
-    const firstTurn = labels.findIndex((l) => l.kind === 'left' || l.kind === 'right');
-    const before = labels.slice(0, firstTurn);
     for (const kind of ['brake', 'accel', 'left', 'right'] as const) {
       const n = labels.filter((l) => l.kind === kind).length;
-      const missed = before.filter((l) => l.kind === kind).length;
-      expect(m.byKind[kind], kind).toEqual({ labelled: n, right: n - missed, wrong: 0, missed });
+      expect(f.manoeuvres!.byKind[kind], kind).toEqual({ labelled: n, right: n, wrong: 0, missed: 0 });
+      expect(g.manoeuvres!.byKind[kind], kind).toEqual({ labelled: n, right: 0, wrong: 0, missed: n });
     }
-    expect(m.outside).toBe(0);
-    expect(f.tripless).toBe(labels.length - firstTurn);
+    expect(f.manoeuvres!.outside).toBe(0);
+    expect(f.tripless).toBe(labels.length);
+    expect(g.tripless).toBe(0);
     const text = summarise(r.recordings);
     console.log(text);
-    expect(text).toMatch(/labelled manoeuvres over 1 recordings: brake \d+\/12 right/);
+    expect(text).toMatch(/labelled manoeuvres over 2 recordings: brake 12\/24 right \(0 other type, 12 missed\)/);
     expect(text).toMatch(/1 recordings without trips \(no GPS\)/);
   });
 
