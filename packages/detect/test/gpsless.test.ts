@@ -1,11 +1,12 @@
 // No GPS at all (a phone app without location permission, an IMU-only recorder): the mount comes from the
 // gyroscope's yaw rate and the lateral acceleration that goes with it; events come from the vehicle-frame IMU.
 import { describe, expect, it } from 'vitest';
-import { EVENT, orientationOf, DEFAULT_DETECT_CONFIG, newMotionState } from '../src/index.js';
+import { EVENT, type MotionEvent, orientationOf, DEFAULT_DETECT_CONFIG, newMotionState } from '../src/index.js';
 import {
   applyMount as apply,
   cruise,
   type ImuPhase as Phase,
+  type Manoeuvre,
   imuDrive as imuRecords,
   manoeuvreDrive,
   MANOEUVRE_EVENT,
@@ -41,6 +42,16 @@ const harsh: Phase[] = [
   { s: 3, aLong: 0, yawDps: -30, v: 12 },
   cruise(10),
 ];
+
+/** The event types inside each labelled manoeuvre's window (events timed by their start). */
+const typesOf = (labels: Manoeuvre[], events: MotionEvent[]) =>
+  typesPerManoeuvre(
+    labels,
+    events,
+    T0,
+    (e) => e.startT,
+    (e) => e.type,
+  );
 
 describe('mount and events without GPS (gyroscope)', () => {
   for (const [yaw, pitch] of [
@@ -111,13 +122,7 @@ describe('mount and events without GPS (gyroscope)', () => {
       ] as const) {
         // An uncalibrated gyroscope's bias (1-1.5 deg/s on each axis) too.
         const r = run(fromRecords(imuRecords(phases, mount(yaw, pitch), { gyroBias: [1, -1, 1.5] })));
-        const got = typesPerManoeuvre(
-          labels,
-          r.events,
-          T0,
-          (e) => e.startT,
-          (e) => e.type,
-        );
+        const got = typesOf(labels, r.events);
         // One event of the labelled type per manoeuvre, those before the first turn included.
         expect(got, `seed ${seed}, mount ${yaw}/${pitch}`).toEqual(labels.map((l) => [want[l.kind]]));
         // And nothing in the ordinary driving between them.
@@ -163,13 +168,7 @@ describe('mount and events without GPS (gyroscope)', () => {
       ] as [number, number, number][]) {
         const m = mount(yaw, pitch);
         const r = run(fromRecords(imuRecords(phases, m, { gyroBias: bias })));
-        const got = typesPerManoeuvre(
-          labels,
-          r.events,
-          T0,
-          (e) => e.startT,
-          (e) => e.type,
-        );
+        const got = typesOf(labels, r.events);
         expect(got, `mount ${yaw}/${pitch}, bias ${bias}`).toEqual(labels.map((l) => [want[l.kind]]));
         expect(r.events.length).toBe(labels.length);
         // The estimate is the bias about up (the mount's vertical in device axes).

@@ -47,11 +47,10 @@ export class EdgeDetector {
     return encodeDetectionState(this.harsh.motion);
   }
 
-  /** Continues from a saved state; false (and nothing changed) when it is not one this version reads. */
-  restoreState(bytes: Uint8Array): boolean {
+  /** Continues from a saved state; nothing changes when it is not one this version reads. */
+  restoreState(bytes: Uint8Array): void {
     const m = decodeDetectionState(bytes);
     if (m) this.harsh.restore(m);
-    return m !== null;
   }
 
   /** The mount estimate (diagnostics). */

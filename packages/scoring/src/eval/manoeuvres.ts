@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EV } from '../core/types.js';
 import type { DetectedEvent } from '../core/types.js';
-import { cells, type Recording, RecordingError } from './recording.js';
+import { cells, parseTime, type Recording, RecordingError } from './recording.js';
 
 export const MANOEUVRE_KINDS = ['brake', 'accel', 'left', 'right', 'turn'] as const;
 export type ManoeuvreKind = (typeof MANOEUVRE_KINDS)[number];
@@ -32,8 +32,6 @@ const WANT: Record<ManoeuvreKind, number> = {
 const HARSH: ReadonlySet<number> = new Set([EV.HARSH_BRAKING, EV.HARSH_ACCELERATION, EV.HARSH_CORNERING]);
 const SLACK_MS = 1000;
 
-const time = (s: string): number => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : Date.parse(s));
-
 /** Reads manoeuvres.csv in `dir` (if there is one) onto the recordings it names (id without the set prefix). */
 export function applyManoeuvres(dir: string, set: string, recs: Recording[]): void {
   const file = join(dir, 'manoeuvres.csv');
@@ -51,8 +49,8 @@ export function applyManoeuvres(dir: string, set: string, recs: Recording[]): vo
     const where = `${file}:${i + 1}`;
     const rec = byId.get(id ?? '');
     if (!rec) throw new RecordingError(`${where}: no recording "${id}" in ${dir}`);
-    const start = time(a ?? '');
-    const end = time(b ?? '');
+    const start = parseTime(a ?? '');
+    const end = parseTime(b ?? '');
     if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) throw new RecordingError(`${where}: bad start/end "${a}", "${b}"`);
     if (!(MANOEUVRE_KINDS as readonly string[]).includes(kind ?? '')) {
       throw new RecordingError(`${where}: kind "${kind}" is not one of ${MANOEUVRE_KINDS.join(', ')}`);

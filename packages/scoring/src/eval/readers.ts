@@ -7,7 +7,7 @@
 //   uah-driveset  trip folders with RAW_GPS.txt + RAW_ACCELEROMETERS.txt (see uah.ts)
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { cells, num, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
+import { cells, num, parseTime, type RecordedAccel, type RecordedFix, type Recording, RecordingError } from './recording.js';
 import { replayPhoneLabels } from './phone-labels.js';
 import { applyManoeuvres } from './manoeuvres.js';
 import { readUahTree } from './uah.js';
@@ -160,7 +160,7 @@ export function readFleetwireCsv(file: string, set: string): Recording {
   for (const line of ls.slice(1)) {
     const r = cells(line, ',');
     const ts = c(r, 't') ?? '';
-    const t = /^\d+(\.\d+)?$/.test(ts) ? Number(ts) : Date.parse(ts);
+    const t = parseTime(ts);
     if (!Number.isFinite(t)) throw new RecordingError(`${file}: bad time "${ts}"`);
     const lat = num(c(r, 'lat'));
     const lon = num(c(r, 'lon'));

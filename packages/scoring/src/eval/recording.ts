@@ -56,6 +56,9 @@ export class RecordingError extends FleetwireError<'recording_invalid'> {
   }
 }
 
+/** A time cell: epoch ms (digits) or an ISO 8601 date; NaN when it is neither. */
+export const parseTime = (s: string): number => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : Date.parse(s));
+
 /** Splits a CSV line on `sep` (no quoting: none of the supported formats quotes fields). */
 export const cells = (line: string, sep: string): string[] => line.split(sep).map((c) => c.trim());
 
