@@ -17,7 +17,9 @@ import {
   type PhoneUseEvent,
   type PhoneUseState,
   pushPhoneState,
+  skipIdleTicks,
 } from './phone.js';
+import { cosineOf } from './memo.js';
 import { crashAccel, crashFix, type CrashState, impactDirectionDeg, newCrashState } from './crash.js';
 
 /** Gyroscope path: smoothed yaw rate (deg/s, about "up") and rotation about horizontal axes (deg/s). */
@@ -114,7 +116,8 @@ function advance(st: MotionState, t: number, cfg: DetectConfig, out: MotionEvent
   const ph = (st.phone ??= newPhoneUseState());
   // No 250 ms tick passed since the last input (most accelerometer samples): advancePhone would do nothing,
   // so skip building its context (it runs for every sample of every device in the scorer).
-  if (ph.tickT >= 0 && t - ph.tickT <= 60_000 && ph.tickT + PHONE_TICK_MS > t) return;
+  // Nor when the phone is idle over the ticks passed (skipIdleTicks moves them on: nothing else would happen).
+  if (ph.tickT >= 0 && t - ph.tickT <= 60_000 && (ph.tickT + PHONE_TICK_MS > t || skipIdleTicks(ph, t, cfg))) return;
   advancePhone(ph, t, phoneCtx(st, t, cfg), cfg, phoneEvs);
   phoneEvents(phoneEvs, out);
 }
@@ -320,22 +323,24 @@ function backfill(st: MotionState, t: number, cfg: DetectConfig, out: MotionEven
   if (t - prev > BACKFILL_GAP_MS) closeBoth();
 }
 
+const handlingTiltCos = cosineOf();
 /** The phone is being handled: tilted away from its mount, or turned about a horizontal axis (gyro). */
 function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolean {
   const im = st.imu;
   // (A shake alone, |a| far from 1 g, is also what a pothole does: it suppresses harsh events, it is no phone use.)
   if (st.gyro && t - st.gyro.t <= cfg.gyroMaxGapMs && st.gyro.tiltDps >= cfg.phoneHandlingRateDps) return true;
-  if (!im.g || !im.gf) return false;
+  // A harsh episode in progress is the car, not the phone (checked first: it needs no arithmetic).
+  if (!im.g || !im.gf || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
   // Norms as Math.sqrt of the sum of squares (not Math.hypot over a spread array): this runs for every
   // accelerometer sample in the scorer; for m/s² magnitudes the two differ at most in the last bits.
   const [f0, f1, f2] = im.gf;
   const nf = Math.sqrt(f0 * f0 + f1 * f1 + f2 * f2);
-  // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g); a harsh episode in
-  // progress is the car, not the phone.
-  if (Math.abs(nf - G) > 0.05 * G || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
-  const ng = Math.sqrt(im.g[0] * im.g[0] + im.g[1] * im.g[1] + im.g[2] * im.g[2]);
-  const cos = (im.g[0] * im.gf[0] + im.g[1] * im.gf[1] + im.g[2] * im.gf[2]) / ((ng || 1) * (nf || 1));
-  return cos < Math.cos((cfg.phoneHandlingTiltDeg * Math.PI) / 180);
+  // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g).
+  if (Math.abs(nf - G) > 0.05 * G) return false;
+  const [g0, g1, g2] = im.g;
+  const ng = Math.sqrt(g0 * g0 + g1 * g1 + g2 * g2);
+  const cos = (g0 * f0 + g1 * f1 + g2 * f2) / ((ng || 1) * (nf || 1));
+  return cos < handlingTiltCos(cfg.phoneHandlingTiltDeg);
 }
 
 /**

@@ -3,6 +3,7 @@
 // rate); re-estimated when the mount moves (gravity direction jumps) or turns (new evidence disagrees).
 import { type DetectConfig, G } from './config.js';
 import type { Kinematics } from './gps.js';
+import { cosineOf, smoother } from './memo.js';
 
 export type V3 = [number, number, number];
 
@@ -10,23 +11,10 @@ const dot = (a: V3, b: V3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 // Math.sqrt of the sum of squares, not Math.hypot: for these magnitudes (m/s², never near overflow) it
 // differs at most in the last bits (hypot rounds once), at a fraction of the cost; norm() runs several times per accelerometer sample (scorer hot path).
 const norm = (a: V3) => Math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
-/** 1 - exp(-dtMs / tauMs), remembering the last answer: samples arrive at a steady rate, so dt repeats. */
-const smoother = () => {
-  let dt = NaN;
-  let tau = NaN;
-  let v = 0;
-  return (dtMs: number, tauMs: number): number => {
-    if (dtMs !== dt || tauMs !== tau) {
-      dt = dtMs;
-      tau = tauMs;
-      v = 1 - Math.exp(-dtMs / tauMs);
-    }
-    return v;
-  };
-};
 const fastGravityGain = smoother();
 const gravityGain = smoother();
 const smoothGain = smoother();
+const mountChangeCos = cosineOf();
 const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const scale = (a: V3, s: number): V3 => [a[0] * s, a[1] * s, a[2] * s];
 const unit = (a: V3): V3 => scale(a, 1 / (norm(a) || 1));
@@ -183,14 +171,17 @@ export interface VehicleAccel {
 /** Feeds one accelerometer sample (milli-g, device frame). */
 export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig): VehicleAccel | null {
   if (st.t >= 0 && t <= st.t) return null;
-  const a: V3 = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
+  // The sample in m/s² as scalars (an array only when it becomes the gravity estimate).
+  const a0 = (xMg / 1000) * G;
+  const a1 = (yMg / 1000) * G;
+  const a2 = (zMg / 1000) * G;
   const dtMs = st.t < 0 ? Infinity : t - st.t;
   st.t = t;
   if (st.startedAt < 0) st.startedAt = t;
   if (!st.g || !st.gf || dtMs > 5000) {
     // Start, or a gap: gravity restarts from this sample; the forward estimate is kept (same mount).
-    st.g = a;
-    st.gf = [a[0], a[1], a[2]];
+    st.g = [a0, a1, a2];
+    st.gf = [a0, a1, a2];
     st.hs = [0, 0, 0];
     st.iv = [0, 0, 0, 0];
     return null;
@@ -198,20 +189,20 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   // The filters below update st.g, st.gf, st.hs and st.iv in place (no arrays allocated per sample: this
   // runs for every accelerometer sample of every device); st.g and st.gf are never the same array.
   const dt = dtMs / 1000;
-  const mag = norm(a);
+  const mag = Math.sqrt(a0 * a0 + a1 * a1 + a2 * a2);
   if (Math.abs(mag - G) > 0.6 * G) st.handledUntil = t + 3000;
   // Mount change: the fast gravity leaves the slow one for longer than a manoeuvre could explain.
   const af = fastGravityGain(dtMs, 500);
   const gf = st.gf;
-  gf[0] += af * (a[0] - gf[0]);
-  gf[1] += af * (a[1] - gf[1]);
-  gf[2] += af * (a[2] - gf[2]);
+  gf[0] += af * (a0 - gf[0]);
+  gf[1] += af * (a1 - gf[1]);
+  gf[2] += af * (a2 - gf[2]);
   const gfNorm = norm(gf);
   const cosAng = dot(gf, st.g) / ((gfNorm || 1) * (norm(st.g) || 1));
   // Only a rotation, not a manoeuvre: the fast estimate is still ~1 g (a 0.47 g manoeuvre tilts it 25°
   // but also makes it 1.1 g long).
   const still = Math.abs(gfNorm - G) < 0.05 * G;
-  if (still && cosAng < Math.cos((cfg.mountChangeDeg * Math.PI) / 180)) {
+  if (still && cosAng < mountChangeCos(cfg.mountChangeDeg)) {
     if (st.movedSince < 0) st.movedSince = t;
     if (t - st.movedSince >= cfg.mountChangeHoldMs) {
       st.g = [gf[0], gf[1], gf[2]];
@@ -227,9 +218,9 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   const u0 = g[0] * gi;
   const u1 = g[1] * gi;
   const u2 = g[2] * gi;
-  const d0 = a[0] - g[0];
-  const d1 = a[1] - g[1];
-  const d2 = a[2] - g[2];
+  const d0 = a0 - g[0];
+  const d1 = a1 - g[1];
+  const d2 = a2 - g[2];
   const k = d0 * u0 + d1 * u1 + d2 * u2;
   const h0 = d0 - k * u0;
   const h1 = d1 - k * u1;
@@ -242,9 +233,9 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
     if (st.heldSince < 0) st.heldSince = t;
     ag = t - st.heldSince > 20_000 ? ag / 10 : 0;
   } else st.heldSince = -1;
-  g[0] += ag * (a[0] - g[0]);
-  g[1] += ag * (a[1] - g[1]);
-  g[2] += ag * (a[2] - g[2]);
+  g[0] += ag * (a0 - g[0]);
+  g[1] += ag * (a1 - g[1]);
+  g[2] += ag * (a2 - g[2]);
   const as = smoothGain(dtMs, Math.max(1, cfg.smoothTauMs));
   const hs = st.hs;
   hs[0] += as * (h0 - hs[0]);

@@ -108,6 +108,18 @@ export function advancePhone(st: PhoneUseState, t: number, ctx: PhoneContext, cf
   }
 }
 
+/**
+ * advancePhone's shortcut for the common case, no use at all: with no episode open and no evidence at the next
+ * tick there is none at any later tick up to t either (evidence only expires between inputs), so the ticks up to
+ * t change nothing but tickT. Moves tickT as advancePhone would and says so; false when advancePhone is needed.
+ * Only for t within the gap advancePhone treats as continuous.
+ */
+export function skipIdleTicks(st: PhoneUseState, t: number, cfg: DetectConfig): boolean {
+  if (st.ep !== null || st.tickT < 0 || t - st.tickT > 60_000 || evidence(st, st.tickT + PHONE_TICK_MS, cfg) !== 0) return false;
+  st.tickT += Math.floor((t - st.tickT) / PHONE_TICK_MS) * PHONE_TICK_MS;
+  return true;
+}
+
 /** An app-reported phone state (fleetwire.v1.PhoneState number) at t. Unknown states are ignored. */
 export function pushPhoneState(st: PhoneUseState, t: number, state: number, ctx: PhoneContext, cfg: DetectConfig, out: PhoneUseEvent[]): void {
   advancePhone(st, t, ctx, cfg, out);
