@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import mqttPacket from 'mqtt-packet';
-import { benchPayload } from './lib-payload.js';
+import { benchPayload, type PayloadShape } from './lib-payload.js';
 
 export interface LoadClient {
   clientId: string;
@@ -37,6 +37,8 @@ export interface LoadSpec {
   /** rate mode: latencies of messages sent in the first seconds are left out (JIT, first Kafka requests). */
   warmupSec?: number;
   keepaliveSec?: number;
+  /** What one message holds (lib-payload.ts; default SMALL_BATCH). */
+  payload?: PayloadShape;
 }
 
 export interface LoadResult {
@@ -174,7 +176,7 @@ async function connectAll(spec: LoadSpec, payloads: Buffer[][], errors: string[]
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const errors: string[] = [];
-  const payloads = spec.clients.map((c) => Array.from({ length: spec.perClient }, (_, s) => benchPayload(c.deviceId, s + 1)));
+  const payloads = spec.clients.map((c) => Array.from({ length: spec.perClient }, (_, s) => benchPayload(c.deviceId, s + 1, spec.payload)));
   const { conns, failures, ms } = await connectAll(spec, payloads, errors);
   const total = conns.length * spec.perClient;
   const lat = new Float64Array(total);

@@ -333,11 +333,17 @@ function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolea
   if (!im.g || !im.gf || st.long !== null || st.lat !== null || Math.abs(st.aLong ?? 0) > 1.5) return false;
   // Norms as Math.sqrt of the sum of squares (not Math.hypot over a spread array): this runs for every
   // accelerometer sample in the scorer; for m/s² magnitudes the two differ at most in the last bits.
-  const [f0, f1, f2] = im.gf;
+  const gf = im.gf;
+  const f0 = gf[0];
+  const f1 = gf[1];
+  const f2 = gf[2];
   const nf = Math.sqrt(f0 * f0 + f1 * f1 + f2 * f2);
   // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g).
   if (Math.abs(nf - G) > 0.05 * G) return false;
-  const [g0, g1, g2] = im.g;
+  const g = im.g;
+  const g0 = g[0];
+  const g1 = g[1];
+  const g2 = g[2];
   const ng = Math.sqrt(g0 * g0 + g1 * g1 + g2 * g2);
   const cos = (g0 * f0 + g1 * f1 + g2 * f2) / ((ng || 1) * (nf || 1));
   return cos < handlingTiltCos(cfg.phoneHandlingTiltDeg);
