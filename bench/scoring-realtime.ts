@@ -13,6 +13,7 @@ import { provisionTopics } from '@fleetwire/proto';
 import {
   createKafka,
   createPgDb,
+  dbPoolSizeFor,
   createPgliteDb,
   createRedisCache,
   type Db,
@@ -173,7 +174,7 @@ if (real) {
       gwRec.push(await gatewayRate(RECORD_30S));
       consume.push(await consumeOnly(kafka, topic, N, `${id}_c${t}`));
       const schema = `${id}_s${t}`;
-      const db = await createPgDb(url, { schema });
+      const db = await createPgDb(url, { schema, max: dbPoolSizeFor(concurrency) });
       const publisher = new KafkaPublisher(kafka);
       runs.push(await scorerRun(schema, new KafkaSource(kafka, { topic, groupId: `${id}_g${t}`, concurrency }), publisher, db, outTopics(t)));
       await publisher.close();

@@ -4,7 +4,7 @@
 import { isValidSegment } from '@fleetwire/proto';
 import { parseArgs, renderHelp, wantsHelp, type OptionTable } from '@fleetwire/runtime';
 import pino from 'pino';
-import { readEnv, SCORING_DEFAULTS, SCORING_OPTIONS } from './config.js';
+import { dbPoolSizeFor, readEnv, SCORING_DEFAULTS, SCORING_OPTIONS } from './config.js';
 import { createRedisCache } from './adapters/redis/cache.js';
 import { createKafka, ensureReplicatedTopics, KafkaPublisher, KafkaSource } from './adapters/kafka/kafka.js';
 import { loadModel } from './adapters/onnx/model.js';
@@ -121,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = readEnv(process.env, { kafka: cmd === 'run' });
   const log = pino({ level: env.logLevel, base: { svc: 'fw-scoring' } });
-  const db = await createPgDb(env.databaseUrl, { schema: env.dbSchema });
+  const db = await createPgDb(env.databaseUrl, { schema: env.dbSchema, max: dbPoolSizeFor(env.concurrency) });
   try {
     if (cmd === 'migrate') {
       const r = await migrate(db);

@@ -38,6 +38,12 @@ export interface ScoringEnv {
 /** The model the scorer loads unless FW_MODEL_VERSION says otherwise. */
 export const DEFAULT_MODEL_VERSION = '2.1.0';
 
+/**
+ * Postgres connections a real-time scorer needs: one per partition it handles at once (each holds its
+ * transaction while the core runs) plus one for the idle-trip sweep and the ops queries; at least 4.
+ */
+export const dbPoolSizeFor = (concurrency: number): number => Math.max(4, concurrency + 1);
+
 /** The settings as read, before they become a ScoringEnv (units as the variables name them). */
 export interface ScoringSettings {
   kafkaBrokers: string[];

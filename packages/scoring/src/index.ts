@@ -19,4 +19,4 @@ export { runBatchScore, periodSums, parseDuration, type BatchScoreOptions, type 
 export { ScoringMetrics } from './ops/metrics.js';
 export { ConfigError, FleetwireError, Histogram, Registry } from '@fleetwire/runtime';
 export { startOpsServer, type OpsServerOptions } from './ops/http.js';
-export { DEFAULT_MODEL_VERSION, readEnv, SCORING_DEFAULTS, SCORING_OPTIONS, type ScoringEnv, type ScoringSettings } from './config.js';
+export { dbPoolSizeFor, DEFAULT_MODEL_VERSION, readEnv, SCORING_DEFAULTS, SCORING_OPTIONS, type ScoringEnv, type ScoringSettings } from './config.js';

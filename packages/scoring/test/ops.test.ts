@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEnv } from '../src/config.js';
+import { dbPoolSizeFor, readEnv } from '../src/config.js';
 import { ConfigError } from '@fleetwire/runtime';
 import { parseDuration } from '../src/batch/batch.js';
 import { ScoringMetrics } from '../src/ops/metrics.js';
@@ -32,6 +32,11 @@ describe('config', () => {
     expect(readEnv(base).createTopics).toBe(true);
     expect(() => readEnv({ ...base, FW_KAFKA_PARTITIONS: 'many' })).toThrow(/FW_KAFKA_PARTITIONS="many"/);
     expect(readEnv({ FW_MODEL_VERSION: '1.0.0' }, { database: false }).modelVersion).toBe('1.0.0');
+  });
+  it('sizes the Postgres pool by the partitions handled at once (one transaction each, plus the sweep)', () => {
+    expect(dbPoolSizeFor(readEnv(base).concurrency)).toBe(Math.max(4, readEnv(base).concurrency + 1));
+    expect(dbPoolSizeFor(1)).toBe(4);
+    expect(dbPoolSizeFor(8)).toBe(9);
   });
   it('parses durations', () => {
     expect(parseDuration('30d')).toBe(30 * 86_400_000);
