@@ -5,7 +5,7 @@ import { type DetectConfig, G } from './config.js';
 import { EVENT, finish, type MotionEvent, type OpenEpisode, plausibleMaxOf, thresholdOf } from './episode.js';
 import { type Fix, flushFix, type GpsState, type Kinematics, newGpsState, pushFix } from './gps.js';
 import { BACKFILL_GAP_MS, keepUnresolved, resolveKept } from './backfill.js';
-import { type AccelStep, closeInterval, estimate, type ImuState, learn, learnYaw, newImuState, pushAccel, type VehicleAccel } from './imu.js';
+import { closeInterval, estimate, type ImuState, learn, learnYaw, newImuState, pushAccel, type VehicleAccel } from './imu.js';
 import { applicableLimit, type SpeedingSample } from './speed-limit.js';
 import {
   advancePhone,
@@ -287,11 +287,11 @@ export function detectAccel(st: MotionState, t: number, xMg: number, yMg: number
       const a: [number, number, number] = [(xMg / 1000) * G, (yMg / 1000) * G, (zMg / 1000) * G];
       crashAccel((st.crash ??= newCrashState()), t, t - before, a, g0, st.crashSpeed ?? { v: -1, t: -1 }, cfg);
     }
-    if (handlingEvidence(st, t, va, cfg)) notePhoneHandling((st.phone ??= newPhoneUseState()), t);
+    if (handlingEvidence(st, t, cfg)) notePhoneHandling((st.phone ??= newPhoneUseState()), t);
   }
   // Without GPS the gyroscope's yaw rate is the mount's evidence (learnYaw).
   if (st.gyro && gyroActive(st, t, cfg) && before >= 0) learnYaw(st.imu, t - before, (st.gyro.yawDps * Math.PI) / 180, cfg);
-  if (va?.trusted) {
+  if (va) {
     if (st.pre) backfill(st, t, cfg, out);
     imuEvents(st, va, cfg, out);
   } else {
@@ -325,7 +325,7 @@ function backfill(st: MotionState, t: number, cfg: DetectConfig, out: MotionEven
 
 const handlingTiltCos = cosineOf();
 /** The phone is being handled: tilted away from its mount, or turned about a horizontal axis (gyro). */
-function handlingEvidence(st: MotionState, t: number, va: AccelStep | null, cfg: DetectConfig): boolean {
+function handlingEvidence(st: MotionState, t: number, cfg: DetectConfig): boolean {
   const im = st.imu;
   // (A shake alone, |a| far from 1 g, is also what a pothole does: it suppresses harsh events, it is no phone use.)
   if (st.gyro && t - st.gyro.t <= cfg.gyroMaxGapMs && st.gyro.tiltDps >= cfg.phoneHandlingRateDps) return true;
@@ -337,15 +337,14 @@ function handlingEvidence(st: MotionState, t: number, va: AccelStep | null, cfg:
   const f0 = gf[0];
   const f1 = gf[1];
   const f2 = gf[2];
-  // The norms pushAccel just took of the same vectors, when this sample went through its filters.
-  const nf = va ? va.gfNorm : Math.sqrt(f0 * f0 + f1 * f1 + f2 * f2);
+  const nf = Math.sqrt(f0 * f0 + f1 * f1 + f2 * f2);
   // A manoeuvre tilts the fast gravity too, but also lengthens it (0.36 g: 20 deg and 1.06 g).
   if (Math.abs(nf - G) > 0.05 * G) return false;
   const g = im.g;
   const g0 = g[0];
   const g1 = g[1];
   const g2 = g[2];
-  const ng = va ? va.gNorm : Math.sqrt(g0 * g0 + g1 * g1 + g2 * g2);
+  const ng = Math.sqrt(g0 * g0 + g1 * g1 + g2 * g2);
   const cos = (g0 * f0 + g1 * f1 + g2 * f2) / ((ng || 1) * (nf || 1));
   return cos < handlingTiltCos(cfg.phoneHandlingTiltDeg);
 }

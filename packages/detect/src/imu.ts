@@ -168,23 +168,8 @@ export interface VehicleAccel {
   handled: boolean;
 }
 
-/** What one accelerometer sample gave: the vehicle-frame values when `trusted`, and the norms of the gravity estimates after it. */
-export interface AccelStep extends VehicleAccel {
-  /** The orientation is trusted: forward and left are set. */
-  trusted: boolean;
-  /** |gravity| and |fast gravity| (m/s²) as they are after this sample. */
-  gNorm: number;
-  gfNorm: number;
-}
-
-/** pushAccel's answer, one object reused (it runs per accelerometer sample): read it before the next call. */
-const step: AccelStep = { t: 0, dt: 0, forward: 0, left: 0, handled: false, trusted: false, gNorm: 0, gfNorm: 0 };
-
-/**
- * Feeds one accelerometer sample (milli-g, device frame). Null for a late sample and when gravity (re)starts
- * from this one (start, or after a gap); otherwise the step, valid until the next call.
- */
-export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig): AccelStep | null {
+/** Feeds one accelerometer sample (milli-g, device frame). */
+export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg: number, cfg: DetectConfig): VehicleAccel | null {
   if (st.t >= 0 && t <= st.t) return null;
   // The sample in m/s² as scalars (an array only when it becomes the gravity estimate).
   const a0 = (xMg / 1000) * G;
@@ -213,8 +198,7 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   gf[1] += af * (a1 - gf[1]);
   gf[2] += af * (a2 - gf[2]);
   const gfNorm = norm(gf);
-  let gNorm = norm(st.g);
-  const cosAng = dot(gf, st.g) / ((gfNorm || 1) * (gNorm || 1));
+  const cosAng = dot(gf, st.g) / ((gfNorm || 1) * (norm(st.g) || 1));
   // Only a rotation, not a manoeuvre: the fast estimate is still ~1 g (a 0.47 g manoeuvre tilts it 25°
   // but also makes it 1.1 g long).
   const still = Math.abs(gfNorm - G) < 0.05 * G;
@@ -222,7 +206,6 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
     if (st.movedSince < 0) st.movedSince = t;
     if (t - st.movedSince >= cfg.mountChangeHoldMs) {
       st.g = [gf[0], gf[1], gf[2]];
-      gNorm = gfNorm; // the same numbers
       st.movedSince = -1;
       st.mountChanges++;
       resetOrientation(st, t);
@@ -231,7 +214,7 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   // From here on in scalars (the same operations, in the same order, as unit/horiz/estimate/cross: the
   // results are identical), so a sample allocates nothing.
   const g = st.g;
-  const gi = 1 / (gNorm || 1);
+  const gi = 1 / (norm(g) || 1);
   const u0 = g[0] * gi;
   const u1 = g[1] * gi;
   const u2 = g[2] * gi;
@@ -264,22 +247,15 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   iv[2] += h2 * dt;
   iv[3] += dt;
   // estimate(st, cfg), then the smoothed horizontal acceleration along its forward and left axes.
-  const gN = norm(g);
-  const ni = 1 / (gN || 1);
+  const ni = 1 / (norm(g) || 1);
   const v0 = g[0] * ni;
   const v1 = g[1] * ni;
   const v2 = g[2] * ni;
-  step.t = t;
-  step.dt = dt;
-  step.handled = t < st.handledUntil;
-  step.gNorm = gN;
-  step.gfNorm = gfNorm;
-  step.trusted = false;
   let o = st.o;
   const zGps = trustedZ(o, v0, v1, v2, cfg);
   // The gyroscope's evidence when it is the clearer one (or the only trusted one).
   if (st.oy && yawUsable(st) && trustedZ(st.oy, v0, v1, v2, cfg) > zGps) o = st.oy;
-  else if (zGps === 0) return step;
+  else if (zGps === 0) return null;
   const ks = o.s[0] * v0 + o.s[1] * v1 + o.s[2] * v2;
   const s0 = o.s[0] - ks * v0;
   const s1 = o.s[1] - ks * v1;
@@ -292,10 +268,7 @@ export function pushAccel(st: ImuState, t: number, xMg: number, yMg: number, zMg
   const l1 = v2 * f0 - v0 * f2;
   const l2 = v0 * f1 - v1 * f0;
   if (st.confidentSince < 0) st.confidentSince = t;
-  step.trusted = true;
-  step.forward = hs[0] * f0 + hs[1] * f1 + hs[2] * f2;
-  step.left = hs[0] * l0 + hs[1] * l1 + hs[2] * l2;
-  return step;
+  return { t, dt, forward: hs[0] * f0 + hs[1] * f1 + hs[2] * f2, left: hs[0] * l0 + hs[1] * l1 + hs[2] * l2, handled: t < st.handledUntil };
 }
 
 /** The z of the evidence `o` seen with up = (v0, v1, v2) when it is enough to trust (the thresholds of estimate(), in scalars), else 0. */
