@@ -14,6 +14,7 @@ export { MemoryLog, MemoryLogSource } from './adapters/memory-log.js';
 export { createKafka, ensureReplicatedTopics, ensureTopics, KafkaSource, KafkaPublisher, type KafkaSourceOptions } from './adapters/kafka/kafka.js';
 export { loadModel, checkFeatures, defaultModelsDir, ModelError, type RiskModel, type ModelCard, type LoadModelOptions } from './adapters/onnx/model.js';
 export { startRealtimeScorer, RealtimeProcessor, type RealtimeScorer, type RealtimeScorerOptions } from './realtime/scorer.js';
+export { decodeBatch, type Item as DecodedItem, type Rejected as RejectedRecord } from './realtime/decode.js';
 export { type Emission, type TripOut, type ScoreOut, type AlertOut, type EmitTopics, DEFAULT_EMIT_TOPICS } from './realtime/emit.js';
 export { runBatchScore, periodSums, parseDuration, type BatchScoreOptions, type BatchScoreSummary } from './batch/batch.js';
 export { ScoringMetrics } from './ops/metrics.js';
