@@ -6,6 +6,7 @@
 // machine does not decide. This is where the scorer's CPU goes (bench/README, #19); the whole pipeline with
 // Kafka and Postgres is scoring-realtime.
 import { type DeviceState, decodeBatch, DEFAULT_CORE_CONFIG, newDeviceState, processTelemetry, type SourceMessage } from '@fleetwire/scoring';
+import { identityKey } from '@fleetwire/proto';
 import { report } from './lib.js';
 import { makeFleet } from './lib-scoring-rt.js';
 
@@ -34,7 +35,7 @@ function decodeAndCore(): { records: number; trips: number; events: number } {
   let events = 0;
   for (const messages of chunks) {
     for (const it of decodeBatch({ topic: 't', partition: 0, messages }, NOW).items) {
-      const k = `${it.tenant}/${it.input.deviceId}`;
+      const k = identityKey(it.tenant, it.input.deviceId);
       let st = states.get(k);
       if (!st) states.set(k, (st = newDeviceState(it.tenant, it.input.deviceId)));
       const out = processTelemetry(st, it.input, DEFAULT_CORE_CONFIG);
