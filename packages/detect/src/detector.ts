@@ -116,8 +116,9 @@ function advance(st: MotionState, t: number, cfg: DetectConfig, out: MotionEvent
   const ph = (st.phone ??= newPhoneUseState());
   // No 250 ms tick passed since the last input (most accelerometer samples): advancePhone would do nothing,
   // so skip building its context (it runs for every sample of every device in the scorer).
-  // Nor when the phone is idle over the ticks passed (skipIdleTicks moves them on: nothing else would happen).
-  if (ph.tickT >= 0 && t - ph.tickT <= 60_000 && (ph.tickT + PHONE_TICK_MS > t || skipIdleTicks(ph, t, cfg))) return;
+  if (ph.tickT >= 0 && ph.tickT + PHONE_TICK_MS > t) return;
+  // Nor when the phone is idle over the ticks passed (skipIdleTicks moves them on and checks its own limits).
+  if (skipIdleTicks(ph, t, cfg)) return;
   advancePhone(ph, t, phoneCtx(st, t, cfg), cfg, phoneEvs);
   phoneEvents(phoneEvs, out);
 }
