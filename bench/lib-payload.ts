@@ -18,10 +18,11 @@ export function benchPayload(deviceId: string, seq: number, shape: PayloadShape 
   const now = Date.now();
   const step = 1000 / shape.accelHz;
   const gps = Array.from({ length: shape.gps }, (_, i) => ({ t: now - shape.gps * 1000 + i * 1000, lat: 48.1 + i * 1e-5, lon: 11.5 + i * 1e-5, speed: 12 }));
-  const accel = Array.from({ length: shape.accel }, (_, i) =>
-    shape.varied
-      ? { t: now - shape.accel * step + i * step, x: 0.03 * Math.sin(i * 1.3), y: -0.02 + 0.02 * Math.cos(i * 0.7), z: 1 + 0.02 * Math.sin(i * 2.1) }
-      : { t: now - shape.accel * step + i * step, x: 0.01 * (i % 7), y: -0.02, z: 1 },
-  );
+  const accel = Array.from({ length: shape.accel }, (_, i) => {
+    const t = now - shape.accel * step + i * step;
+    return shape.varied
+      ? { t, x: 0.03 * Math.sin(i * 1.3), y: -0.02 + 0.02 * Math.cos(i * 0.7), z: 1 + 0.02 * Math.sin(i * 2.1) }
+      : { t, x: 0.01 * (i % 7), y: -0.02, z: 1 };
+  });
   return Buffer.from(encodeDeviceBatch({ deviceId, bootId: 'bench-boot', seq, sentAtMs: now, gps: packGps(gps), accel: packAccel(accel, shape.accelHz) }));
 }

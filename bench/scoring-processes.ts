@@ -6,17 +6,14 @@
 // FW_BENCH_SCP_TRIALS times (default 3), which count goes first alternating; medians, every trial in the note.
 // The baseline is the 1-process run. Also the CPU per record summed over the members (/proc). Needs the stack.
 // Env: BENCH_DEVICES (600), BENCH_BATCHES (40), FW_BENCH_SCP_TRIALS (3), FW_SCORING_CONCURRENCY (CLI default).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { provisionTopics } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate, PartitionManager } from '@fleetwire/scoring';
-import { freePort } from '@fleetwire/test-kit';
+import { groupLag, lagIsZero, ScorerCli, until } from '@fleetwire/test-kit';
 import type { Admin } from 'kafkajs';
 import { report } from './lib.js';
 import { pidCpuUs } from './lib-cpu.js';
 import { makeFleet, median, spread } from './lib-scoring-rt.js';
 
-const CLI = fileURLToPath(new URL('../../packages/scoring/dist/cli.js', import.meta.url));
 const devices = Number(process.env.BENCH_DEVICES ?? 600);
 const perDevice = Number(process.env.BENCH_BATCHES ?? 40);
 const TRIALS = Number(process.env.FW_BENCH_SCP_TRIALS ?? 3);
@@ -24,41 +21,7 @@ const PARTITIONS = 6;
 const T0 = Date.UTC(2026, 9, 1, 7);
 const B = 'scoring-processes';
 
-interface Member {
-  child: ChildProcess;
-  port: number;
-  log: string;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startMember(env: Record<string, string>): Promise<Member> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'run'], {
-    env: { PATH: process.env.PATH, ...env, FW_SCORING_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const m: Member = { child, port, log: '' };
-  const keep = (b: Buffer) => {
-    m.log = (m.log + b.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const t0 = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`scorer exited with ${child.exitCode}: ${m.log.slice(-2000)}`);
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok) return m;
-    if (Date.now() - t0 > 60_000) throw new Error(`scorer not ready in 60 s: ${m.log.slice(-2000)}`);
-    await sleep(200);
-  }
-}
-
-async function stopMember(m: Member): Promise<void> {
-  if (m.child.exitCode !== null || m.child.signalCode !== null) return;
-  const exited = new Promise((r) => m.child.once('exit', r));
-  m.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000).then(() => m.child.kill('SIGKILL'))]);
-}
 
 async function groupStable(admin: Admin, group: string, members: number): Promise<void> {
   const t0 = Date.now();
@@ -67,18 +30,6 @@ async function groupStable(admin: Admin, group: string, members: number): Promis
     if (g?.state === 'Stable' && g.members.length === members) return;
     if (Date.now() - t0 > 60_000) throw new Error(`group ${group} not stable with ${members} members (state ${g?.state}, ${g?.members.length})`);
     await sleep(200);
-  }
-}
-
-async function lagZero(admin: Admin, topic: string, group: string, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    const high = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const at = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
-    if (high.every((h) => Number(h.high) === 0 || (at.get(h.partition) ?? -1) >= Number(h.high))) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`group ${group} lag not 0 after ${timeoutMs} ms`);
-    await sleep(50);
   }
 }
 
@@ -123,22 +74,22 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
       FW_LOG_LEVEL: 'warn',
       ...(process.env.FW_SCORING_CONCURRENCY ? { FW_SCORING_CONCURRENCY: process.env.FW_SCORING_CONCURRENCY } : {}),
     };
-    const members: Member[] = [];
+    const members: ScorerCli[] = [];
     try {
-      for (let i = 0; i < processes; i++) members.push(await startMember(env));
+      for (let i = 0; i < processes; i++) members.push(await ScorerCli.start(`${name}_m${i + 1}`, env, { keepLog: 20_000 }));
       await groupStable(admin, env.FW_SCORING_GROUP, processes);
-      const cpu0 = members.map((m) => pidCpuUs(m.child.pid!) ?? 0);
+      const cpu0 = members.map((m) => pidCpuUs(m.pid!) ?? 0);
       const producer = kafka.producer({ idempotent: true });
       await producer.connect();
       const t0 = performance.now();
       for (let i = 0; i < N; i += 1000) await producer.send({ topic, messages: fleet.records.slice(i, i + 1000) });
       await producer.disconnect();
-      await lagZero(admin, topic, env.FW_SCORING_GROUP, 10 * 60_000);
+      await until(`group ${env.FW_SCORING_GROUP} lag 0`, async () => lagIsZero(await groupLag(admin, topic, env.FW_SCORING_GROUP)), 10 * 60_000, 50);
       const secs = (performance.now() - t0) / 1000;
-      const cpuUs = members.reduce((a, m, i) => a + (pidCpuUs(m.child.pid!) ?? 0) - cpu0[i]!, 0);
+      const cpuUs = members.reduce((a, m, i) => a + (pidCpuUs(m.pid!) ?? 0) - cpu0[i]!, 0);
       return { rate: N / secs, cpuUs: cpuUs / N };
     } finally {
-      await Promise.all(members.map(stopMember));
+      await Promise.all(members.map((m) => m.stop(20_000)));
       await db.exec(`DROP SCHEMA ${name} CASCADE`).catch(() => undefined);
       await db.close();
     }

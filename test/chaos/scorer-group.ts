@@ -8,26 +8,22 @@
 import { expect } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { createPgDb, migrate, type PgDb } from '@fleetwire/scoring';
+import { groupLag as lagOf, lagIsZero, type PartitionLag } from '@fleetwire/test-kit';
 import { sleep, stackEnv, uniq, until, type StackEnv } from '../helpers/env.js';
 import { allTopics, createTopics, deleteTopics, inProcessGateway, runNames, startScorer, type RunNames } from '../helpers/pipeline.js';
-import { ScorerProcess } from '../helpers/scorer-process.js';
+import { startScorerProcess, type ScorerProcess } from '../helpers/scorer-process.js';
 import { counted, fmtCount, runLoad, settle, tenantNote } from './fleet-load.js';
 import { saveResult } from './results.js';
 
 const PARTITIONS = 6;
 const SESSION_MS = 10_000;
 
-/** Every partition's committed offset for the group against its high watermark. */
-export async function groupLag(kafka: Kafka, topic: string, groupId: string): Promise<{ partition: number; high: number; committed: number }[]> {
+/** Every partition's committed offset for the group against its high watermark (test-kit's groupLag over a fresh admin). */
+export async function groupLag(kafka: Kafka, topic: string, groupId: string): Promise<PartitionLag[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const marks = await admin.fetchTopicOffsets(topic);
-    const [mine] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const committed = new Map((mine?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return marks
-      .map((m) => ({ partition: m.partition, high: Number(m.high), committed: committed.get(m.partition) ?? -1 }))
-      .sort((a, b) => a.partition - b.partition);
+    return await lagOf(admin, topic, groupId);
   } finally {
     await admin.disconnect();
   }
@@ -74,24 +70,24 @@ export async function scorerGroup(env: StackEnv = stackEnv()): Promise<void> {
   const extra = { FW_SCORING_SESSION_TIMEOUT_MS: String(SESSION_MS) };
   let refScorer: Awaited<ReturnType<typeof startScorer>> | null = null;
   try {
-    for (const name of ['s1', 's2', 's3']) members.push(await ScorerProcess.start(name, env, n, extra));
+    for (const name of ['s1', 's2', 's3']) members.push(await startScorerProcess(name, env, n, extra));
     const load = runLoad(`mqtt://127.0.0.1:${gw.ports.mqtt}`, n, { devices: 24, speedup: 30, simulatedMs: 15 * 60_000, drainTimeoutMs: 90_000 });
     await sleep(8_000);
     await members[0]!.kill(); // mid-stream: no commit, no leave; its partitions wait for the session timeout
     await sleep(6_000);
-    const s4 = ScorerProcess.start('s4', env, n, extra); // joins: the group rebalances
+    const s4 = startScorerProcess('s4', env, n, extra); // joins: the group rebalances
     await sleep(1_500);
     const term = await members[1]!.term(); // graceful stop while the group rebalances for s4
     members.push(await s4);
     const summary = await load;
     const acct = await settle(db, n, summary, 90_000);
     // No partition stuck: the group's committed offsets reach every high watermark.
-    let lag: Awaited<ReturnType<typeof groupLag>> = [];
+    let lag: PartitionLag[] = [];
     await until(
       'group lag 0 on every partition',
       async () => {
         lag = await groupLag(kafka, n.telemetry, n.group);
-        return lag.every((p) => p.high === 0 || p.committed >= p.high);
+        return lagIsZero(lag);
       },
       60_000,
       500,

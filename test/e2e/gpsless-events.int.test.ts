@@ -9,10 +9,10 @@ import { createClient, MemoryStorage, type SampleRecord } from '@fleetwire/devic
 import { mintDeviceToken } from '@fleetwire/gateway';
 import { fleetwire } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate } from '@fleetwire/scoring';
-import { imuDrive, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
+import { imuDrive, lagIsZero, manoeuvreDrive, MANOEUVRE_EVENT, mountMatrix, typesPerManoeuvre } from '@fleetwire/test-kit';
 import { stackEnv, uniq, until } from '../helpers/env.js';
 import { allTopics, createTopics, deleteTopics, inProcessGateway, runNames, TOKEN_SECRET } from '../helpers/pipeline.js';
-import { ScorerProcess } from '../helpers/scorer-process.js';
+import { startScorerProcess } from '../helpers/scorer-process.js';
 import { groupLag } from '../chaos/scorer-group.js';
 
 const WANT = MANOEUVRE_EVENT;
@@ -38,7 +38,7 @@ describe('GPS-less harsh events, SDK to Postgres and fw.alerts.v1', () => {
     const gw = await inProcessGateway(env, n);
     cleanup.push(() => gw.close());
     const extra = { FW_SCORING_SESSION_TIMEOUT_MS: '6000' };
-    const s1 = await ScorerProcess.start('s1', env, n, extra);
+    const s1 = await startScorerProcess('s1', env, n, extra);
     cleanup.push(() => s1.kill());
     const alerts: fleetwire.v1.SafetyAlert[] = [];
     const consumer = kafka.consumer({ groupId: `${n.id}-alerts`, maxWaitTimeInMs: 50 });
@@ -74,14 +74,14 @@ describe('GPS-less harsh events, SDK to Postgres and fw.alerts.v1', () => {
     };
     await send(drive.slice(0, half));
     await s1.kill(); // right after the acknowledgements: mid-stream, whatever it had not committed is redone
-    const s2 = await ScorerProcess.start('s2', env, n, extra);
+    const s2 = await startScorerProcess('s2', env, n, extra);
     cleanup.push(() => s2.kill());
     await send(drive.slice(half));
     // A second device whose gyroscope is left-handed, declared to its SDK (detection.gyroHandedness): the SDK
     // sends its samples right-handed, so the scorer, which is not told, reads the mount the right way round too.
     const left = await connect('imu-left', 'left');
     await send(imuDrive(phases, mountMatrix(-60, 30), { t0, gyroSign: -1 }) as SampleRecord[], left);
-    await until('scorer group lag 0', async () => (await groupLag(kafka, n.telemetry, n.group)).every((p) => p.committed >= p.high), 90_000, 500);
+    await until('scorer group lag 0', async () => lagIsZero(await groupLag(kafka, n.telemetry, n.group)), 90_000, 500);
 
     const all = (
       await db.query<{ tenant: string; device_id: string; trip_id: string | null; type: number; t: string }>(

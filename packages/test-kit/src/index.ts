@@ -1,6 +1,7 @@
 // Helpers every workspace's integration tests (and the benches) share, in one copy: the test stack's
 // env, unique names for topics/schemas/devices, bounded polling, free loopback ports; headless Chromium
-// (playwright-core, loaded only when launched), a static site and a self-signed certificate.
+// (playwright-core, loaded only when launched), a static site and a self-signed certificate; the scorer CLI
+// as a child process and a consumer group's lag.
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 
@@ -67,3 +68,4 @@ export { chromiumPath, launchChromium, type ChromiumOptions } from './chromium.j
 export { serveStatic, type StaticSite, type Route } from './static-site.js';
 export { selfSignedCert, type TestCert } from './tls-cert.js';
 export { RedisClusterStack } from './redis-cluster.js';
+export { groupLag, lagIsZero, ScorerCli, SCORING_CLI, type OffsetsAdmin, type PartitionLag, type ScorerCliOptions, type ScorerExit } from './scorer-cli.js';
