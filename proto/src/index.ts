@@ -6,6 +6,7 @@ export * from './codec/tracks.js';
 export * from './codec/phone-tracks.js';
 export * from './codec/batch.js';
 export { checkDeviceBatch, scanDeviceBatch, type BatchIdentity } from './codec/batch-scan.js';
+export { batchColumns, columnsOfRecord, decodeRecordColumns, scanRecord, type RecordColumns } from './codec/record-columns.js';
 export { validateDeviceBatch, validateId } from './codec/validate.js';
 export * from './topics.js';
 export * from './provision-topics.js';

@@ -3,11 +3,9 @@
 // must give decodeDeviceBatch's verdict and reason code on everything.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, type fleetwire, packAccel, packGps, resolveLimits, scanDeviceBatch } from '../src/index.js';
-import { accelSamples, gpsSamples, phoneBatch, sampleBatch, T0 } from './fixtures.js';
-
-const limits = resolveLimits();
-const NOW = T0 + 60_000;
+import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, type fleetwire, packAccel, packGps, scanDeviceBatch } from '../src/index.js';
+import { accelSamples, gpsSamples, phoneBatch, sampleBatch } from './fixtures.js';
+import { batchArb, limits, NOW, SKEW } from './arbitraries.js';
 
 function agree(bytes: Uint8Array): void {
   const fast = scanDeviceBatch(bytes, limits, NOW);
@@ -20,80 +18,6 @@ function agree(bytes: Uint8Array): void {
   expect(checked.ok).toBe(full.ok);
   if (!checked.ok && !full.ok) expect(checked.error.code).toBe(full.error.code);
 }
-
-const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-// Mostly plausible values, sometimes anything, sometimes right on either side of a bound.
-const col = (plausible: fc.Arbitrary<number>, ...edges: number[]) =>
-  fc.oneof(
-    { weight: 4, arbitrary: plausible },
-    { weight: 1, arbitrary: int32 },
-    { weight: 1, arbitrary: fc.constantFrom(0, -1, ...edges.flatMap((e) => [e, e + 1, -e, -e - 1])) },
-  );
-const SKEW = limits.maxFutureSkewMs;
-const timeArb = fc.oneof(
-  fc.constant(T0),
-  fc.integer({ min: 0, max: NOW + 2 * SKEW }),
-  fc.constantFrom(limits.minTimeMs, limits.minTimeMs - 1, NOW + SKEW, NOW + SKEW + 1),
-);
-const idArb = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), fc.string({ maxLength: 6 }));
-
-const gpsArb = fc.integer({ min: 0, max: 12 }).chain((n) =>
-  fc.record({
-    baseTimeMs: timeArb,
-    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 2000 }), SKEW), { minLength: n, maxLength: n }),
-    latDeltaE7: fc.array(col(fc.integer({ min: -1000, max: 1000 }), 90e7), { minLength: n, maxLength: n + (n % 5 === 4 ? 1 : 0) }),
-    lonDeltaE7: fc.array(col(fc.integer({ min: -1000, max: 1000 }), 180e7), { minLength: n, maxLength: n }),
-    speedCms: fc.oneof(fc.constant([]), fc.array(col(fc.integer({ min: -1, max: 5000 }), 20_000, 2), { minLength: n, maxLength: n })),
-    headingCdeg: fc.oneof(fc.constant([]), fc.array(col(fc.integer({ min: -1, max: 35_999 }), 35_999, 2), { minLength: n, maxLength: n })),
-    hdopC: fc.oneof(fc.constant([]), fc.array(col(fc.integer({ min: 0, max: 500 }), 100_000), { minLength: n, maxLength: n })),
-    altDm: fc.oneof(fc.constant([]), fc.array(col(fc.integer({ min: -100, max: 5000 }), 50_000, 200_000), { minLength: n, maxLength: n })),
-  }),
-);
-const accelArb = fc.integer({ min: 0, max: 30 }).chain((n) =>
-  fc.record({
-    baseTimeMs: timeArb,
-    rateHz: fc.oneof(fc.constant(50), fc.integer({ min: 0, max: 20_000 }), fc.constantFrom(10_000, 10_001)),
-    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 40 }), SKEW), { minLength: n, maxLength: n }),
-    xDeltaMg: fc.array(col(fc.integer({ min: -500, max: 500 }), 200_000), { minLength: n, maxLength: n }),
-    yDeltaMg: fc.array(col(fc.integer({ min: -500, max: 500 }), 200_000), { minLength: n, maxLength: n }),
-    zDeltaMg: fc.array(col(fc.integer({ min: -500, max: 500 }), 200_000), { minLength: n, maxLength: n + (n % 7 === 6 ? 1 : 0) }),
-  }),
-);
-const gyroArb = fc.integer({ min: 0, max: 20 }).chain((n) =>
-  fc.record({
-    baseTimeMs: timeArb,
-    rateHz: fc.oneof(fc.constant(50), fc.constantFrom(10_000, 10_001)),
-    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 40 }), SKEW), { minLength: n, maxLength: n }),
-    xDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n }),
-    yDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n + (n % 6 === 5 ? 1 : 0) }),
-    zDeltaMdps: fc.array(col(fc.integer({ min: -50_000, max: 50_000 }), 10_000_000), { minLength: n, maxLength: n }),
-  }),
-);
-const phoneArb = fc.integer({ min: 0, max: 8 }).chain((n) =>
-  fc.record({
-    baseTimeMs: timeArb,
-    tDeltaMs: fc.array(col(fc.integer({ min: 0, max: 5000 }), SKEW), { minLength: n, maxLength: n }),
-    state: fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 8, -1, 255) }), {
-      minLength: n,
-      maxLength: n + (n % 4 === 3 ? 1 : 0),
-    }),
-  }),
-);
-const batchArb = fc.record(
-  {
-    deviceId: idArb,
-    bootId: idArb,
-    seq: fc.oneof(fc.nat(), fc.constant(0), fc.constant(2 ** 53 - 1)),
-    sentAtMs: fc.integer({ min: -1e12, max: 1e13 }),
-    gps: gpsArb,
-    accel: accelArb,
-    gyro: gyroArb,
-    phone: phoneArb,
-    agent: fc.string({ maxLength: 12 }),
-    events: fc.oneof({ weight: 5, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant(sampleBatch().events) }),
-  },
-  { requiredKeys: [] },
-);
 
 describe('scanDeviceBatch', () => {
   it('accepts an SDK batch without events and returns its identity', () => {

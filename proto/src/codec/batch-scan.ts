@@ -8,6 +8,9 @@
 // then runs the full decodeDeviceBatch, which gives the authoritative verdict and the reason. So a
 // rejected payload always gets exactly the error it got before, and the scan only has to be right
 // about what it accepts (a property test compares it with the full decode on random and mutated input).
+//
+// Given a ColumnSink, the same pass also writes the absolute columns it reads (what gpsColumns,
+// accelColumns, gyroColumns and phoneColumns give from the full decode): the scorer's decode of a record.
 import { decodeDeviceBatch, type DecodeOptions } from './batch.js';
 import {
   ACCEL_MAX_MG,
@@ -25,6 +28,8 @@ import {
 } from './bounds.js';
 import { fail, ok, type Result } from './errors.js';
 import { type Limits, resolveLimits } from './limits.js';
+import type { GyroColumns, PhoneColumns } from './phone-tracks.js';
+import type { AccelColumns, GpsColumns } from './tracks.js';
 
 /** What the gateway needs from an accepted batch. */
 export interface BatchIdentity {
@@ -38,10 +43,24 @@ export interface BatchIdentity {
 const ID_BYTE = new Uint8Array(256);
 for (let c = 0; c < 128; c++) if (ID_RE.test(String.fromCharCode(c))) ID_BYTE[c] = 1;
 
-/** Thrown inside the scan for "not sure"; never escapes it. */
-const UNSURE = Symbol('unsure');
+/**
+ * The columns a scan read, for a batch it accepted: a track absent from the batch stays null (gps and accel:
+ * the caller reads that as empty columns, as gpsColumns(undefined) gives). sentAtMs 0 when absent.
+ */
+export interface ColumnSink {
+  gps: GpsColumns | null;
+  accel: AccelColumns | null;
+  gyro: GyroColumns | null;
+  phone: PhoneColumns | null;
+  sentAtMs: number;
+}
 
-class Cursor {
+export const newColumnSink = (): ColumnSink => ({ gps: null, accel: null, gyro: null, phone: null, sentAtMs: 0 });
+
+/** Thrown inside the scan for "not sure"; never escapes it. */
+export const UNSURE = Symbol('unsure');
+
+export class Cursor {
   pos: number;
   constructor(
     readonly b: Uint8Array,
@@ -95,7 +114,8 @@ class Cursor {
   }
 }
 
-function id(c: Cursor, limits: Limits): string {
+/** A length-delimited identifier in ID_RE's characters, 1..maxIdLength long; anything else -> unsure. */
+export function id(c: Cursor, limits: Limits): string {
   const e = c.len();
   const n = e - c.pos;
   if (n === 0 || n > limits.maxIdLength) throw UNSURE;
@@ -118,8 +138,10 @@ function count(b: Uint8Array, s: Span): number {
   return n;
 }
 
+// Each column check below also writes the values it reads into `out` when given (sized by count()).
+
 /** Times: base + running deltas, monotonic after the first, inside [minTimeMs, now + skew]. */
-function times(b: Uint8Array, s: Span, base: number, limits: Limits, nowMs: number): void {
+function times(b: Uint8Array, s: Span, base: number, limits: Limits, nowMs: number, out?: Float64Array): void {
   const c = new Cursor(b, s[0], s[1]);
   const maxT = nowMs + limits.maxFutureSkewMs;
   let t = base;
@@ -128,32 +150,36 @@ function times(b: Uint8Array, s: Span, base: number, limits: Limits, nowMs: numb
     if (i > 0 && d < 0) throw UNSURE;
     t += d;
     if (t < limits.minTimeMs || t > maxT) throw UNSURE;
+    if (out) out[i] = t;
   }
 }
 
-function running(b: Uint8Array, s: Span, max: number): void {
+function running(b: Uint8Array, s: Span, max: number, out?: Int32Array): void {
   const c = new Cursor(b, s[0], s[1]);
   let v = 0;
-  while (c.pos < s[1]) {
+  for (let i = 0; c.pos < s[1]; i++) {
     v += c.sint32();
     if (v > max || v < -max) throw UNSURE;
+    if (out) out[i] = v;
   }
 }
 
 /** Unsigned (enum) values in [min, max]. */
-function urange(b: Uint8Array, s: Span, min: number, max: number): void {
+function urange(b: Uint8Array, s: Span, min: number, max: number, out?: Uint8Array): void {
   const c = new Cursor(b, s[0], s[1]);
-  while (c.pos < s[1]) {
+  for (let i = 0; c.pos < s[1]; i++) {
     const v = c.u32();
     if (v < min || v > max) throw UNSURE;
+    if (out) out[i] = v;
   }
 }
 
-function range(b: Uint8Array, s: Span, min: number, max: number): void {
+function range(b: Uint8Array, s: Span, min: number, max: number, out?: Int32Array): void {
   const c = new Cursor(b, s[0], s[1]);
-  while (c.pos < s[1]) {
+  for (let i = 0; c.pos < s[1]; i++) {
     const v = c.sint32();
     if (v < min || v > max) throw UNSURE;
+    if (out) out[i] = v;
   }
 }
 
@@ -188,7 +214,7 @@ type ScalarKinds = Readonly<Record<number, 'u32' | 'sint64'>>;
 const GPS_SCALARS: ScalarKinds = { 1: 'sint64' }; // base_time_ms
 const ACCEL_SCALARS: ScalarKinds = { 1: 'sint64', 2: 'u32' }; // base_time_ms, rate_hz
 
-function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
+function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, sink?: ColumnSink): void {
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 t_delta_ms, 3 lat, 4 lon, 5 speed, 6 heading, 7 hdop, 8 alt, 9 speed limit
@@ -201,18 +227,30 @@ function gps(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: n
     const m = count(b, col(f));
     if (m !== n && m !== 0) throw UNSURE;
   }
-  if (n > 0) times(b, col(2), scalars[1] ?? 0, limits, nowMs);
-  running(b, col(3), LAT_MAX);
-  running(b, col(4), LON_MAX);
-  range(b, col(5), -1, SPEED_MAX_CMS);
-  range(b, col(6), -1, HEADING_MAX_CDEG);
-  range(b, col(7), 0, HDOP_MAX_C);
-  range(b, col(8), ALT_MIN_DM, ALT_MAX_DM);
-  range(b, col(9), 0, SPEED_MAX_CMS);
+  // As gpsColumns: an optional column left out is empty, except the posted limit (zeros: unknown).
+  const o: GpsColumns | undefined = sink && {
+    t: new Float64Array(n),
+    latE7: new Int32Array(n),
+    lonE7: new Int32Array(n),
+    speedCms: new Int32Array(count(b, col(5))),
+    headingCdeg: new Int32Array(count(b, col(6))),
+    hdopC: new Int32Array(count(b, col(7))),
+    altDm: new Int32Array(count(b, col(8))),
+    speedLimitCms: new Int32Array(n),
+  };
+  if (n > 0) times(b, col(2), scalars[1] ?? 0, limits, nowMs, o?.t);
+  running(b, col(3), LAT_MAX, o?.latE7);
+  running(b, col(4), LON_MAX, o?.lonE7);
+  range(b, col(5), -1, SPEED_MAX_CMS, o?.speedCms);
+  range(b, col(6), -1, HEADING_MAX_CDEG, o?.headingCdeg);
+  range(b, col(7), 0, HDOP_MAX_C, o?.hdopC);
+  range(b, col(8), ALT_MIN_DM, ALT_MAX_DM, o?.altDm);
+  range(b, col(9), 0, SPEED_MAX_CMS, o?.speedLimitCms);
+  if (sink) sink.gps = o!;
 }
 
-/** AccelTrack (milli-g) or GyroTrack (milli-deg/s): the same layout, their own bound. */
-function xyz(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, max: number): void {
+/** AccelTrack (milli-g) or GyroTrack (milli-deg/s): the same layout, their own bound; columns [t, x, y, z]. */
+function xyz(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, max: number, sink?: ColumnSink): XyzColumns | undefined {
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 rate_hz, 3 t_delta_ms, 4 x, 5 y, 6 z
@@ -222,13 +260,17 @@ function xyz(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: n
   if (n > limits.maxSamplesPerTrack) throw UNSURE;
   if ((scalars[2] ?? 0) > RATE_MAX_HZ) throw UNSURE;
   if (count(b, col(4)) !== n || count(b, col(5)) !== n || count(b, col(6)) !== n) throw UNSURE;
-  if (n > 0) times(b, col(3), scalars[1] ?? 0, limits, nowMs);
-  running(b, col(4), max);
-  running(b, col(5), max);
-  running(b, col(6), max);
+  const o: XyzColumns | undefined = sink && [new Float64Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n)];
+  if (n > 0) times(b, col(3), scalars[1] ?? 0, limits, nowMs, o?.[0]);
+  running(b, col(4), max, o?.[1]);
+  running(b, col(5), max, o?.[2]);
+  running(b, col(6), max, o?.[3]);
+  return o;
 }
 
-function phone(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number): void {
+type XyzColumns = [Float64Array, Int32Array, Int32Array, Int32Array];
+
+function phone(b: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, sink?: ColumnSink): void {
   const spans: Span[] = [];
   const scalars: number[] = [];
   // 1 base_time_ms, 2 t_delta_ms, 3 state (enum, plain varint)
@@ -236,15 +278,25 @@ function phone(b: Uint8Array, start: number, end: number, limits: Limits, nowMs:
   const col = (f: number) => spans[f] ?? NONE;
   const n = count(b, col(2));
   if (n > limits.maxSamplesPerTrack || count(b, col(3)) !== n) throw UNSURE;
-  if (n > 0) times(b, col(2), scalars[1] ?? 0, limits, nowMs);
-  urange(b, col(3), 1, PHONE_STATE_MAX);
+  const o: PhoneColumns | undefined = sink && { t: new Float64Array(n), state: new Uint8Array(n) };
+  if (n > 0) times(b, col(2), scalars[1] ?? 0, limits, nowMs, o?.t);
+  urange(b, col(3), 1, PHONE_STATE_MAX, o?.state);
+  if (sink) sink.phone = o!;
 }
 
-/** The batch's identity when its bytes are certainly valid; null when not sure (use decodeDeviceBatch). */
-export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number): BatchIdentity | null {
-  if (bytes.length === 0 || bytes.length > limits.maxPayloadBytes) return null;
+/**
+ * The batch's identity when its bytes are certainly valid; null when not sure (use decodeDeviceBatch).
+ * With a sink, also the columns of its tracks (written into the sink; only complete when the answer is not null).
+ */
+export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number, sink?: ColumnSink): BatchIdentity | null {
+  return scanBatchAt(bytes, 0, bytes.length, limits, nowMs, sink);
+}
+
+/** scanDeviceBatch of the DeviceBatch in bytes[start, end) (e.g. embedded in a TelemetryRecord). */
+export function scanBatchAt(bytes: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, sink?: ColumnSink): BatchIdentity | null {
+  if (end - start === 0 || end - start > limits.maxPayloadBytes) return null;
   try {
-    const c = new Cursor(bytes, 0, bytes.length);
+    const c = new Cursor(bytes, start, end);
     let deviceId: string | null = null;
     let bootId: string | null = null;
     let seq = 0;
@@ -258,7 +310,10 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
       if (f === 3 || f === 4) {
         if (w !== 0) return null;
         if (f === 3) seq = c.u64();
-        else c.sint64(); // sent_at_ms: not bounded
+        else {
+          const sent = c.sint64(); // sent_at_ms: not bounded
+          if (sink) sink.sentAtMs = sent;
+        }
         continue;
       }
       if (w !== 2) return null;
@@ -268,10 +323,14 @@ export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number
         c.pos = c.len(); // agent: free text
       else if (f === 5 || f === 6 || f === 9 || f === 10) {
         const e = c.len();
-        if (f === 5) gps(bytes, c.pos, e, limits, nowMs);
-        else if (f === 6) xyz(bytes, c.pos, e, limits, nowMs, ACCEL_MAX_MG);
-        else if (f === 9) xyz(bytes, c.pos, e, limits, nowMs, GYRO_MAX_MDPS);
-        else phone(bytes, c.pos, e, limits, nowMs);
+        if (f === 5) gps(bytes, c.pos, e, limits, nowMs, sink);
+        else if (f === 6) {
+          const o = xyz(bytes, c.pos, e, limits, nowMs, ACCEL_MAX_MG, sink);
+          if (sink) sink.accel = { t: o![0], xMg: o![1], yMg: o![2], zMg: o![3] };
+        } else if (f === 9) {
+          const o = xyz(bytes, c.pos, e, limits, nowMs, GYRO_MAX_MDPS, sink);
+          if (sink) sink.gyro = { t: o![0], xMdps: o![1], yMdps: o![2], zMdps: o![3] };
+        } else phone(bytes, c.pos, e, limits, nowMs, sink);
         c.pos = e;
       } else return null; // 7: edge events (rare) go through the full decode
     }

@@ -2,15 +2,12 @@
 // posted-limit column when the recording has one) -> decode -> the scorer's core -> trips and events.
 import { orientationOf } from '@fleetwire/detect';
 import {
-  accelColumns,
+  batchColumns,
   decodeDeviceBatch,
   encodeDeviceBatch,
-  gpsColumns,
   packAccel,
   packGps,
   packGyro,
-  gyroColumns,
-  phoneColumns,
   phoneStateName,
   packPhone,
   type GpsSample,
@@ -111,16 +108,8 @@ export async function runRecording(rec: Recording, cfg: CoreConfig, limits?: Spe
       firstRejection ??= `${r.error.code}: ${r.error.message}`;
       continue;
     }
-    const b = r.value;
-    const input: TelemetryInput = {
-      deviceId,
-      bootId: b.bootId,
-      seq: Number(b.seq),
-      gps: gpsColumns(b.gps),
-      accel: accelColumns(b.accel),
-      gyro: b.gyro ? gyroColumns(b.gyro) : null,
-      phone: b.phone ? phoneColumns(b.phone) : null,
-    };
+    const c = batchColumns(r.value);
+    const input: TelemetryInput = { deviceId, bootId: c.bootId, seq: c.seq, gps: c.gps, accel: c.accel, gyro: c.gyro, phone: c.phone };
     if (limits) await applySpeedLimits(input, limits);
     const o = processTelemetry(st, input, cfg);
     trips.push(...o.trips);

@@ -1,5 +1,5 @@
 // One log batch -> telemetry items for the core, and dead letters for records that fail to decode.
-import { accelColumns, decodeTelemetryRecord, gpsColumns, gyroColumns, parseIdentityKey, phoneColumns } from '@fleetwire/proto';
+import { decodeRecordColumns, parseIdentityKey, type RecordColumns } from '@fleetwire/proto';
 import type { TelemetryInput } from '../core/engine.js';
 import { fallbackTime } from '../core/batch-time.js';
 import type { OutMessage, SourceBatch, SourceMessage } from '../adapters/source.js';
@@ -29,7 +29,7 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
   const rejected: Rejected[] = [];
   for (const m of batch.messages) {
     const source = `${where}/${m.offset}`;
-    const r = m.value ? decodeTelemetryRecord(m.value, { nowMs }) : null;
+    const r = m.value ? decodeRecordColumns(m.value, { nowMs }) : null;
     if (!r || !r.ok) {
       const code = r ? r.error.code : 'payload_empty';
       const reason = r ? r.error.message : 'record has no value';
@@ -49,22 +49,21 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
       continue;
     }
     const rec = r.value;
-    const b = rec.batch!;
     items.push({
       tenant: rec.tenant,
       source,
       payload: m.value!,
       input: {
-        deviceId: b.deviceId ?? '',
-        bootId: b.bootId ?? '',
-        seq: Number(b.seq),
-        gps: gpsColumns(b.gps),
-        accel: accelColumns(b.accel),
-        gyro: b.gyro ? gyroColumns(b.gyro) : null,
-        phone: b.phone ? phoneColumns(b.phone) : null,
-        edgeEvents: edgeEvents(b.events),
-        eventT: [...(b.events ?? []).map((e) => Number(e.tMs ?? 0)), ...(b.phone ? phoneColumns(b.phone).t : [])],
-        fallbackTimeMs: fallbackTime({ sentAtMs: Number(b.sentAtMs ?? 0), receivedAtMs: Number(rec.receivedAtMs ?? 0), logTimeMs: logTime(m), nowMs }).t,
+        deviceId: rec.deviceId,
+        bootId: rec.bootId,
+        seq: rec.seq,
+        gps: rec.gps,
+        accel: rec.accel,
+        gyro: rec.gyro,
+        phone: rec.phone,
+        edgeEvents: edgeEvents(rec.events),
+        eventT: eventTimes(rec),
+        fallbackTimeMs: fallbackTime({ sentAtMs: rec.sentAtMs, receivedAtMs: rec.receivedAtMs, logTimeMs: logTime(m), nowMs }).t,
       },
     });
   }
@@ -72,6 +71,13 @@ export function decodeBatch(batch: SourceBatch, nowMs: number): { items: Item[];
 }
 
 const logTime = (m: SourceMessage): number | undefined => (m.timestamp === undefined ? undefined : Number(m.timestamp));
+
+/** Times of the record's edge events, then of its phone states. */
+function eventTimes(rec: RecordColumns): number[] {
+  const out = rec.events.map((e) => Number(e.tMs ?? 0));
+  if (rec.phone) for (const t of rec.phone.t) out.push(t);
+  return out;
+}
 
 /** The edge events the core forwards (CRASH), in wire units. */
 function edgeEvents(evs: readonly import('@fleetwire/proto').fleetwire.v1.IEdgeEvent[] | null | undefined): TelemetryInput['edgeEvents'] {
