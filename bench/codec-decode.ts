@@ -1,7 +1,20 @@
 // Codec hot path (gateway validates every uplink): decode+validate of a 60 s batch
 // (1 Hz GPS + 25 Hz accel) vs a bare protobufjs decode, the gateway's one-pass check (checkDeviceBatch)
 // vs that full decode+validate, on the 60 s batch and on the bench's small MQTT batch, and the size vs JSON.
-import { checkDeviceBatch, decodeDeviceBatch, encodeDeviceBatch, fleetwire, packAccel, packGps } from '@fleetwire/proto';
+// And the scorer's read of a record (decodeRecordColumns: the one-pass scan writing the columns) vs the full
+// decode+validate of the same record followed by the *Columns functions (what the scorer did before).
+import {
+  checkDeviceBatch,
+  columnsOfRecord,
+  decodeDeviceBatch,
+  decodeRecordColumns,
+  decodeTelemetryRecord,
+  encodeDeviceBatch,
+  encodeTelemetryRecord,
+  fleetwire,
+  packAccel,
+  packGps,
+} from '@fleetwire/proto';
 import { benchPayload } from './lib-payload.js';
 import { rate, report } from './lib.js';
 
@@ -43,6 +56,19 @@ const smallCheck = await rate(() => {
 }, 1);
 const enc = await rate(() => encodeDeviceBatch({ deviceId: 'dev-000001', bootId: 'b1', seq: 1, gps: packGps(gps), accel: packAccel(accel, 25) }), samples);
 const jsonParse = await rate(() => JSON.parse(json.toString()), samples);
+const record = encodeTelemetryRecord(
+  { tenant: 'acme', deviceId: 'dev-000001', receivedAtMs: t0 + 60_500, gatewayId: 'gw-1', transport: 1, sourceFormat: 'batch' },
+  bytes,
+);
+const recordFull = await rate(() => {
+  const r = decodeTelemetryRecord(record);
+  if (!r.ok) throw r.error;
+  columnsOfRecord(r.value);
+}, samples);
+const recordColumns = await rate(() => {
+  const r = decodeRecordColumns(record);
+  if (!r.ok) throw r.error;
+}, samples);
 
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'bare protobufjs decode', baselineValue: bare });
 report({ bench: 'codec', metric: 'decode+validate', unit: 'samples/s', value: full, baseline: 'JSON.parse same data', baselineValue: jsonParse });
@@ -54,6 +80,14 @@ report({
   value: smallCheck,
   baseline: 'decode+validate',
   baselineValue: smallFull,
+});
+report({
+  bench: 'codec',
+  metric: 'record to columns, one pass (scorer)',
+  unit: 'samples/s',
+  value: recordColumns,
+  baseline: 'decode+validate of the record, then its columns',
+  baselineValue: recordFull,
 });
 report({ bench: 'codec', metric: 'pack+encode', unit: 'samples/s', value: enc });
 report({

@@ -4,13 +4,17 @@
 // The members are started and have joined (readyz 200, the group stable with all of them) before the records
 // are produced, so start-up is not counted; the producer (~0.5 s for 24,000 records) shares the box. Interleaved
 // FW_BENCH_SCP_TRIALS times (default 3), which count goes first alternating; medians, every trial in the note.
-// The baseline is the 1-process run. Also the CPU per record summed over the members (/proc). Needs the stack.
+// The baseline is the 1-process run. Also the CPU per record summed over the members (/proc), and in each trial the
+// gateway's QoS 1 msg/s with messages the size of these records (c', as in scoring-realtime), so the number of
+// scorer processes one gateway process needs on this box is a ratio of the same run. Needs the stack.
 // Env: BENCH_DEVICES (600), BENCH_BATCHES (40), FW_BENCH_SCP_TRIALS (3), FW_SCORING_CONCURRENCY (CLI default).
 import { provisionTopics } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate, PartitionManager } from '@fleetwire/scoring';
 import { groupLag, lagIsZero, ScorerCli, until } from '@fleetwire/test-kit';
 import type { Admin } from 'kafkajs';
 import { report } from './lib.js';
+import { gatewayRate } from './lib-gateway-rate.js';
+import { RECORD_30S } from './lib-payload.js';
 import { pidCpuUs } from './lib-cpu.js';
 import { makeFleet, median, spread } from './lib-scoring-rt.js';
 
@@ -97,8 +101,10 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
 
   const one: { rate: number; cpuUs: number }[] = [];
   const two: { rate: number; cpuUs: number }[] = [];
+  const gw: number[] = [];
   try {
     for (let t = 0; t < TRIALS; t++) {
+      gw.push(await gatewayRate(RECORD_30S, 'sp'));
       // Alternate which goes first, so neither always meets a warmer Kafka and Postgres.
       if (t % 2 === 0) {
         one.push(await trial(1, t));
@@ -107,7 +113,9 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
         two.push(await trial(2, t));
         one.push(await trial(1, t));
       }
-      process.stderr.write(`trial ${t + 1}: 1 process ${one[t]!.rate.toFixed(0)} records/s, 2 processes ${two[t]!.rate.toFixed(0)} records/s\n`);
+      process.stderr.write(
+        `trial ${t + 1}: 1 process ${one[t]!.rate.toFixed(0)} records/s, 2 processes ${two[t]!.rate.toFixed(0)} records/s, gateway ${gw[t]!.toFixed(0)} msg/s\n`,
+      );
     }
   } finally {
     await admin.deleteTopics({ topics: topicsMade }).catch(() => undefined);
@@ -126,6 +134,20 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
     note,
   });
   report({ bench: B, metric: 'records/s, 1 scorer process', unit: 'records/s', value: median(r1), note });
+  const gwNote = `${note}; gateway (30 s batches): ${spread(gw)}`;
+  for (const [n, r] of [
+    [2, r2],
+    [1, r1],
+  ] as const)
+    report({
+      bench: B,
+      metric: `records/s, ${n} scorer process${n > 1 ? 'es' : ''}`,
+      unit: 'records/s',
+      value: median(r),
+      baseline: "gateway QoS1 msg/s with messages the size of the scorer's records (30 s batches), same box (c')",
+      baselineValue: median(gw),
+      note: gwNote,
+    });
   report({ bench: B, metric: 'CPU per record, 1 process', unit: 'µs', value: median(one.map((x) => x.cpuUs)), lowerIsBetter: true });
   report({ bench: B, metric: 'CPU per record, 2 processes (sum)', unit: 'µs', value: median(two.map((x) => x.cpuUs)), lowerIsBetter: true });
 }

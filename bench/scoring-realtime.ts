@@ -30,9 +30,8 @@ import {
 } from '@fleetwire/scoring';
 import { report } from './lib.js';
 import { startProfile } from './lib-profile.js';
-import { benchClients, startBenchGateway } from './lib-brokers.js';
-import { runLoad } from './lib-load.js';
-import { type PayloadShape, RECORD_30S } from './lib-payload.js';
+import { gatewayRate } from './lib-gateway-rate.js';
+import { RECORD_30S } from './lib-payload.js';
 import { instrument, postgresCpu } from './lib-pg-profile.js';
 import { consumeOnly, counter, countingSource, makeFleet, median, rawIngest, spread } from './lib-scoring-rt.js';
 
@@ -117,28 +116,6 @@ async function scorerRun(schema: string, source: RecordSource, publisher: Publis
     trips: m.trips.get(),
     events: m.events.get(),
   };
-}
-
-/** The gateway's QoS 1 msg/s; `payload` = what one message holds (default: the small batch of gateway-throughput). */
-async function gatewayRate(payload?: PayloadShape): Promise<number> {
-  const b = await startBenchGateway();
-  try {
-    const clients = Number(process.env.FW_BENCH_GW_CLIENTS ?? 20);
-    const per = Number(process.env.FW_BENCH_GW_MESSAGES ?? 1000);
-    const r = await runLoad({
-      mode: 'publish',
-      host: '127.0.0.1',
-      port: b.port,
-      clients: benchClients(b, clients, 'rt'),
-      perClient: per,
-      window: Number(process.env.FW_BENCH_GW_WINDOW ?? 16),
-      payload,
-    });
-    if (r.acked !== clients * per) throw new Error(`gateway run incomplete: ${r.acked}/${clients * per}`);
-    return r.rate;
-  } finally {
-    await b.close();
-  }
 }
 
 const outTopics = (t: number) => ({
