@@ -347,18 +347,32 @@ export function scanBatchAt(bytes: Uint8Array, start: number, end: number, limit
  * else the full decode (same verdict and reasons as decodeDeviceBatch). Never throws.
  */
 export function checkDeviceBatch(bytes: Uint8Array, opts: DecodeOptions = {}): Result<BatchIdentity> {
+  return scanElseDecode(bytes, opts, scanDeviceBatch, (b, o) => {
+    const r = decodeDeviceBatch(b, o);
+    if (!r.ok) return r;
+    const seq = Number(r.value.seq);
+    if (!Number.isSafeInteger(seq)) return fail('value_out_of_range', `seq ${String(r.value.seq)} is not a safe integer`);
+    return ok({ deviceId: r.value.deviceId, bootId: r.value.bootId, seq });
+  });
+}
+
+/**
+ * The one-pass `scan` when it is sure, else `full`, which decides the verdict and the reason (the scan is only
+ * a shortcut: should it ever throw on some input, the full decode decides too). Never throws if `full` does not.
+ */
+export function scanElseDecode<T>(
+  bytes: Uint8Array,
+  opts: DecodeOptions,
+  scan: (bytes: Uint8Array, limits: Limits, nowMs: number) => T | null,
+  full: (bytes: Uint8Array, opts: { limits: Limits; nowMs: number }) => Result<T>,
+): Result<T> {
   const limits = resolveLimits(opts.limits);
   const nowMs = opts.nowMs ?? Date.now();
-  let fast: BatchIdentity | null = null;
+  let fast: T | null = null;
   try {
-    fast = bytes ? scanDeviceBatch(bytes, limits, nowMs) : null;
+    fast = bytes ? scan(bytes, limits, nowMs) : null;
   } catch {
-    // The scan is only a shortcut: should it ever fail on some input, the full decode decides.
+    // fall through to the full decode
   }
-  if (fast) return ok(fast);
-  const r = decodeDeviceBatch(bytes, { limits, nowMs });
-  if (!r.ok) return r;
-  const seq = Number(r.value.seq);
-  if (!Number.isSafeInteger(seq)) return fail('value_out_of_range', `seq ${String(r.value.seq)} is not a safe integer`);
-  return ok({ deviceId: r.value.deviceId, bootId: r.value.bootId, seq });
+  return fast ? ok(fast) : full(bytes, { limits, nowMs });
 }

@@ -7,10 +7,10 @@
 // and the *Columns functions, which give the authoritative verdict and reason. So a rejected record gets exactly
 // the error it got before, and an accepted one the same columns (a property test compares both paths).
 import type { fleetwire } from '../generated/fleetwire.js';
-import { type ColumnSink, Cursor, id, newColumnSink, scanBatchAt, UNSURE } from './batch-scan.js';
+import { type ColumnSink, Cursor, id, newColumnSink, scanBatchAt, scanElseDecode, UNSURE } from './batch-scan.js';
 import { type DecodeOptions, decodeTelemetryRecord } from './batch.js';
 import { ok, type Result } from './errors.js';
-import { type Limits, resolveLimits } from './limits.js';
+import type { Limits } from './limits.js';
 import { gyroColumns, type GyroColumns, phoneColumns, type PhoneColumns } from './phone-tracks.js';
 import { accelColumns, type AccelColumns, gpsColumns, type GpsColumns } from './tracks.js';
 
@@ -40,18 +40,10 @@ const emptyAccel = (): AccelColumns => accelColumns(null);
 
 /** Decodes and validates untrusted record bytes into columns. Never throws: a bad record gives `{ ok: false, error }`. */
 export function decodeRecordColumns(bytes: Uint8Array, opts: DecodeOptions = {}): Result<RecordColumns> {
-  const limits = resolveLimits(opts.limits);
-  const nowMs = opts.nowMs ?? Date.now();
-  let fast: RecordColumns | null = null;
-  try {
-    fast = bytes ? scanRecord(bytes, limits, nowMs) : null;
-  } catch {
-    // Only a shortcut: should it ever fail on some input, the full decode decides.
-  }
-  if (fast) return ok(fast);
-  const r = decodeTelemetryRecord(bytes, { limits, nowMs });
-  if (!r.ok) return r;
-  return ok(columnsOfRecord(r.value));
+  return scanElseDecode(bytes, opts, scanRecord, (b, o) => {
+    const r = decodeTelemetryRecord(b, o);
+    return r.ok ? ok(columnsOfRecord(r.value)) : r;
+  });
 }
 
 /** The columns of a record decoded by decodeTelemetryRecord (validated: its batch is there). */
