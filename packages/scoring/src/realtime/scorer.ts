@@ -1,6 +1,5 @@
 // Real-time scorer: log batch -> decode -> per-device state (from Postgres, row-locked) -> detect -> ONNX
 // -> one Postgres transaction (results + state + processed keys + outbox) -> Redis -> Kafka -> offsets.
-import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { type CoreConfig, resolveCoreConfig } from '../core/config.js';
 import { batchTimeRange } from '../core/batch-time.js';
@@ -8,6 +7,7 @@ import { flushIdle } from '../core/engine.js';
 import type { DeviceState } from '../core/types.js';
 import type { Cache } from '../adapters/cache.js';
 import { classifyDbError, type Db, type Queryable } from '../adapters/db.js';
+import { retryWhileDown } from './db-retry.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import { PartitionManager } from '../adapters/pg/partitions.js';
 import { deleteOutbox, deviceKey, pendingOutbox } from '../adapters/pg/store.js';
@@ -103,7 +103,7 @@ export class RealtimeProcessor {
   }
 
   private async handleNow(batch: SourceBatch, ctl: BatchControl): Promise<void> {
-    if (this.outboxDirty) await this.withDbRetry(ctl, () => this.flushOutbox());
+    if (this.outboxDirty) await this.withDbRetry(ctl, () => this.flushOutbox(), 'outbox flush (Postgres, Redis or Kafka)');
     const { items, rejected } = decodeBatch(batch, this.now());
     const dead: OutMessage[] = [];
     for (const r of rejected) {
@@ -238,38 +238,22 @@ export class RealtimeProcessor {
     return n;
   }
 
-  private async withDbRetry<T>(ctl: BatchControl, fn: () => Promise<T>): Promise<T> {
-    let delay = this.o.retryInitialMs ?? 200;
-    let paused = false;
-    for (;;) {
-      const t0 = performance.now();
-      try {
-        const r = await fn();
-        this.metrics.dbWrite.observe((performance.now() - t0) / 1000);
-        if (paused) {
-          ctl.resume();
-          this.log.info('database reachable again; resumed');
-        }
-        this.dbUp = true;
-        return r;
-      } catch (e) {
-        if (classifyDbError(e) !== 'transient') throw e;
+  /** fn, waiting out `what` being down (retryWhileDown); not ready meanwhile. */
+  private withDbRetry<T>(ctl: BatchControl, fn: () => Promise<T>, what = 'database'): Promise<T> {
+    return retryWhileDown(ctl, fn, {
+      initialMs: this.o.retryInitialMs ?? 200,
+      maxMs: this.o.retryMaxMs ?? 5_000,
+      onRetry: (e, first) => {
         this.dbUp = false;
         this.metrics.dbRetries.inc();
-        if (!paused) {
-          paused = true;
-          ctl.pause();
-          this.log.warn({ err: (e as Error).message }, 'database unreachable; paused, retrying with backoff (offsets not committed)');
-        }
-        if (!ctl.isRunning()) throw e;
-        const until = Date.now() + delay;
-        while (Date.now() < until && ctl.isRunning()) {
-          await sleep(Math.min(500, until - Date.now()));
-          await ctl.heartbeat().catch(() => {});
-        }
-        delay = Math.min(this.o.retryMaxMs ?? 5_000, delay * 2);
-      }
-    }
+        if (first) this.log.warn({ err: (e as Error).message }, `${what} unreachable; paused, retrying with backoff (offsets not committed)`);
+      },
+      onSuccess: (ms, resumed) => {
+        this.metrics.dbWrite.observe(ms / 1000);
+        if (resumed) this.log.info(`${what} reachable again; resumed`);
+        this.dbUp = true;
+      },
+    });
   }
 
   sweep(nowMs: number): Promise<number> {
