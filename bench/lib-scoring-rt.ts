@@ -52,9 +52,24 @@ export interface Fleet {
   bytes: number;
 }
 
+/**
+ * In which order the records go to the log: 'device' = all of one device's records, then the next device's (the
+ * bench's figures since #19 began: a Kafka batch then holds long runs of one device, so one state load and save
+ * serves ~40 records); 'time' = round robin by batch index, as live traffic arrives (every device sends one
+ * record per 30 s, so a Kafka batch holds ~one record per device and every record loads and saves its state).
+ */
+export type FleetOrder = 'device' | 'time';
+
+/** The order asked for by BENCH_ORDER (default 'device'); anything else is an error. */
+export function fleetOrderFromEnv(env: NodeJS.ProcessEnv = process.env): FleetOrder {
+  const o = env.BENCH_ORDER ?? 'device';
+  if (o !== 'device' && o !== 'time') throw new Error(`BENCH_ORDER=${o}: must be device or time`);
+  return o;
+}
+
 /** devices x perDevice 30 s batches (1 Hz GPS, 10 Hz accel), spread over 3 tenants; commutes with harsh events and speeding. */
-export function makeFleet(devices: number, perDevice: number, t0: number): Fleet {
-  const records: Fleet['records'] = [];
+export function makeFleet(devices: number, perDevice: number, t0: number, order: FleetOrder = 'device'): Fleet {
+  const byDevice: Fleet['records'][] = [];
   let gpsSamples = 0;
   let bytes = 0;
   const cruiseS = Math.max(120, perDevice * 30 - 480);
@@ -65,13 +80,18 @@ export function makeFleet(devices: number, perDevice: number, t0: number): Fleet
       0,
       perDevice,
     );
+    const mine: Fleet['records'] = [];
     for (const b of drive) {
       const value = recordBytes(tenant, b);
-      records.push({ key: identityKey(tenant, dev), value });
+      mine.push({ key: identityKey(tenant, dev), value });
       gpsSamples += b.gps.t.length;
       bytes += value.length;
     }
+    byDevice.push(mine);
   }
+  const records: Fleet['records'] = [];
+  if (order === 'device') for (const mine of byDevice) records.push(...mine);
+  else for (let k = 0; k < perDevice; k++) for (const mine of byDevice) if (k < mine.length) records.push(mine[k]!);
   return { records, gpsSamples, bytes };
 }
 

@@ -7,7 +7,7 @@
 // The baseline is the 1-process run. Also the CPU per record summed over the members (/proc), and in each trial the
 // gateway's QoS 1 msg/s with messages the size of these records (c', as in scoring-realtime), so the number of
 // scorer processes one gateway process needs on this box is a ratio of the same run. Needs the stack.
-// Env: BENCH_DEVICES (600), BENCH_BATCHES (40), FW_BENCH_SCP_TRIALS (3), FW_SCORING_CONCURRENCY (CLI default).
+// Env: BENCH_DEVICES (600), BENCH_BATCHES (40), BENCH_ORDER (device | time), FW_BENCH_SCP_TRIALS (3), FW_SCORING_CONCURRENCY (CLI default).
 import { provisionTopics } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate, PartitionManager } from '@fleetwire/scoring';
 import { groupLag, lagIsZero, ScorerCli, until } from '@fleetwire/test-kit';
@@ -16,7 +16,7 @@ import { report } from './lib.js';
 import { gatewayRate } from './lib-gateway-rate.js';
 import { RECORD_30S } from './lib-payload.js';
 import { pidCpuUs } from './lib-cpu.js';
-import { makeFleet, median, spread } from './lib-scoring-rt.js';
+import { fleetOrderFromEnv, makeFleet, median, spread } from './lib-scoring-rt.js';
 
 const devices = Number(process.env.BENCH_DEVICES ?? 600);
 const perDevice = Number(process.env.BENCH_BATCHES ?? 40);
@@ -40,7 +40,7 @@ async function groupStable(admin: Admin, group: string, members: number): Promis
 if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env.FW_REDIS_URL)) {
   process.stderr.write('scoring-processes: FW_KAFKA_BROKERS, FW_DATABASE_URL and FW_REDIS_URL needed, skipped\n');
 } else {
-  const fleet = makeFleet(devices, perDevice, T0);
+  const fleet = makeFleet(devices, perDevice, T0, fleetOrderFromEnv());
   const N = fleet.records.length;
   const id = `bench_sp_${Date.now().toString(36)}`;
   const kafka = createKafka({ brokers: process.env.FW_KAFKA_BROKERS.split(','), clientId: id });
@@ -123,7 +123,7 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
   }
   const r1 = one.map((x) => x.rate);
   const r2 = two.map((x) => x.rate);
-  const note = `${N} records, ${devices} devices, ${PARTITIONS} partitions, scorer CLI processes in one group; ${TRIALS} interleaved trials; 1 process: ${spread(r1)}; 2 processes: ${spread(r2)}`;
+  const note = `${N} records, ${devices} devices, ${fleetOrderFromEnv()} order, ${PARTITIONS} partitions, scorer CLI processes in one group; ${TRIALS} interleaved trials; 1 process: ${spread(r1)}; 2 processes: ${spread(r2)}`;
   report({
     bench: B,
     metric: 'records/s, 2 scorer processes',

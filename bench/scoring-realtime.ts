@@ -7,7 +7,8 @@
 //   (c) the gateway's QoS 1 msg/s with PUBACK after the Kafka ack (same clients as gateway-throughput).
 // Plus a profile of the scorer: CPU of Node and of Postgres per record, round trips per transaction, time
 // per statement, bytes written per record. Without FW_* env it runs on the in-memory log + PGlite, no baselines.
-// Env: BENCH_DEVICES (600), BENCH_BATCHES (40 per device), FW_BENCH_RT_TRIALS (3); FW_BENCH_PROFILE_DIR=dir writes a
+// Env: BENCH_DEVICES (600), BENCH_BATCHES (40 per device), BENCH_ORDER (device | time: the log's order, lib-scoring-rt's
+// FleetOrder), FW_BENCH_RT_TRIALS (3); FW_BENCH_PROFILE_DIR=dir writes a
 // V8 CPU profile of each scorer run (only the scorer's part of the bench) there.
 import { provisionTopics } from '@fleetwire/proto';
 import {
@@ -33,7 +34,7 @@ import { startProfile } from './lib-profile.js';
 import { gatewayRate } from './lib-gateway-rate.js';
 import { RECORD_30S } from './lib-payload.js';
 import { instrument, postgresCpu } from './lib-pg-profile.js';
-import { consumeOnly, counter, countingSource, makeFleet, median, rawIngest, spread } from './lib-scoring-rt.js';
+import { consumeOnly, counter, countingSource, fleetOrderFromEnv, makeFleet, median, rawIngest, spread } from './lib-scoring-rt.js';
 
 const devices = Number(process.env.BENCH_DEVICES ?? 600);
 const perDevice = Number(process.env.BENCH_BATCHES ?? 40);
@@ -45,7 +46,7 @@ const id = `bench_rt_${Date.now().toString(36)}`;
 const T0 = Date.UTC(2026, 9, 1, 7);
 const B = 'scoring-realtime';
 
-const fleet = makeFleet(devices, perDevice, T0);
+const fleet = makeFleet(devices, perDevice, T0, fleetOrderFromEnv());
 const N = fleet.records.length;
 process.stderr.write(`${N} records (${devices} devices x ${perDevice}, ${(fleet.bytes / N).toFixed(0)} B each), ${fleet.gpsSamples} GPS samples\n`);
 const model = await loadModel('1.0.0');
@@ -176,7 +177,7 @@ const backend = real ? 'kafka+postgres+redis' : 'memory log+pglite';
 const rates = runs.map((r) => r.rate);
 const rate = median(rates);
 const mid = runs[rates.indexOf([...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!)] ?? runs[0]!;
-const note = `${N} records, ${devices} devices, ${trials} trials interleaved (gateway, consume-only, scorer, raw pg); scorer per trial: ${spread(rates)}`;
+const note = `${N} records, ${devices} devices, ${fleetOrderFromEnv()} order, ${trials} trials interleaved (gateway, consume-only, scorer, raw pg); scorer per trial: ${spread(rates)}`;
 report({ bench: B, metric: `records/s (${backend})`, unit: 'records/s', value: rate, note });
 report({ bench: B, metric: `GPS samples/s (${backend})`, unit: 'samples/s', value: (rate * fleet.gpsSamples) / N, note });
 if (real) {
