@@ -10,7 +10,7 @@
 // Env: BENCH_DEVICES (600), BENCH_BATCHES (40), BENCH_ORDER (device | time), FW_BENCH_SCP_TRIALS (3), FW_SCORING_CONCURRENCY (CLI default).
 import { provisionTopics } from '@fleetwire/proto';
 import { createKafka, createPgDb, migrate, PartitionManager } from '@fleetwire/scoring';
-import { groupLag, lagIsZero, ScorerCli, until } from '@fleetwire/test-kit';
+import { groupLag, lagIsZero, ScorerCli, scorerEnv, stackEnv, until } from '@fleetwire/test-kit';
 import type { Admin } from 'kafkajs';
 import { report } from './lib.js';
 import { gatewayRate } from './lib-gateway-rate.js';
@@ -61,23 +61,14 @@ if (!(process.env.FW_KAFKA_BROKERS && process.env.FW_DATABASE_URL && process.env
     const db = await createPgDb(process.env.FW_DATABASE_URL!, { schema: name });
     await migrate(db); // before the members start, so they do not race on the first migration
     await new PartitionManager(db).ensureFor([T0, T0 + devices * 1000 + perDevice * 30_000 + 3_600_000]);
-    const env = {
-      FW_KAFKA_BROKERS: process.env.FW_KAFKA_BROKERS!,
-      FW_DATABASE_URL: process.env.FW_DATABASE_URL!,
-      FW_REDIS_URL: process.env.FW_REDIS_URL!,
-      FW_DB_SCHEMA: name,
-      FW_SCORING_GROUP: `${name}_g`,
-      FW_SCORING_TOPIC: topic,
-      FW_TOPIC_TRIPS: out.trips,
-      FW_TOPIC_SCORES: out.scores,
-      FW_TOPIC_ALERTS: out.alerts,
-      FW_TOPIC_DEADLETTER: out.deadletter,
-      FW_SCORING_CREATE_TOPICS: '0',
-      FW_SCORING_SWEEP_MS: '0',
-      FW_MODEL_VERSION: '1.0.0', // as scoring-realtime
-      FW_LOG_LEVEL: 'warn',
-      ...(process.env.FW_SCORING_CONCURRENCY ? { FW_SCORING_CONCURRENCY: process.env.FW_SCORING_CONCURRENCY } : {}),
-    };
+    const env = scorerEnv(
+      stackEnv(),
+      { schema: name, group: `${name}_g`, topic, out },
+      {
+        FW_LOG_LEVEL: 'warn',
+        ...(process.env.FW_SCORING_CONCURRENCY ? { FW_SCORING_CONCURRENCY: process.env.FW_SCORING_CONCURRENCY } : {}),
+      },
+    );
     const members: ScorerCli[] = [];
     try {
       for (let i = 0; i < processes; i++) members.push(await ScorerCli.start(`${name}_m${i + 1}`, env, { keepLog: 20_000 }));

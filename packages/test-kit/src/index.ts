@@ -68,4 +68,15 @@ export { chromiumPath, launchChromium, type ChromiumOptions } from './chromium.j
 export { serveStatic, type StaticSite, type Route } from './static-site.js';
 export { selfSignedCert, type TestCert } from './tls-cert.js';
 export { RedisClusterStack } from './redis-cluster.js';
-export { groupLag, lagIsZero, ScorerCli, SCORING_CLI, type OffsetsAdmin, type PartitionLag, type ScorerCliOptions, type ScorerExit } from './scorer-cli.js';
+export {
+  groupLag,
+  lagIsZero,
+  ScorerCli,
+  scorerEnv,
+  SCORING_CLI,
+  type OffsetsAdmin,
+  type PartitionLag,
+  type ScorerCliOptions,
+  type ScorerExit,
+  type ScorerRun,
+} from './scorer-cli.js';

@@ -5,10 +5,42 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, until } from './index.js';
+import { freePort, type StackEnv, until } from './index.js';
 
 /** The built scorer CLI in this monorepo (from src/ or dist/ of this package alike). */
 export const SCORING_CLI = fileURLToPath(new URL('../../scoring/dist/cli.js', import.meta.url));
+
+/** Where one scorer group of a run reads and writes: its schema, group, input topic and output topics. */
+export interface ScorerRun {
+  schema: string;
+  group: string;
+  topic: string;
+  out: { trips: string; scores: string; alerts: string; deadletter: string };
+}
+
+/**
+ * The scorer CLI's env for one run on the stack (the ops port aside: ScorerCli.start picks it): no topic
+ * creation, no periodic sweep, model 1.0.0, log level info; `extra` adds to or overrides any of it.
+ */
+export function scorerEnv(env: StackEnv, run: ScorerRun, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    FW_KAFKA_BROKERS: env.brokers.join(','),
+    FW_DATABASE_URL: env.databaseUrl,
+    FW_REDIS_URL: env.redisUrl,
+    FW_DB_SCHEMA: run.schema,
+    FW_SCORING_GROUP: run.group,
+    FW_SCORING_TOPIC: run.topic,
+    FW_TOPIC_TRIPS: run.out.trips,
+    FW_TOPIC_SCORES: run.out.scores,
+    FW_TOPIC_ALERTS: run.out.alerts,
+    FW_TOPIC_DEADLETTER: run.out.deadletter,
+    FW_SCORING_CREATE_TOPICS: '0',
+    FW_SCORING_SWEEP_MS: '0',
+    FW_MODEL_VERSION: '1.0.0',
+    FW_LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
 
 export interface ScorerExit {
   code: number | null;
