@@ -284,15 +284,15 @@ function phone(b: Uint8Array, start: number, end: number, limits: Limits, nowMs:
   if (sink) sink.phone = o!;
 }
 
-/**
- * The batch's identity when its bytes are certainly valid; null when not sure (use decodeDeviceBatch).
- * With a sink, also the columns of its tracks (written into the sink; only complete when the answer is not null).
- */
-export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number, sink?: ColumnSink): BatchIdentity | null {
-  return scanBatchAt(bytes, 0, bytes.length, limits, nowMs, sink);
+/** The batch's identity when its bytes are certainly valid; null when not sure (use decodeDeviceBatch). */
+export function scanDeviceBatch(bytes: Uint8Array, limits: Limits, nowMs: number): BatchIdentity | null {
+  return scanBatchAt(bytes, 0, bytes.length, limits, nowMs);
 }
 
-/** scanDeviceBatch of the DeviceBatch in bytes[start, end) (e.g. embedded in a TelemetryRecord). */
+/**
+ * scanDeviceBatch of the DeviceBatch in bytes[start, end) (e.g. embedded in a TelemetryRecord). With a sink,
+ * also the columns of its tracks (written into the sink; only complete when the answer is not null).
+ */
 export function scanBatchAt(bytes: Uint8Array, start: number, end: number, limits: Limits, nowMs: number, sink?: ColumnSink): BatchIdentity | null {
   if (end - start === 0 || end - start > limits.maxPayloadBytes) return null;
   try {

@@ -2,7 +2,7 @@
 import protobuf from 'protobufjs/minimal.js';
 import { fleetwire } from '../generated/fleetwire.js';
 import { fail, ok, type Result } from './errors.js';
-import { type Limits, resolveLimits } from './limits.js';
+import { type Limits, maxRecordBytes, resolveLimits } from './limits.js';
 import { validateDeviceBatch, validateId } from './validate.js';
 
 const v1 = fleetwire.v1;
@@ -50,7 +50,7 @@ export function encodeTelemetryRecord(meta: ITelemetryRecord, rawBatch: Uint8Arr
 export function decodeTelemetryRecord(bytes: Uint8Array, opts: DecodeOptions = {}): Result<fleetwire.v1.TelemetryRecord> {
   const limits = resolveLimits(opts.limits);
   if (!bytes || bytes.length === 0) return fail('payload_empty', 'record is empty');
-  if (bytes.length > limits.maxPayloadBytes + 4096) return fail('payload_too_large', `record is ${bytes.length} bytes`);
+  if (bytes.length > maxRecordBytes(limits)) return fail('payload_too_large', `record is ${bytes.length} bytes`);
   let rec: fleetwire.v1.TelemetryRecord;
   try {
     rec = v1.TelemetryRecord.decode(bytes);

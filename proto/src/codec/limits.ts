@@ -23,6 +23,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxIdLength: 128,
 });
 
+/**
+ * Largest accepted TelemetryRecord: its batch (at most maxPayloadBytes) plus this much of envelope (tenant,
+ * ids, times, transport). One bound for every reader of records, the full decode and the one-pass scan alike.
+ */
+export const maxRecordBytes = (l: Limits): number => l.maxPayloadBytes + 4096;
+
 const resolved = new WeakSet<object>();
 
 /** Defaults with `overrides` applied. Passing a result back in returns it as is (no copy per call). */

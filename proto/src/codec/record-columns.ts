@@ -10,7 +10,7 @@ import type { fleetwire } from '../generated/fleetwire.js';
 import { type ColumnSink, Cursor, id, newColumnSink, scanBatchAt, scanElseDecode, UNSURE } from './batch-scan.js';
 import { type DecodeOptions, decodeTelemetryRecord } from './batch.js';
 import { ok, type Result } from './errors.js';
-import type { Limits } from './limits.js';
+import { type Limits, maxRecordBytes } from './limits.js';
 import { gyroColumns, type GyroColumns, phoneColumns, type PhoneColumns } from './phone-tracks.js';
 import { accelColumns, type AccelColumns, gpsColumns, type GpsColumns } from './tracks.js';
 
@@ -72,7 +72,7 @@ export function batchColumns(b: fleetwire.v1.IDeviceBatch): Omit<RecordColumns, 
  * checked, as decodeTelemetryRecord does not), 3 received_at_ms, 7 transport (varints), 6 the batch.
  */
 export function scanRecord(bytes: Uint8Array, limits: Limits, nowMs: number): RecordColumns | null {
-  if (bytes.length === 0 || bytes.length > limits.maxPayloadBytes + 4096) return null;
+  if (bytes.length === 0 || bytes.length > maxRecordBytes(limits)) return null;
   const sink: ColumnSink = newColumnSink();
   try {
     const c = new Cursor(bytes, 0, bytes.length);
