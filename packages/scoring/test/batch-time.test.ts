@@ -65,6 +65,6 @@ describe('processTelemetry batch summaries', () => {
   it('refuses an empty batch without a fallback time rather than filing it in 1970, and changes no state', () => {
     const st = newDeviceState('t', 'd');
     expect(() => processTelemetry(st, base({}), cfg)).toThrow(/no samples or events/);
-    expect(st.recent).toEqual([]);
+    expect(st.seen).toEqual([]);
   });
 });

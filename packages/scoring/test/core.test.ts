@@ -10,6 +10,7 @@ import {
   newDeviceState,
   processTelemetry,
   resolveCoreConfig,
+  seenKeys,
   simulateDrive,
   type StepOutput,
   type TelemetryInput,
@@ -140,14 +141,19 @@ describe('idempotency', () => {
     expect(first.some((o) => o.trips.length === 1)).toBe(true);
   });
 
-  it('keeps recent keys in proto batchKey form and reads states persisted with "boot:seq" keys', () => {
+  it('remembers keys as runs, persists no key strings, and reads states persisted with string keys', () => {
     const [b] = simulateDrive({ deviceId: 'd9', bootId: 'boot:a-1', startMs: T0, phases: commutePhases({}) });
     const fresh = newDeviceState('t', 'd9');
     processTelemetry(fresh, b!, cfg);
-    expect(fresh.recent).toEqual([batchKey('t', 'd9', 'boot:a-1', b!.seq)]);
-    const persisted = { ...newDeviceState('t', 'd9'), recent: [`boot:a-1:${b!.seq}`] };
-    expect(processTelemetry(persisted, b!, cfg).duplicate).toBe(true);
-    expect(persisted.recent).toEqual([batchKey('t', 'd9', 'boot:a-1', b!.seq)]);
+    expect(seenKeys(fresh.seen, 't', 'd9')).toEqual([batchKey('t', 'd9', 'boot:a-1', b!.seq)]);
+    expect(fresh.recent).toEqual([]);
+    // "boot:seq" (the oldest form) and proto's batchKey (the form before runs, or a scorer rolled back to it)
+    for (const key of [`boot:a-1:${b!.seq}`, batchKey('t', 'd9', 'boot:a-1', b!.seq)]) {
+      const { seen: _, ...older } = newDeviceState('t', 'd9');
+      const persisted = { ...older, recent: [key] } as DeviceState;
+      expect(processTelemetry(persisted, b!, cfg).duplicate).toBe(true);
+      expect([persisted.seen, persisted.recent]).toEqual([[['boot:a-1', b!.seq, 1]], []]);
+    }
   });
 
   it('state survives a JSON round trip (it is persisted per batch)', () => {

@@ -1,11 +1,12 @@
 // Per-device stream processing: idempotency, trip segmentation, accumulation, event detection. Pure.
 import { detectAccel, detectFix, detectGyro, detectPhone, type FixResult, flushMotion, type MotionEvent } from '@fleetwire/detect';
-import { batchKey, type EdgeEventValues, type fleetwire } from '@fleetwire/proto';
+import type { EdgeEventValues, fleetwire } from '@fleetwire/proto';
 import type { CoreConfig } from './config.js';
 import { detectConfigOf, toDetectedEvent } from './detect.js';
 import { emptySums, featuresFromSums } from './features.js';
 import { batchTimeRange } from './batch-time.js';
 import { haversineE7, isNight } from './geo.js';
+import { hasSeen, markSeen } from './seen-batches.js';
 import { eventId, tripId } from './ids.js';
 import { type CompletedTrip, type DetectedEvent, type DeviceState, EV, type LastSample, type StepOutput, upgradeState } from './types.js';
 
@@ -39,18 +40,7 @@ export interface TelemetryInput {
   fallbackTimeMs?: number;
 }
 
-/** The batch's idempotency key within the device's state: proto's batchKey(tenant, device, boot, seq). */
-export const idempotencyKey = (st: Pick<DeviceState, 'tenant' | 'deviceId'>, bootId: string, seq: number): string =>
-  batchKey(st.tenant, st.deviceId, bootId, seq);
-
-export function isDuplicate(st: DeviceState, bootId: string, seq: number): boolean {
-  return st.recent.includes(idempotencyKey(st, bootId, seq));
-}
-
-function remember(st: DeviceState, bootId: string, seq: number, cfg: CoreConfig): void {
-  st.recent.push(idempotencyKey(st, bootId, seq));
-  if (st.recent.length > cfg.recentKeys) st.recent.splice(0, st.recent.length - cfg.recentKeys);
-}
+export const isDuplicate = (st: DeviceState, bootId: string, seq: number): boolean => hasSeen(st.seen, bootId, seq);
 
 class Collector {
   trips: CompletedTrip[] = [];
@@ -213,7 +203,7 @@ function step(st: DeviceState, cur: LastSample, cfg: CoreConfig, out: Collector)
  * (boot, seq) was seen recently. Samples not newer than the last one seen are counted as late and skipped.
  */
 export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: CoreConfig): StepOutput {
-  upgradeState(st);
+  upgradeState(st, cfg.recentKeys);
   if (isDuplicate(st, input.bootId, input.seq)) return { duplicate: true, trips: [], events: [], summary: null };
   const a = input.accel;
   const range = batchTimeRange(
@@ -221,7 +211,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
     input.fallbackTimeMs === undefined ? undefined : { t: input.fallbackTimeMs, source: 'sent_at' },
   );
   if (!range) throw new Error(`batch ${input.bootId}/${input.seq} holds no samples or events and no fallback time was given`);
-  remember(st, input.bootId, input.seq, cfg);
+  markSeen(st.seen, input.bootId, input.seq, cfg.recentKeys);
   const out = new Collector();
   const dcfg = detectConfigOf(cfg);
   const evs: MotionEvent[] = [];
@@ -313,7 +303,7 @@ export function processTelemetry(st: DeviceState, input: TelemetryInput, cfg: Co
  * Used by the periodic sweep, since a device that stops sending never delivers the idle samples.
  */
 export function flushIdle(st: DeviceState, nowMs: number, cfg: CoreConfig): StepOutput {
-  upgradeState(st);
+  upgradeState(st, cfg.recentKeys);
   const out = new Collector();
   if (st.trip && st.last && nowMs - st.last.t >= cfg.gapMs) endTrip(st, cfg, out);
   return { duplicate: false, trips: out.trips, events: out.events, summary: null };

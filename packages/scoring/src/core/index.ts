@@ -5,6 +5,7 @@ export * from './ids.js';
 export * from './types.js';
 export { detectConfigOf, toDetectedEvent } from './detect.js';
 export * from './engine.js';
+export * from './seen-batches.js';
 export * from './simulate.js';
 export * from './batch-time.js';
 export * from './speed-limit.js';

@@ -1,6 +1,7 @@
 import { type MotionState, newMotionState } from '@fleetwire/detect';
-import { batchKey, type EdgeEventValues } from '@fleetwire/proto';
+import type { EdgeEventValues } from '@fleetwire/proto';
 import type { TripSums } from './features.js';
+import { markSeenKeys, type SeenRuns } from './seen-batches.js';
 
 /** EventType numbers from fleetwire.v1.EventType (kept as plain numbers so the core stays pure). */
 export const EV = Object.freeze({ HARSH_BRAKING: 1, HARSH_ACCELERATION: 2, HARSH_CORNERING: 3, SPEEDING: 4, CRASH: 7, PHONE_USE: 8 });
@@ -45,7 +46,12 @@ export interface DeviceState {
   trip: OpenTrip | null;
   /** @fleetwire/detect state: GPS cleaning window, gravity and mount orientation, open episodes. */
   motion: MotionState;
-  /** Recently processed idempotency keys (proto batchKey "<tenant>/<device>/<boot>/<seq>"), oldest first. */
+  /** The last `recentKeys` processed (boot, seq) keys, run-length encoded (core/seen-batches). */
+  seen: SeenRuns;
+  /**
+   * Recently processed keys as strings (proto batchKey), the form before `seen`. Persisted empty, so that a scorer
+   * rolled back to that version still reads the state; keys it adds are merged into `seen` on the next load.
+   */
   recent: string[];
 }
 
@@ -56,19 +62,19 @@ export const newDeviceState = (tenant: string, deviceId: string): DeviceState =>
   last: null,
   trip: null,
   motion: newMotionState(),
+  seen: [],
   recent: [],
 });
 
-/** Brings a persisted state of any earlier version to the current one, in place. */
-export function upgradeState(st: DeviceState): DeviceState {
+/** Brings a persisted state of any earlier version to the current one, in place; `recentKeys` caps `seen`. */
+export function upgradeState(st: DeviceState, recentKeys: number): DeviceState {
   const raw = st as unknown as Record<string, unknown>;
-  // Recent keys persisted as "boot:seq" (before they were proto's batchKey): the same keys in today's format.
-  const first = st.recent?.[0];
-  if (first !== undefined && !first.includes('/')) {
-    st.recent = st.recent.map((k) => {
-      const i = k.lastIndexOf(':');
-      return batchKey(st.tenant, st.deviceId, k.slice(0, i), k.slice(i + 1));
-    });
+  // Keys persisted as strings (states before `seen`, or written by a scorer rolled back to that version).
+  st.seen ??= [];
+  if (st.recent === undefined) st.recent = [];
+  else if (st.recent.length > 0) {
+    markSeenKeys(st.seen, st.recent, st.tenant, st.deviceId, recentKeys);
+    st.recent = [];
   }
   if (raw.v === 2 && raw.motion) return st;
   delete raw.longEp;
