@@ -46,7 +46,7 @@ export async function effects(db: PgDb): Promise<Effects> {
       'SELECT tenant, device_id, boot_id, seq, time, end_time, gps_samples, accel_samples, distance_m, max_speed_ms, late_samples FROM batch_summaries ORDER BY tenant, device_id, boot_id, seq',
     ),
     // The persisted stream state (open trip sums, detector state) of every device.
-    states: await q('SELECT tenant, device_id, state, trip_open, last_t_ms FROM device_state ORDER BY tenant, device_id'),
+    states: await q('SELECT tenant, device_id, state::jsonb AS state, trip_open, last_t_ms FROM device_state ORDER BY tenant, device_id'),
   };
 }
 

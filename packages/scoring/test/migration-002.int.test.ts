@@ -87,7 +87,7 @@ describe('migration 002 on a database holding v1 rows', () => {
     const q = async <T>(sql: string) => (await db.query<T>(sql)).rows;
     // Every row kept, with its tenant.
     expect(await q('SELECT tenant, device_id FROM device_state')).toEqual([{ tenant: 'acme', device_id: 'truck-1' }]);
-    expect((await q<{ state: { tenant: string } }>('SELECT state FROM device_state'))[0]!.state.tenant).toBe('acme');
+    expect((await q<{ state: { tenant: string } }>('SELECT state::jsonb AS state FROM device_state'))[0]!.state.tenant).toBe('acme');
     expect(await q('SELECT tenant, device_id, seq::int FROM processed_batches ORDER BY device_id')).toEqual([
       { tenant: 'acme', device_id: 'truck-1', seq: 1 },
       { tenant: 'globex', device_id: 'van-9', seq: 1 },

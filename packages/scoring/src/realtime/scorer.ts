@@ -10,7 +10,7 @@ import { classifyDbError, type Db, type Queryable } from '../adapters/db.js';
 import { retryWhileDown } from './db-retry.js';
 import type { RiskModel } from '../adapters/onnx/model.js';
 import { PartitionManager } from '../adapters/pg/partitions.js';
-import { deleteOutbox, deviceKey, pendingOutbox } from '../adapters/pg/store.js';
+import { deleteOutbox, deviceKey, parseState, pendingOutbox } from '../adapters/pg/store.js';
 import { type BatchControl, NullPublisher, type OutMessage, type Publisher, type RecordSource, type SourceBatch } from '../adapters/source.js';
 import { ScoringMetrics } from '../ops/metrics.js';
 import { type Applied, applyItems, MissingPartitions, writeCollected } from './apply.js';
@@ -287,8 +287,7 @@ export class RealtimeProcessor {
     );
     const c = new Collected();
     for (const r of rows) {
-      const st = typeof r.state === 'string' ? (JSON.parse(r.state) as DeviceState) : r.state;
-      st.tenant ??= r.tenant; // states persisted before schema v2
+      const st = parseState(r.state, r.tenant);
       const out = flushIdle(st, nowMs, this.cfg);
       c.states.set(deviceKey({ tenant: r.tenant, deviceId: r.device_id }), st);
       const who = { tenant: r.tenant, driverId: r.driver_id ?? st.deviceId };

@@ -16,7 +16,8 @@ export interface DeviceRef {
 /** Map key of a device or driver: the one identity encoding, "<tenant>/<id>". */
 export const deviceKey = (d: DeviceRef): string => identityKey(d.tenant, d.deviceId);
 
-const parseState = (state: DeviceState | string, tenant: string): DeviceState => {
+/** A persisted state from its row (text since schema v4; jsonb before, which pg returns parsed). */
+export const parseState = (state: DeviceState | string, tenant: string): DeviceState => {
   const st = typeof state === 'string' ? (JSON.parse(state) as DeviceState) : state;
   st.tenant ??= tenant; // states persisted before schema v2
   return st;
@@ -32,7 +33,7 @@ export interface LoadedState {
 export async function loadStatesForUpdate(tx: Queryable, devices: DeviceRef[]): Promise<Map<string, LoadedState>> {
   const uniq = [...new Map(devices.map((d) => [deviceKey(d), d])).values()];
   const { rows } = await tx.query<{ tenant: string; device_id: string; state: string }>(
-    `SELECT s.tenant, s.device_id, s.state::text AS state FROM device_state s JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON s.tenant = k.t AND s.device_id = k.d
+    `SELECT s.tenant, s.device_id, s.state FROM device_state s JOIN unnest($1::text[], $2::text[]) AS k(t, d) ON s.tenant = k.t AND s.device_id = k.d
       ORDER BY s.tenant, s.device_id FOR UPDATE OF s`,
     [uniq.map((d) => d.tenant), uniq.map((d) => d.deviceId)],
   );
@@ -201,7 +202,7 @@ export async function writeBatch(tx: Queryable, w: BatchWrite): Promise<string |
     const st = w.states;
     await tx.query(
       `INSERT INTO device_state (tenant, device_id, state, trip_open, last_t_ms, updated_at)
-       SELECT t, d, s::jsonb, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) AS x(t, d, s, o, l)
+       SELECT t, d, s, o, l, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bigint[]) AS x(t, d, s, o, l)
        ON CONFLICT (tenant, device_id) DO UPDATE SET state = EXCLUDED.state, trip_open = EXCLUDED.trip_open, last_t_ms = EXCLUDED.last_t_ms, updated_at = clock_timestamp()`,
       [
         st.map((s) => s.tenant),
