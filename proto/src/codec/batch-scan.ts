@@ -62,12 +62,25 @@ export const UNSURE = Symbol('unsure');
 
 export class Cursor {
   pos: number;
+  /** Field numbers of the current message read so far (a bit each), for tag(). */
+  seen = 0;
   constructor(
     readonly b: Uint8Array,
     pos: number,
     public end: number,
   ) {
     this.pos = pos;
+  }
+  /**
+   * The next field's tag (field number << 3 | wire type) of the message the cursor spans. A field number outside
+   * 1..maxField, or one already read in this message (a repeat, which protobufjs would merge) -> unsure.
+   */
+  tag(maxField: number): number {
+    const tag = this.u32();
+    const f = tag >>> 3;
+    if (f < 1 || f > maxField || this.seen & (1 << f)) throw UNSURE;
+    this.seen |= 1 << f;
+    return tag;
   }
   /** uint32 varint as protobufjs reads it (bits past 32 in the 5th byte ignored); longer than 5 bytes -> unsure. */
   u32(): number {
@@ -188,13 +201,10 @@ function range(b: Uint8Array, s: Span, min: number, max: number, out?: Int32Arra
  * field number). A field seen twice, a wire type other than expected, or an unknown field -> unsure.
  */
 function fields(c: Cursor, packed: number, scalarKinds: ScalarKinds, spans: Span[], scalars: number[]): void {
-  let seen = 0;
   while (c.pos < c.end) {
-    const tag = c.u32();
+    const tag = c.tag(30);
     const f = tag >>> 3;
     const w = tag & 7;
-    if (f >= 31 || seen & (1 << f)) throw UNSURE;
-    seen |= 1 << f;
     const kind = scalarKinds[f];
     if (kind) {
       if (w !== 0) throw UNSURE;
@@ -300,13 +310,10 @@ export function scanBatchAt(bytes: Uint8Array, start: number, end: number, limit
     let deviceId: string | null = null;
     let bootId: string | null = null;
     let seq = 0;
-    let seen = 0;
     while (c.pos < c.end) {
-      const tag = c.u32();
+      const tag = c.tag(10);
       const f = tag >>> 3;
       const w = tag & 7;
-      if (f < 1 || f > 10 || seen & (1 << f)) return null;
-      seen |= 1 << f;
       if (f === 3 || f === 4) {
         if (w !== 0) return null;
         if (f === 3) seq = c.u64();

@@ -79,13 +79,10 @@ export function scanRecord(bytes: Uint8Array, limits: Limits, nowMs: number): Re
     let tenant: string | null = null;
     let receivedAtMs = 0;
     let batch: ReturnType<typeof scanBatchAt> = null;
-    let seen = 0;
     while (c.pos < c.end) {
-      const tag = c.u32();
+      const tag = c.tag(8);
       const f = tag >>> 3;
       const w = tag & 7;
-      if (f < 1 || f > 8 || seen & (1 << f)) return null;
-      seen |= 1 << f;
       if (f === 3 || f === 7) {
         if (w !== 0) return null;
         if (f === 3) receivedAtMs = c.sint64();
