@@ -40,18 +40,18 @@ export function seenKeys(runs: SeenRuns, tenant: string, deviceId: string): stri
 }
 
 /**
- * Appends keys persisted as strings (by scorers before v3, or by one rolled back to) as the newest: proto's
- * batchKey "<tenant>/<device>/<boot>/<seq>" or the older "boot:seq". A key that parses as neither (no integer
- * seq) is dropped: it could never match a batch.
+ * Appends keys persisted as strings (by scorers before `seen`, or by one rolled back to that version) as the
+ * newest: proto's batchKey "<tenant>/<device>/<boot>/<seq>" or the older "boot:seq". A key that parses as
+ * neither (no integer seq) is dropped: it could never match a batch.
  */
 export function markSeenKeys(runs: SeenRuns, keys: readonly string[], tenant: string, deviceId: string, cap: number): void {
   const prefix = batchKey(tenant, deviceId, '', '').slice(0, -1); // "<tenant>/<device>/"
   for (const k of keys) {
-    const rest = k.startsWith(prefix) ? k.slice(prefix.length) : null;
-    const i = rest === null ? k.lastIndexOf(':') : rest.lastIndexOf('/');
-    const body = rest ?? k;
-    const seq = Number(body.slice(i + 1));
-    if (i < 0 || !Number.isInteger(seq) || body.slice(i + 1) === '') continue;
+    const [body, sep] = k.startsWith(prefix) ? [k.slice(prefix.length), '/'] : [k, ':'];
+    const i = body.lastIndexOf(sep);
+    const seqText = body.slice(i + 1);
+    const seq = Number(seqText);
+    if (i < 0 || seqText === '' || !Number.isInteger(seq)) continue;
     const boot = body.slice(0, i);
     if (!hasSeen(runs, boot, seq)) markSeen(runs, boot, seq, cap);
   }
