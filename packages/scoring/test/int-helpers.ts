@@ -4,9 +4,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@fleetwire/test-kit';
+import { freePort, stackEnv, uniq } from '@fleetwire/test-kit';
+import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
 
 export { freePort, stackEnv, uniq, until, type StackEnv } from '@fleetwire/test-kit';
+
+/** A handle on a schema of its own (named from `prefix`, made unique) in the stack's database, for one test file. */
+export const schemaDb = (prefix: string): Promise<PgDb> => createPgDb(stackEnv().databaseUrl, { schema: uniq(prefix).replace(/[^a-z0-9_]/g, '') });
+
+/** Drops a test's schema and closes its handle; a no-op when the setup failed before the handle existed. */
+export async function dropSchemaDb(db: PgDb | undefined): Promise<void> {
+  await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => undefined);
+  await db?.close();
+}
 
 /** A private Postgres (own data dir and port) for fault tests: it gets stopped and started. */
 export class PrivatePostgres {

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../src/adapters/cache.js';
 import { MemoryLog } from '../src/adapters/memory-log.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
-import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
+import type { PgDb } from '../src/adapters/pg/db.js';
 import { migrate, readMigrations } from '../src/adapters/pg/migrate.js';
 import { PartitionManager } from '../src/adapters/pg/partitions.js';
 import { emptySums, simulateDrive } from '../src/core/index.js';
 import { startRealtimeScorer } from '../src/realtime/scorer.js';
 import { DEFAULT_MODEL_VERSION } from '../src/config.js';
 import { telemetryBytes } from './fixtures-telemetry.js';
-import { stackEnv, uniq } from './int-helpers.js';
+import { dropSchemaDb, schemaDb } from './int-helpers.js';
 
 const T0 = Date.UTC(2026, 5, 3, 8);
 const OLD_TRIP = '11111111-1111-5111-8111-111111111111';
@@ -21,13 +21,12 @@ describe('migration 002 on a database holding v1 rows', () => {
   let db: PgDb;
   let model: RiskModel;
   beforeAll(async () => {
-    db = await createPgDb(stackEnv().databaseUrl, { schema: uniq('scoring_m002_').replace(/[^a-z0-9_]/g, '') });
+    db = await schemaDb('scoring_m002_');
     model = await loadModel(DEFAULT_MODEL_VERSION);
   });
   afterAll(async () => {
     await model?.close();
-    await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => {});
-    await db?.close();
+    await dropSchemaDb(db);
   });
 
   it('migrates v1 rows in place and keeps replays, open trips and retention working', async () => {

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../src/adapters/cache.js';
 import { MemoryLog } from '../src/adapters/memory-log.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
-import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
+import type { PgDb } from '../src/adapters/pg/db.js';
 import { migrate, readMigrations } from '../src/adapters/pg/migrate.js';
 import { type DeviceState, DEFAULT_CORE_CONFIG, newDeviceState, processTelemetry, seenKeys, simulateDrive } from '../src/core/index.js';
 import { startRealtimeScorer } from '../src/realtime/scorer.js';
 import { DEFAULT_MODEL_VERSION } from '../src/config.js';
 import { telemetryBytes } from './fixtures-telemetry.js';
-import { stackEnv, uniq } from './int-helpers.js';
+import { dropSchemaDb, schemaDb } from './int-helpers.js';
 
 const T0 = Date.UTC(2026, 5, 3, 8);
 // The device_state upsert of the scorer before migration 004 (store.ts at stop 26), verbatim.
@@ -30,13 +30,12 @@ describe('migration 004 on a database holding states of the version before', () 
   let db: PgDb;
   let model: RiskModel;
   beforeAll(async () => {
-    db = await createPgDb(stackEnv().databaseUrl, { schema: uniq('scoring_m004_').replace(/[^a-z0-9_]/g, '') });
+    db = await schemaDb('scoring_m004_');
     model = await loadModel(DEFAULT_MODEL_VERSION);
   });
   afterAll(async () => {
     await model?.close();
-    await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => {});
-    await db?.close();
+    await dropSchemaDb(db);
   });
 
   it('keeps the states, continues them, writes compact ones, and still takes the older upsert', async () => {

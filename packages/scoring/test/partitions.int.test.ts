@@ -3,19 +3,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
+import type { PgDb } from '../src/adapters/pg/db.js';
 import { migrate, readMigrations } from '../src/adapters/pg/migrate.js';
 import { PartitionManager } from '../src/adapters/pg/partitions.js';
-import { stackEnv, uniq } from './int-helpers.js';
+import { dropSchemaDb, schemaDb } from './int-helpers.js';
 
 describe('partition manager on Postgres', () => {
   let db: PgDb;
   beforeAll(async () => {
-    db = await createPgDb(stackEnv().databaseUrl, { schema: uniq('scoring_part_').replace(/[^a-z0-9_]/g, '') });
+    db = await schemaDb('scoring_part_');
   });
   afterAll(async () => {
-    await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => {});
-    await db?.close();
+    await dropSchemaDb(db);
   });
 
   it('concurrent migrators apply each migration exactly once (advisory lock)', async () => {

@@ -12,7 +12,7 @@ import { createRedisCache, type RedisCache } from '../src/adapters/redis/cache.j
 import { runBatchScore } from '../src/batch/batch.js';
 import { startOpsServer } from '../src/ops/http.js';
 import { startRealtimeScorer } from '../src/realtime/scorer.js';
-import { stackEnv, uniq, until } from './int-helpers.js';
+import { dropSchemaDb, stackEnv, uniq, until } from './int-helpers.js';
 import { telemetryBytes } from './fixtures-telemetry.js';
 
 const T0 = Date.UTC(2026, 5, 1, 12);
@@ -89,8 +89,7 @@ describe('real-time scorer on Kafka, Postgres and Redis', () => {
     if (keys.length > 0) await cache.redis.del(...keys);
     await sub?.quit();
     await cache?.close();
-    await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => {});
-    await db?.close();
+    await dropSchemaDb(db);
   });
 
   async function runScorer(groupId: string) {

@@ -10,6 +10,7 @@ import { featuresKey, scoreKey } from '../src/adapters/cache.js';
 import { MemoryLog } from '../src/adapters/memory-log.js';
 import { loadModel, type RiskModel } from '../src/adapters/onnx/model.js';
 import { createPgDb, type PgDb } from '../src/adapters/pg/db.js';
+import { dropSchemaDb } from './int-helpers.js';
 import { migrate } from '../src/adapters/pg/migrate.js';
 import { createRedisCache, opsBySlotGroup, type RedisCache } from '../src/adapters/redis/cache.js';
 import { commutePhases, simulateDrive } from '../src/core/index.js';
@@ -37,8 +38,7 @@ afterAll(async () => {
   admin?.disconnect();
   await cache?.close();
   await model?.close();
-  await db?.exec(`DROP SCHEMA ${db.schema} CASCADE`).catch(() => undefined);
-  await db?.close();
+  await dropSchemaDb(db);
   await rc.down();
 }, 60_000);
 
